@@ -1,0 +1,25 @@
+"""The annotation domain, free of Qt and torch: segments, lanes, annotations, edits, projects."""
+
+from annotator.core.annotation import (
+    CLASS_LANES,
+    Annotation,
+    Provenance,
+    RecordingInfo,
+    file_checksum,
+)
+from annotator.core.errors import AnnotationError, InvalidEdit
+from annotator.core.lane import Lane
+from annotator.core.segment import Segment, Source
+
+__all__ = [
+    "CLASS_LANES",
+    "Annotation",
+    "AnnotationError",
+    "InvalidEdit",
+    "Lane",
+    "Provenance",
+    "RecordingInfo",
+    "Segment",
+    "Source",
+    "file_checksum",
+]
