@@ -7,7 +7,25 @@ from annotator.core.annotation import (
     RecordingInfo,
     file_checksum,
 )
+from annotator.core.edits import (
+    AddLane,
+    AddSegment,
+    Change,
+    ChangeLane,
+    Edit,
+    EditGroup,
+    MergeSegments,
+    MoveBoundary,
+    RelabelSegment,
+    RelabelSegments,
+    RemoveLane,
+    RemoveSegment,
+    RenameLane,
+    SegmentEdit,
+    SplitSegment,
+)
 from annotator.core.errors import AnnotationError, InvalidEdit
+from annotator.core.history import History, HistoryEvent
 from annotator.core.lane import Lane
 from annotator.core.segment import Segment, Source
 
@@ -22,4 +40,21 @@ __all__ = [
     "Segment",
     "Source",
     "file_checksum",
+    "AddLane",
+    "AddSegment",
+    "Change",
+    "ChangeLane",
+    "Edit",
+    "EditGroup",
+    "History",
+    "HistoryEvent",
+    "MergeSegments",
+    "MoveBoundary",
+    "RelabelSegment",
+    "RelabelSegments",
+    "RemoveLane",
+    "RemoveSegment",
+    "RenameLane",
+    "SegmentEdit",
+    "SplitSegment",
 ]

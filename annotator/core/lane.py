@@ -71,6 +71,8 @@ class Lane:
 
     def in_range(self, start: float, end: float) -> list[Segment]:
         """Segments sharing a stretch of positive length with [start, end)."""
+        if end <= start:  # an empty range shares no stretch with anything
+            return []
         i = max(bisect.bisect_right(self._starts, start) - 1, 0)
         found = []
         for segment in self._segments[i:]:

@@ -1,0 +1,1 @@
+"""Headless subcommands of the ``annotator`` CLI, one module each (imported lazily by cli.py)."""

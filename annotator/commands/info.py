@@ -1,0 +1,79 @@
+"""``annotator info FILE``: what an audio, annotation or model file holds, in a few lines."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from annotator.cli import EXIT_OK, CliError
+from annotator.core import Annotation
+
+AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".mp3", ".aiff", ".aif", ".opus", ".w64", ".caf"}
+MODEL_SUFFIXES = {".safetensors"}
+
+
+def describe_audio(path: Path) -> list[str]:
+    import soundfile
+
+    try:
+        info = soundfile.info(str(path))
+    except Exception as exc:  # soundfile raises LibsndfileError, RuntimeError, TypeError...
+        raise CliError(f"{path}: not a readable audio file ({_short(exc)})") from exc
+    return [
+        f"{path}: audio",
+        f"  duration     {info.duration:.3f} s ({info.frames} samples)",
+        f"  sample rate  {info.samplerate} Hz",
+        f"  channels     {info.channels}",
+        f"  format       {info.format} / {info.subtype}",
+    ]
+
+
+def describe_annotation(annotation: Annotation, title: str) -> list[str]:
+    lines = [title]
+    rec = annotation.recording
+    if rec.path:
+        lines.append(f"  recording    {rec.path}")
+    if rec.duration is not None:
+        lines.append(f"  duration     {rec.duration:.3f} s")
+    for lane in annotation:
+        covered = sum(s.duration for s in lane)
+        labels = sorted({s.label for s in lane})
+        shown = ", ".join(repr(label) for label in labels[:5])
+        more = f" (+{len(labels) - 5} more)" if len(labels) > 5 else ""
+        lines.append(
+            f"  lane {lane.name!r}: {len(lane)} segments, {covered:.3f} s labelled; labels {shown}{more}"
+        )
+    if annotation.passthrough:
+        lines.append(f"  {len(annotation.passthrough)} other tier(s) carried unchanged")
+    return lines
+
+
+def _short(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def run_info(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if not path.exists():
+        raise CliError(f"{path}: no such file")
+    if path.is_dir():
+        raise CliError(f"{path}: is a folder, not a file")
+    suffix = path.suffix.lower()
+    if suffix in AUDIO_SUFFIXES:
+        lines = describe_audio(path)
+    elif suffix in MODEL_SUFFIXES:
+        from annotator.commands.model_info import describe_model
+
+        lines = describe_model(path)
+    else:
+        from annotator.formats import FormatError, read_annotations
+
+        try:
+            found = read_annotations(path)
+        except FormatError as exc:
+            raise CliError(str(exc)) from exc
+        lines = []
+        for file_id, annotation in found.items():
+            lines += describe_annotation(annotation, f"{path}: annotation of {file_id!r}")
+    print("\n".join(lines))
+    return EXIT_OK

@@ -1,0 +1,90 @@
+"""File-system and text-decoding helpers shared by the format modules.
+
+They exist so that every reader fails the same way: a missing file, a folder, a permission
+problem or undecodable bytes become a one-line `FormatError`, never an ``OSError`` or a
+``UnicodeDecodeError`` traceback, and every writer replaces its target atomically.
+"""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+from annotator.core.atomic import SaveError, atomic_write_bytes
+from annotator.formats.errors import FormatError
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """The file's bytes, with the usual OS failures turned into `FormatError`."""
+    path = Path(path)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise FormatError(path, "no such file") from None
+    except IsADirectoryError:
+        raise FormatError(path, "is a folder, not a file") from None
+    except PermissionError:
+        raise FormatError(path, "permission denied") from None
+    except OSError as exc:
+        if path.is_dir():
+            raise FormatError(path, "is a folder, not a file") from None
+        raise FormatError(path, f"cannot read ({exc.strerror or exc})") from None
+
+
+def _line_of_byte(data: bytes, offset: int, unit: int = 1) -> int:
+    """1-based line number of a byte offset (``unit`` = 2 for UTF-16 code units)."""
+    newline = b"\n" if unit == 1 else None
+    if newline is not None:
+        return data.count(newline, 0, offset) + 1
+    # UTF-16: count newline code units in either byte order, aligned on 2 bytes
+    chunk = data[:offset]
+    return sum(1 for i in range(0, len(chunk) - 1, 2) if chunk[i : i + 2] in (b"\n\0", b"\0\n")) + 1
+
+
+def decode_text(path: str | Path, data: bytes, *, legacy: str | None = None) -> str:
+    """Decode a text file the way Praat does: BOM first, else UTF-8, else ``legacy`` (if given).
+
+    UTF-16 is only recognised by its byte-order mark (Praat always writes one); a NUL byte in
+    what should be text means a binary file, which we reject rather than parse as garbage.
+    Newlines are normalised to ``\\n`` so line numbers agree with what an editor shows.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        encoding, body, unit = "utf-8", data[len(codecs.BOM_UTF8) :], 1
+    elif data.startswith(codecs.BOM_UTF16_BE):
+        encoding, body, unit = "utf-16-be", data[2:], 2
+    elif data.startswith(codecs.BOM_UTF16_LE):
+        encoding, body, unit = "utf-16-le", data[2:], 2
+    else:
+        encoding, body, unit = "utf-8", data, 1
+    try:
+        text = body.decode(encoding)
+    except UnicodeDecodeError as exc:
+        if unit == 1 and legacy is not None and not data.startswith(codecs.BOM_UTF8):
+            try:
+                text = body.decode(legacy)
+            except UnicodeDecodeError:
+                raise FormatError(path, "not a text file (undecodable bytes)") from None
+        else:
+            line = _line_of_byte(body, exc.start, unit)
+            what = "UTF-16" if unit == 2 else "UTF-8"
+            raise FormatError(path, f"broken {what} text (undecodable bytes)", line) from None
+    if "\0" in text:
+        line = text.count("\n", 0, text.index("\0")) + 1
+        raise FormatError(path, "not a text file (contains NUL bytes)", line)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def write_text(path: str | Path, text: str, *, encoding: str = "utf-8") -> None:
+    """Atomically replace ``path`` with ``text``; failures become `FormatError`, no partial file."""
+    try:
+        data = text.encode(encoding)
+    except UnicodeEncodeError as exc:
+        raise FormatError(path, f"text cannot be written as {encoding} ({exc.reason})") from None
+    try:
+        atomic_write_bytes(path, data)
+    except SaveError as exc:
+        message = str(exc)
+        prefix = f"{path}: "
+        raise FormatError(
+            path, message[len(prefix) :] if message.startswith(prefix) else message
+        ) from exc

@@ -1,0 +1,81 @@
+"""``python -m segmenter.recipes {fetch,stats,demo}`` — the recipe's three commands.
+
+``fetch`` builds the cache (and the split), ``stats`` prints minutes per class and split (what a
+model file's training-data summary should say), ``demo`` assembles the demo recording.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from segmenter.recipes import RecipeError
+from segmenter.recipes.sources import DEFAULT_AMI_DIR
+
+__all__ = ["main"]
+
+
+def _progress(fraction: float, message: str) -> None:
+    print(f"\r{fraction * 100:5.1f}% {message[:70]:<70}", end="", file=sys.stderr, flush=True)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m segmenter.recipes", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    fetch = sub.add_parser("fetch", help="download, unpack, decode the sources; write the split")
+    fetch.add_argument("--cache", type=Path, required=True)
+    fetch.add_argument("--ami", type=Path, default=DEFAULT_AMI_DIR, help="AMI clips folder")
+    fetch.add_argument("--no-ami", action="store_true", help="leave the AMI clips out")
+    fetch.add_argument("--seed", type=int, default=0, help="seed of the train/validation split")
+    fetch.add_argument("--validation-fraction", type=float, default=0.2)
+    fetch.add_argument("--jobs", type=int, default=None)
+    stats = sub.add_parser("stats", help="minutes per class and split of a fetched cache")
+    stats.add_argument("--cache", type=Path, required=True)
+    demo = sub.add_parser("demo", help="assemble the demo recording and its reference labels")
+    demo.add_argument("--cache", type=Path, required=True)
+    demo.add_argument("--out", type=Path, required=True)
+    demo.add_argument("--seed", type=int, default=0)
+    return parser
+
+
+def _print_stats(cache: Path) -> None:
+    from segmenter.recipes.splits import load_split, minutes_per_class
+
+    table = minutes_per_class(cache, load_split(cache))
+    print(f"{'split':<11}{'class':<14}{'files':>6}{'minutes':>9}{'active min':>12}")
+    for (split, kind), (files, total, active) in sorted(table.items()):
+        print(f"{split:<11}{kind:<14}{files:>6}{total:>9.1f}{active:>12.1f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    start = time.perf_counter()
+    try:
+        if args.command == "fetch":
+            from segmenter.recipes.sources import fetch
+            from segmenter.recipes.splits import make_split, save_split
+
+            items = fetch(
+                args.cache,
+                ami_dir=None if args.no_ami else args.ami,
+                jobs=args.jobs,
+                progress=_progress,
+            )
+            print(file=sys.stderr)
+            save_split(args.cache, make_split(items, args.validation_fraction, args.seed))
+            print(f"{len(items)} recordings in {args.cache} ({time.perf_counter() - start:.1f} s)")
+            _print_stats(args.cache)
+        elif args.command == "stats":
+            _print_stats(args.cache)
+        else:
+            from segmenter.recipes.demo import build_demo
+
+            files = build_demo(args.cache, args.out, seed=args.seed)
+            took = time.perf_counter() - start
+            print(f"demo written: {', '.join(str(f) for f in files)} ({took:.1f} s)")
+    except RecipeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
