@@ -273,7 +273,8 @@ def load_model(
     info = read_model_info(p)
     config = info.config
     if wavlm_path is not None and config.front_end == "wavlm":
-        config.front_end_params["model_path"] = str(wavlm_path)
+        params = {**config.front_end_params, "model_path": str(wavlm_path)}
+        config = replace(config, front_end_params=params)
     try:
         model = NMFSegmenter(config)
     except FrontEndError as exc:

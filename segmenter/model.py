@@ -215,7 +215,9 @@ class NMFSegmenter(nn.Module):
     # ----------------------------------------------------------------- computation
     def compute_features(self, waveform: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(S, X): features Ψ reads (B, D, T) and target spectrogram (B, F, T) of (B, N)."""
-        waveform = _as_batch(waveform)
+        waveform = _as_batch(waveform).to(
+            device=self.dictionary.device, dtype=self.dictionary.dtype
+        )
         target = log_power_spectrogram(waveform, self.spectrogram)
         if self.front_end.name == "spectrogram":
             return target, target

@@ -7,6 +7,15 @@ from annotator.core.annotation import (
     RecordingInfo,
     file_checksum,
 )
+from annotator.core.atomic import SaveError
+from annotator.core.autosave import (
+    Autosaver,
+    AutosaveThread,
+    Recoverable,
+    discard_recovery,
+    find_recoverable,
+    load_recovery,
+)
 from annotator.core.edits import (
     AddLane,
     AddSegment,
@@ -27,7 +36,16 @@ from annotator.core.edits import (
 from annotator.core.errors import AnnotationError, InvalidEdit
 from annotator.core.history import History, HistoryEvent
 from annotator.core.lane import Lane
+from annotator.core.project import Project, ProjectError, RecordingEntry
 from annotator.core.segment import Segment, Source
+from annotator.core.sidecar import (
+    NewerVersionError,
+    RecordingStatus,
+    SidecarError,
+    SidecarState,
+    load_sidecar,
+    save_sidecar,
+)
 
 __all__ = [
     "CLASS_LANES",
@@ -57,4 +75,20 @@ __all__ = [
     "RenameLane",
     "SegmentEdit",
     "SplitSegment",
+    "AutosaveThread",
+    "Autosaver",
+    "NewerVersionError",
+    "Project",
+    "ProjectError",
+    "RecordingEntry",
+    "RecordingStatus",
+    "Recoverable",
+    "SaveError",
+    "SidecarError",
+    "SidecarState",
+    "discard_recovery",
+    "find_recoverable",
+    "load_recovery",
+    "load_sidecar",
+    "save_sidecar",
 ]

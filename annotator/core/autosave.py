@@ -47,9 +47,9 @@ class Autosaver:
 
     Changes are due ``interval_s`` after the first unsaved one, so while someone keeps editing
     at most ``interval_s`` of work is at risk. The annotation is serialised when the save
-    happens, not when it is notified; with `AutosaveThread` that is another thread, so edits
-    must then come from the thread that owns the lock (`lock`) or be notified as copies.
-    A failed write never raises out of `maybe_save`: it is kept in ``last_error`` and retried.
+    happens, not when it is notified (an edit costs nothing). With `AutosaveThread` that happens
+    on another thread, so whoever edits from elsewhere holds ``lock`` while editing. A failed
+    write never raises out of `maybe_save`/`flush`: it is kept in ``last_error`` and retried.
     """
 
     def __init__(
@@ -145,7 +145,9 @@ class AutosaveThread:
         self.autosaver = autosaver
         self.poll_s = poll_s
         self.stop_event = stop_event or threading.Event()
-        self._thread = threading.Thread(target=self._run, name="nmf-annotator-autosave", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name="nmf-annotator-autosave", daemon=True
+        )
 
     def start(self) -> AutosaveThread:
         self._thread.start()
@@ -203,7 +205,11 @@ def find_recoverable(project: Project) -> list[Recoverable]:
             saved_at = load_sidecar(sidecar).saved_at if sidecar.exists() else None
         except SidecarError:
             saved_at = None
-        if error is None and saved_at is not None and not _newer(auto, autosaved, sidecar, saved_at):
+        if (
+            error is None
+            and saved_at is not None
+            and not _newer(auto, autosaved, sidecar, saved_at)
+        ):
             continue
         found.append(Recoverable(entry, auto, autosaved, saved_at, error))
     return found

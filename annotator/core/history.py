@@ -119,8 +119,13 @@ class History:
         return command
 
     def _try_merge(self, command: Edit, annotation: Annotation) -> Edit | None:
-        """Fold `command` into the top step if allowed; returns that step, or None."""
-        if not (self._merge_open and self._steps ):
+        """Fold `command` into the top step if allowed; returns that step, or None.
+
+        No separate "never into the clean state" test is needed (QUndoStack has one): every way
+        of reaching the clean index (`mark_clean`, `undo`, `redo`, a cancelled merge) closes
+        the merge.
+        """
+        if not (self._merge_open and self._steps):
             return None
         top, target = self._steps[-1]
         if target is not annotation or not top.merge_with(command):

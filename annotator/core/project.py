@@ -19,48 +19,43 @@ either folder.
 from __future__ import annotations
 
 import contextlib
-import json
-import os
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from annotator.core.annotation import Annotation, RecordingInfo, file_checksum
-from annotator.core.atomic import SaveError, atomic_write_text
 from annotator.core.autosave import autosave_path_for
-from annotator.core.errors import AnnotationError
-from annotator.core.scan import (
-    AudioFacts,
-    ScanCache,
-    file_stamp,
-    find_audio_files,
-    probe_audio,
+from annotator.core.project_file import (
+    PROJECT_FILE,
+    STATE_DIR_NAME,
+    ProjectError,
+    find_state_dir,
+    new_document,
+    read_project_file,
+    remove_stale_temp_files,
+    write_project_file,
 )
+from annotator.core.scan import AudioFacts, ScanCache, file_stamp, find_audio_files, probe_audio
 from annotator.core.sidecar import (
     SIDECAR_SUFFIX,
     RecordingStatus,
     SidecarError,
     SidecarState,
     backup_path,
-    ensure_folder,
     load_sidecar,
-    now_iso,
     save_sidecar,
 )
 
-STATE_DIR_NAME = ".nmf-annotator"
-PROJECT_FILE = "project.json"
 INDEX_FILE = "index.json"
-PROJECT_FORMAT = "nmf-annotator-project"
-PROJECT_VERSION = 1
-#: Temp files of an interrupted save older than this are removed when a project opens; no real
-#: save takes that long, so a younger one may belong to a save happening right now.
-STALE_TEMP_AGE_S = 600.0
 
-
-class ProjectError(AnnotationError):
-    """A project cannot be created or opened; ``str()`` is one line naming the folder."""
+__all__ = [
+    "INDEX_FILE",
+    "PROJECT_FILE",
+    "STATE_DIR_NAME",
+    "Project",
+    "ProjectError",
+    "RecordingEntry",
+]
 
 
 @dataclass(eq=False)
@@ -108,37 +103,27 @@ class Project:
         state_dir: str | Path | None = None,
         settings: dict[str, Any] | None = None,
     ) -> Project:
+        """Make ``folder`` a project (project folder inside it unless ``state_dir`` is given)."""
         root = Path(folder).resolve()
         if not root.is_dir():
             raise ProjectError(f"{root}: not a folder")
         state = Path(state_dir).resolve() if state_dir is not None else root / STATE_DIR_NAME
         if (state / PROJECT_FILE).exists():
             raise ProjectError(f"{state / PROJECT_FILE}: a project exists here already")
-        doc = {
-            "format": PROJECT_FORMAT,
-            "schema_version": PROJECT_VERSION,
-            "created": now_iso(),
-            "root": None if state == root / STATE_DIR_NAME else str(root),
-            "settings": dict(settings or {}),
-        }
-        try:
-            ensure_folder(state, state / PROJECT_FILE)
-            atomic_write_text(state / PROJECT_FILE, json.dumps(doc, indent=1) + "\n")
-        except SaveError as exc:
-            raise ProjectError(str(exc)) from exc
+        doc = new_document(None if state == root / STATE_DIR_NAME else root, settings)
+        write_project_file(state, doc)
         return cls(root, state, doc)
 
     @classmethod
     def open(cls, folder: str | Path) -> Project:
         """Open a project given its corpus folder or its project folder."""
         folder = Path(folder).resolve()
-        if (folder / STATE_DIR_NAME / PROJECT_FILE).exists():
-            state = folder / STATE_DIR_NAME
-        elif (folder / PROJECT_FILE).exists():
-            state = folder
-        else:
-            raise ProjectError(f"{folder}: no nmf-annotator project here (no {STATE_DIR_NAME}/{PROJECT_FILE})")
-        doc = _read_project_file(state / PROJECT_FILE)
+        state = find_state_dir(folder)
+        if state is None:
+            raise ProjectError(
+                f"{folder}: no nmf-annotator project here (no {STATE_DIR_NAME}/{PROJECT_FILE})"
+            )
+        doc = read_project_file(state / PROJECT_FILE)
         root = Path(doc["root"]) if doc.get("root") is not None else state.parent
         if not root.is_dir():
             raise ProjectError(f"{state / PROJECT_FILE}: corpus folder {root} does not exist")
@@ -146,20 +131,28 @@ class Project:
 
     @classmethod
     def open_or_create(cls, folder: str | Path) -> Project:
-        folder = Path(folder)
-        if (folder / STATE_DIR_NAME / PROJECT_FILE).exists() or (folder / PROJECT_FILE).exists():
-            return cls.open(folder)
-        return cls.create(folder)
+        folder = Path(folder).resolve()
+        return cls.open(folder) if find_state_dir(folder) else cls.create(folder)
 
     def save_settings(self) -> None:
-        doc = {
-            "format": PROJECT_FORMAT,
-            "schema_version": PROJECT_VERSION,
-            "created": self.created,
-            "root": str(self.root) if self._external else None,
-            "settings": self.settings,
-        }
-        atomic_write_text(self.state_dir / PROJECT_FILE, json.dumps(doc, indent=1) + "\n", backup=True)
+        """Write ``settings`` to ``project.json`` (previous version kept as ``.bak``)."""
+        doc = new_document(self.root if self._external else None, self.settings)
+        doc["created"] = self.created
+        write_project_file(self.state_dir, doc, backup=True)
+
+    def close(self) -> None:
+        """Write the header/status cache; skipping it only makes the next open a bit slower.
+
+        The cache is not written on every save: it holds nothing that is not also in the
+        recordings and sidecars, and every entry is checked against its file's stamp.
+        """
+        self._cache.write()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     # --- the recordings ---------------------------------------------------------------------
     def rescan(self) -> list[RecordingEntry]:
@@ -210,7 +203,9 @@ class Project:
         )
 
     # --- labels -----------------------------------------------------------------------------
-    def load_state(self, entry: RecordingEntry, *, fall_back_to_backup: bool = False) -> SidecarState:
+    def load_state(
+        self, entry: RecordingEntry, *, fall_back_to_backup: bool = False
+    ) -> SidecarState:
         """The saved state of a recording, or a fresh one (class lanes, status NEW) if none.
 
         Sets ``entry.warning`` when the labels were recovered from the backup or the recording
@@ -260,7 +255,9 @@ class Project:
         keeps its status. ``extra`` defaults to what the last load returned. Raises `SaveError`.
         """
         if status is None:
-            status = RecordingStatus.IN_REVIEW if entry.status is RecordingStatus.NEW else entry.status
+            status = (
+                RecordingStatus.IN_REVIEW if entry.status is RecordingStatus.NEW else entry.status
+            )
         extra = self._extra.get(entry.rel_path, {}) if extra is None else extra
         sidecar = self.sidecar_path(entry)
         saved = save_sidecar(sidecar, SidecarState(annotation, RecordingStatus(status), extra))
@@ -271,10 +268,12 @@ class Project:
         entry.sidecar_error = None
         self._extra[entry.rel_path] = extra
         self._cache.put(
-            entry.rel_path, "sidecar", file_stamp(sidecar),
-            status=entry.status.value, n_segments=entry.n_segments,
+            entry.rel_path,
+            "sidecar",
+            file_stamp(sidecar),
+            status=entry.status.value,
+            n_segments=entry.n_segments,
         )
-        self._cache.write()
         return saved
 
     def set_status(self, entry: RecordingEntry, status: RecordingStatus | str) -> None:
@@ -292,15 +291,23 @@ class Project:
         stamp = file_stamp(entry.path)
         cached = self._cache.get(entry.rel_path, "audio", stamp)
         if cached is not None:
-            facts = AudioFacts(cached.get("duration"), cached.get("sample_rate"), cached.get("error"))
+            facts = AudioFacts(
+                cached.get("duration"), cached.get("sample_rate"), cached.get("error")
+            )
         else:
             facts = probe_audio(entry.path)
             self._cache.put(
-                entry.rel_path, "audio", stamp,
-                duration=facts.duration, sample_rate=facts.sample_rate, error=facts.error,
+                entry.rel_path,
+                "audio",
+                stamp,
+                duration=facts.duration,
+                sample_rate=facts.sample_rate,
+                error=facts.error,
             )
         entry.duration, entry.sample_rate, entry.audio_error = (
-            facts.duration, facts.sample_rate, facts.error,
+            facts.duration,
+            facts.sample_rate,
+            facts.error,
         )
 
     def _refresh_sidecar(self, entry: RecordingEntry) -> None:
@@ -318,9 +325,17 @@ class Project:
         try:
             state = load_sidecar(sidecar)
         except SidecarError as exc:
-            entry.status, entry.n_segments, entry.sidecar_error = RecordingStatus.NEW, 0, exc.problem
+            entry.status, entry.n_segments, entry.sidecar_error = (
+                RecordingStatus.NEW,
+                0,
+                exc.problem,
+            )
             return
-        entry.status, entry.n_segments, entry.sidecar_error = state.status, _count(state.annotation), None
+        entry.status, entry.n_segments, entry.sidecar_error = (
+            state.status,
+            _count(state.annotation),
+            None,
+        )
         self._cache.put(
             entry.rel_path, "sidecar", stamp, status=entry.status.value, n_segments=entry.n_segments
         )
@@ -335,46 +350,8 @@ class Project:
         except OSError:
             return None
         self._cache.put(entry.rel_path, "checksum", stamp, value=value)
-        self._cache.write()
         return value
 
 
 def _count(annotation: Annotation) -> int:
     return sum(len(lane) for lane in annotation)
-
-
-def _read_project_file(path: Path) -> dict[str, Any]:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ProjectError(f"{path}: cannot read project file ({exc.strerror or exc})") from exc
-    except ValueError as exc:
-        raise ProjectError(f"{path}: project file is not valid JSON (damaged? {exc})") from None
-    if not isinstance(doc, dict) or doc.get("format") != PROJECT_FORMAT:
-        raise ProjectError(f"{path}: not an nmf-annotator project file")
-    version = doc.get("schema_version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ProjectError(f"{path}: bad schema_version {version!r}")
-    if version > PROJECT_VERSION:
-        raise ProjectError(
-            f"{path}: written by a newer version of nmf-annotator (project schema {version}, "
-            f"this program reads up to {PROJECT_VERSION}); please update"
-        )
-    if not isinstance(doc.get("settings", {}), dict):
-        raise ProjectError(f"{path}: 'settings' must be a JSON object")
-    return doc
-
-
-def remove_stale_temp_files(state_dir: Path, max_age_s: float = STALE_TEMP_AGE_S) -> list[Path]:
-    """Delete temp files left by a save that was killed; return what was removed."""
-    removed = []
-    cutoff = time.time() - max_age_s
-    for folder, _dirs, files in os.walk(state_dir):
-        for name in files:
-            if name.startswith(".") and name.endswith(".tmp"):
-                path = Path(folder, name)
-                with contextlib.suppress(OSError):
-                    if path.stat().st_mtime < cutoff:
-                        path.unlink()
-                        removed.append(path)
-    return removed

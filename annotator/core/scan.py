@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import soundfile
-
 from annotator.core.atomic import SaveError, atomic_write_text
 
 INDEX_FORMAT = "nmf-annotator-index"
@@ -44,6 +42,8 @@ _EXTENSIONS_BY_FORMAT: dict[str, tuple[str, ...]] = {
 
 def audio_extensions() -> frozenset[str]:
     """Lower-case extensions of the formats this machine's libsndfile can actually read."""
+    import soundfile  # here, not at the top: `import annotator.core` stays light
+
     available = soundfile.available_formats()
     return frozenset(
         ext for name, exts in _EXTENSIONS_BY_FORMAT.items() if name in available for ext in exts
@@ -77,6 +77,8 @@ class AudioFacts:
 
 def probe_audio(path: Path) -> AudioFacts:
     """Header facts of one file; a damaged or unsupported file gives ``error``, never raises."""
+    import soundfile
+
     try:
         info = soundfile.info(str(path))
     except Exception as exc:  # libsndfile raises several types; a scan must survive all of them
@@ -87,13 +89,17 @@ def probe_audio(path: Path) -> AudioFacts:
     return AudioFacts(duration=info.frames / info.samplerate, sample_rate=int(info.samplerate))
 
 
-def file_stamp(path: Path) -> tuple[int, int] | None:
-    """(size, mtime_ns): what must match for a cached fact about a file to still hold."""
+def file_stamp(path: Path) -> tuple[int, int, int] | None:
+    """(size, mtime_ns, inode): what must match for a cached fact about a file to still hold.
+
+    The inode matters on filesystems with coarse timestamps: every atomic save makes a new file,
+    so two same-size saves within one timestamp tick still differ.
+    """
     try:
         st = path.stat()
     except OSError:
         return None
-    return (st.st_size, st.st_mtime_ns)
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
 class ScanCache:
@@ -118,14 +124,14 @@ class ScanCache:
         ):
             self._entries = doc["entries"]
 
-    def get(self, rel: str, kind: str, stamp: tuple[int, int] | None) -> dict[str, Any] | None:
+    def get(self, rel: str, kind: str, stamp: tuple[int, int, int] | None) -> dict[str, Any] | None:
         """The cached ``kind`` record of ``rel`` if it was taken from a file with this stamp."""
         record = self._entries.get(rel, {}).get(kind)
         if stamp is None or not isinstance(record, dict) or record.get("stamp") != list(stamp):
             return None
         return record
 
-    def put(self, rel: str, kind: str, stamp: tuple[int, int] | None, **facts: Any) -> None:
+    def put(self, rel: str, kind: str, stamp: tuple[int, int, int] | None, **facts: Any) -> None:
         if stamp is None:
             return
         record = {"stamp": list(stamp), **facts}

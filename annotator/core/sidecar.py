@@ -116,7 +116,9 @@ def ensure_folder(folder: Path, for_file: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise SaveError(f"{for_file}: cannot create folder {folder} ({exc.strerror or exc})") from exc
+        raise SaveError(
+            f"{for_file}: cannot create folder {folder} ({exc.strerror or exc})"
+        ) from exc
 
 
 def save_sidecar(path: str | Path, state: SidecarState, *, backup: bool = True) -> SidecarState:
@@ -202,10 +204,13 @@ def parse_document(path: Path, raw: bytes) -> SidecarState:
     try:
         doc = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise SidecarError(path, f"sidecar is not UTF-8 text (damaged at byte {exc.start})") from None
+        raise SidecarError(
+            path, f"sidecar is not UTF-8 text (damaged at byte {exc.start})"
+        ) from None
     except json.JSONDecodeError as exc:
         raise SidecarError(
-            path, f"sidecar is not valid JSON (damaged? line {exc.lineno}, column {exc.colno}: {exc.msg})"
+            path,
+            f"sidecar is not valid JSON (damaged? line {exc.lineno}, column {exc.colno}: {exc.msg})",
         ) from None
     if not isinstance(doc, dict):
         raise SidecarError(path, "sidecar is not a JSON object")
@@ -250,7 +255,9 @@ def _state_from_document(path: Path, doc: dict[str, Any]) -> SidecarState:
         status = RecordingStatus(doc["status"])
     except ValueError:
         known = ", ".join(s.value for s in RecordingStatus)
-        raise SidecarError(path, f"unknown status {doc['status']!r} (expected one of {known})") from None
+        raise SidecarError(
+            path, f"unknown status {doc['status']!r} (expected one of {known})"
+        ) from None
     body = doc["annotation"]
     if not isinstance(body, dict) or not isinstance(body.get("lanes", []), list):
         raise SidecarError(path, "field 'annotation' is not an annotation object")

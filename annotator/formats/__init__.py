@@ -3,6 +3,7 @@
 Public API (everything else is an implementation detail)::
 
     read_annotation(path, format=None, **options) -> Annotation
+    read_annotations(path, format=None) -> {recording_id: Annotation}   # all file-ids of an RTTM
     write_annotation(annotation, path, format=None, *, options=None) -> None
     FORMATS: dict[str, Format]            # name -> Format(name, extensions, reader, writer, ...)
     FormatError(path, reason, line=None)  # str(): "<path>:<line>: <reason>", one line
@@ -33,6 +34,7 @@ from annotator.formats.registry import (
     Format,
     format_for,
     read_annotation,
+    read_annotations,
     write_annotation,
 )
 from annotator.formats.rttm import read_rttm, read_rttm_one, write_rttm, write_rttm_many
@@ -44,6 +46,7 @@ __all__ = [
     "FormatError",
     "format_for",
     "read_annotation",
+    "read_annotations",
     "read_audacity",
     "read_json",
     "read_rttm",

@@ -12,6 +12,8 @@ Rules (documented choices):
   with bare labels, which is what an Audacity user expects to import.
 - Lines are grouped by lane, in lane order, so reading gives the lanes back in their order
   (a lane without segments has no line and is not written).
+- Labels of one lane that overlap (Audacity allows it) are spread over extra lanes named
+  ``lane (2)``, ``lane (3)``..., each label in the first one where it fits.
 - Point labels (start == end) have no place in a lane: they and the spectral lines are kept in
   ``annotation.passthrough`` and written back (a spectral line after its label).
 - Labels cannot hold tabs or line breaks and lane names cannot hold ``:`` in this format;
@@ -95,24 +97,47 @@ def audacity_from_text(
     lanes: dict[str, list[Segment]] = {}
     passthrough: list[dict[str, Any]] = []
     for index, (_line, start, end, text_) in enumerate(rows):
-        lane_name, label = text_.split(":", 1) if split else (lane or DEFAULT_LANE, text_)
+        if split and end > start:
+            lane_name, label = text_.split(":", 1)
+        else:
+            lane_name, label = lane or DEFAULT_LANE, text_
         if end == start:
             passthrough.append(
                 {"format": PASSTHROUGH_FORMAT, "kind": "point", "time": start, "text": text_}
             )
         else:
-            segments = lanes.setdefault(lane_name, [])
-            segments.append(Segment(start, end, label))
+            lanes.setdefault(lane_name, []).append(Segment(start, end, label))
         if index in spectral:
             passthrough.append(
                 {"format": PASSTHROUGH_FORMAT, "kind": "spectral", "lane": lane_name,
                  "start": start, "end": end, "label": label, "line": spectral[index]}
             )  # fmt: skip
-    try:
-        built = [Lane(name, segments) for name, segments in lanes.items()]
-    except AnnotationError as exc:
-        raise FormatError(path, f"labels of one lane overlap: {exc}") from None
-    return Annotation(built, recording=RecordingInfo(), passthrough=passthrough)
+    return Annotation(_spread(lanes), recording=RecordingInfo(), passthrough=passthrough)
+
+
+def _spread(lanes: dict[str, list[Segment]]) -> list[Lane]:
+    """Lanes from labels; labels overlapping within one name go to extra lanes ``name (2)``...
+
+    Audacity lets labels of one track overlap, our lanes do not: rather than refuse the file,
+    each label goes to the first lane of its name where it fits.
+    """
+    taken = set(lanes)
+    built: list[Lane] = []
+    for name, segments in lanes.items():
+        family = [Lane(name)]
+        for segment in sorted(segments):
+            for candidate in family:
+                if not candidate.collisions(segment):
+                    candidate.add(segment)
+                    break
+            else:
+                k = len(family) + 1
+                while f"{name} ({k})" in taken:
+                    k += 1
+                taken.add(f"{name} ({k})")
+                family.append(Lane(f"{name} ({k})", [segment]))
+        built += family
+    return built
 
 
 def audacity_text(annotation: Annotation, *, lane: str | None = None) -> str:

@@ -16,7 +16,7 @@ from annotator.core.annotation import Annotation
 from annotator.formats.audacity import read_audacity, write_audacity
 from annotator.formats.errors import FormatError
 from annotator.formats.jsonfile import read_json, write_json
-from annotator.formats.rttm import read_rttm_one, write_rttm
+from annotator.formats.rttm import read_rttm, read_rttm_one, write_rttm
 from annotator.formats.textgrid import read_textgrid, write_textgrid
 
 
@@ -25,17 +25,22 @@ class Format:
     """One file format: its name, the extensions that select it, and its reader and writer."""
 
     name: str
+    #: Matched case-insensitively; the first one is what we write (Praat spells ``.TextGrid``).
     extensions: tuple[str, ...]
     reader: Callable[..., Annotation]
     writer: Callable[..., None]
     description: str
+    #: For formats that hold several recordings per file (RTTM): path -> {file_id: annotation}.
+    read_all: Callable[..., dict[str, Annotation]] | None = None
 
 
 FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
-        Format("textgrid", (".textgrid",), read_textgrid, write_textgrid, "Praat TextGrid"),
-        Format("rttm", (".rttm",), read_rttm_one, write_rttm, "NIST RTTM (speaker turns)"),
+        Format("textgrid", (".TextGrid",), read_textgrid, write_textgrid, "Praat TextGrid"),
+        Format(
+            "rttm", (".rttm",), read_rttm_one, write_rttm, "NIST RTTM (speaker turns)", read_rttm
+        ),
         Format("audacity", (".txt",), read_audacity, write_audacity, "Audacity label track"),
         Format("json", (".json",), read_json, write_json, "nmf-annotator JSON (lossless)"),
     )
@@ -52,7 +57,7 @@ def format_for(path: str | Path, format: str | None = None) -> Format:
             raise FormatError(path, f"unknown format {format!r} (known: {names})") from None
     suffix = Path(path).suffix.lower()
     for candidate in FORMATS.values():
-        if suffix in candidate.extensions:
+        if suffix in (ext.lower() for ext in candidate.extensions):
             return candidate
     known = ", ".join(ext for f in FORMATS.values() for ext in f.extensions)
     shown = f"extension {suffix!r}" if suffix else "no extension"
@@ -67,6 +72,22 @@ def read_annotation(path: str | Path, format: str | None = None, **options: Any)
     except FormatError:
         raise
     except (TypeError, ValueError, OSError) as exc:  # bad options, or an OS failure we missed
+        raise FormatError(path, f"cannot read as {chosen.description}: {exc}") from None
+
+
+def read_annotations(path: str | Path, format: str | None = None) -> dict[str, Annotation]:
+    """Every annotation a file holds, by recording id: all file-ids of an RTTM file, else one
+    entry named after the file's stem (an empty RTTM gives one empty annotation too)."""
+    chosen = format_for(path, format)
+    try:
+        if chosen.read_all is not None:
+            found = chosen.read_all(path)
+            if found:
+                return found
+        return {Path(path).stem: chosen.reader(path)}
+    except FormatError:
+        raise
+    except (TypeError, ValueError, OSError) as exc:
         raise FormatError(path, f"cannot read as {chosen.description}: {exc}") from None
 
 

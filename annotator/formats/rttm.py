@@ -24,7 +24,8 @@ Rules (documented choices):
   overlap), else the segment's label, or the lane name when that label is empty. Times are
   rounded to whole milliseconds (onset and end, so touching segments stay touching; a segment
   shorter than 1 ms is written as 1 ms), with 3 decimals. Hence RTTM → model → RTTM is lossless,
-  and model → RTTM → model is lossless for times on a millisecond grid.
+  and model → RTTM → model is lossless for times on a millisecond grid. Whitespace inside a
+  label becomes ``_`` (fields are whitespace-separated).
 - File-id: a given ``uri``, else the name of ``annotation.recording.path`` without a known audio
   extension, else the stem of the RTTM file; whitespace in it becomes ``_``.
 """

@@ -14,7 +14,8 @@ Mapping and its limits:
   ``annotation.passthrough`` with their position and are written back in place.
 - Not representable, hence lost: segment confidence and source (imported segments are
   ``Source.HUMAN``), segments whose label is the empty string (Praat's "unlabelled"), the
-  TextGrid's own xmin when it is not 0, provenance and the recording's path/checksum.
+  TextGrid's own xmin when it is not 0 (we write from 0; carried tiers get the TextGrid's
+  domain), provenance and the recording's path/checksum.
 - Times are written with ``repr`` (shortest exact form), so a round trip is lossless. praatio's
   default removal of intervals shorter than 1e-8 s is switched off.
 """
@@ -65,10 +66,18 @@ def annotation_from_dict(tg: dict[str, Any], path: str | Path = "<text>") -> Ann
         if not is_lane:
             annotation.passthrough.append(_passthrough(tier, position))
             continue
+        labelled = [entry for entry in tier["entries"] if entry[2] != ""]
+        if labelled and labelled[0][0] < 0:
+            raise FormatError(
+                path,
+                f"tier {name!r} has a labelled interval at {labelled[0][0]:g} s: "
+                "negative times are not supported",
+                tier.get("line"),
+            )
         try:
-            segments = [Segment(s, e, label) for s, e, label in tier["entries"] if label != ""]
+            segments = [Segment(s, e, label) for s, e, label in labelled]
             annotation.add_lane(Lane(name, segments))
-        except AnnotationError as exc:  # negative times, mostly
+        except AnnotationError as exc:  # e.g. a segment running past the TextGrid end
             raise FormatError(
                 path, f"tier {name!r} cannot be a lane: {exc}", tier.get("line")
             ) from None
@@ -113,11 +122,11 @@ def textgrid_dict(annotation: Annotation) -> dict[str, Any]:
         for lane in annotation
     ]
     for item in carried:
-        tier = {
+        tier = {  # on the TextGrid's domain: praatio fills interval tiers up to it anyway
             "class": item["class"],
             "name": item["name"],
-            "xmin": float(item["xmin"]),
-            "xmax": float(item["xmax"]),
+            "xmin": xmin,
+            "xmax": xmax,
             "entries": [tuple(entry) for entry in item["entries"]],
         }
         tiers.insert(min(int(item.get("position", len(tiers))), len(tiers)), tier)

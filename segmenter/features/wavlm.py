@@ -32,7 +32,7 @@ from segmenter.features.spectrogram import SpectrogramConfig
 if TYPE_CHECKING:
     from transformers import WavLMModel
 
-__all__ = ["WavLMFrontEnd", "load_wavlm"]
+__all__ = ["WavLMFrontEnd", "load_wavlm", "random_wavlm"]
 
 
 def load_wavlm(model_path: str | Path) -> WavLMModel:
@@ -46,7 +46,9 @@ def load_wavlm(model_path: str | Path) -> WavLMModel:
     if not source:
         raise FrontEndError("wavlm front end: no WavLM model path given")
     verbosity = hf_logging.get_verbosity()
+    bars = hf_logging.is_progress_bar_enabled()
     hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
     try:
         model = WavLMModel.from_pretrained(source, local_files_only=True)
     except (OSError, ValueError, RuntimeError) as exc:
@@ -56,7 +58,33 @@ def load_wavlm(model_path: str | Path) -> WavLMModel:
         ) from exc
     finally:
         hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
     return model
+
+
+def random_wavlm(hidden_size: int = 32, num_layers: int = 2, seed: int = 0) -> WavLMModel:
+    """A randomly initialised small WavLM with the real conv framing (kernels, strides).
+
+    For tests and offline checks of the wavlm code path: nothing is downloaded, and its frame
+    count for N samples is exactly that of WavLM Base/Large.
+    """
+    from transformers import WavLMConfig, WavLMModel
+
+    config = WavLMConfig(
+        hidden_size=hidden_size,
+        num_hidden_layers=num_layers,
+        num_attention_heads=2,
+        intermediate_size=2 * hidden_size,
+        conv_dim=(8,) * 7,
+        num_conv_pos_embeddings=16,
+        num_conv_pos_embedding_groups=2,
+        num_buckets=32,
+        max_bucket_distance=100,
+    )
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        return WavLMModel(config).eval()
 
 
 def _read_do_normalize(model_path: str | Path) -> bool:

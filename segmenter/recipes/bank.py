@@ -88,8 +88,12 @@ class SourceBank:
         for clip in clips:
             if clip.kind == "speech" and len(clip.speakers) != 1:
                 raise ValueError(f"{clip.id}: a speech clip needs exactly one speaker")
-            target = {"speech": bank.speech, "conversation": bank.conversations,
-                      "music": bank.music, "noise": bank.noise}.get(clip.kind)
+            target = {
+                "speech": bank.speech,
+                "conversation": bank.conversations,
+                "music": bank.music,
+                "noise": bank.noise,
+            }.get(clip.kind)
             if target is None:
                 raise ValueError(f"{clip.id}: unknown clip kind {clip.kind!r}")
             target.append(clip)
@@ -112,6 +116,10 @@ class SourceBank:
         """Seconds of audio per group, for logs and the model's training-data summary."""
         return {
             name: sum(c.audio.size for c in clips) / 16000
-            for name, clips in (("speech", self.speech), ("conversations", self.conversations),
-                                ("music", self.music), ("noise", self.noise))
+            for name, clips in (
+                ("speech", self.speech),
+                ("conversations", self.conversations),
+                ("music", self.music),
+                ("noise", self.noise),
+            )
         }

@@ -24,7 +24,7 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass, field
 
-__all__ = ["Source", "CATALOGUE", "FREEDESKTOP_LICENCES", "source_by_name"]
+__all__ = ["Source", "CATALOGUE", "FREEDESKTOP_LICENCES", "MOH_AUTHORS", "source_by_name"]
 
 
 @dataclass(frozen=True)
@@ -223,6 +223,13 @@ FREEDESKTOP_LICENCES: dict[str, tuple[str, str]] = {
     "suspend-error.oga": ("CC-BY-SA-3.0", "Red Hat, Inc."),
 }
 """Per-file licence and holder of the freedesktop theme (from its Debian copyright file)."""
+
+MOH_AUTHORS: dict[str, str] = {
+    "macroform-": "Paul Shuler (Macroform), 2009",
+    "manolo_camp-": "Manolo Camp, 2009",
+    "reno_project-": "Reno Project, 2008",
+}
+"""Author of each music-on-hold track, by file-name prefix (from the package's copyright file)."""
 
 
 def source_by_name(name: str) -> Source:

@@ -44,9 +44,9 @@ def _print_stats(cache: Path) -> None:
     from segmenter.recipes.splits import load_split, minutes_per_class
 
     table = minutes_per_class(cache, load_split(cache))
-    print(f"{'split':<11}{'class':<14}{'files':>6}{'minutes':>9}{'active min':>12}")
+    print(f"{'split':<11}{'class':<22}{'files':>6}{'minutes':>9}{'active min':>12}")
     for (split, kind), (files, total, active) in sorted(table.items()):
-        print(f"{split:<11}{kind:<14}{files:>6}{total:>9.1f}{active:>12.1f}")
+        print(f"{split:<11}{kind:<22}{files:>6}{total:>9.1f}{active:>12.2f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,7 +64,10 @@ def main(argv: list[str] | None = None) -> int:
                 progress=_progress,
             )
             print(file=sys.stderr)
-            save_split(args.cache, make_split(items, args.validation_fraction, args.seed))
+            from segmenter.recipes.demo import DEMO_RESERVED_IDS
+
+            split = make_split(items, args.validation_fraction, args.seed, DEMO_RESERVED_IDS)
+            save_split(args.cache, split)
             print(f"{len(items)} recordings in {args.cache} ({time.perf_counter() - start:.1f} s)")
             _print_stats(args.cache)
         elif args.command == "stats":

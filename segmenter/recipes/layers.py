@@ -30,8 +30,9 @@ class Layer:
     parts: list[str] = field(default_factory=list)
 
     def scaled(self, gain: float) -> Layer:
-        return Layer(self.audio * np.float32(gain), self.active, self.speakers, self.overlap,
-                     self.parts)
+        return Layer(
+            self.audio * np.float32(gain), self.active, self.speakers, self.overlap, self.parts
+        )
 
 
 def fade_edges(audio: np.ndarray, fade: int) -> np.ndarray:
@@ -67,21 +68,29 @@ def sequence(
     *,
     jitter_db: float = 2.0,
     fade: int = 80,
+    start_inside: bool | None = None,
+    whole: bool = False,
 ) -> Layer:
     """Clips drawn at random and laid end to end with random gaps, cut to ``n`` samples.
 
     Each clip is brought to unit active RMS (± ``jitter_db``) so one talker keeps a steady level.
-    Half the time the chunk starts inside a clip (the talker is already speaking), otherwise after
-    a gap of up to one second.
+    The chunk starts inside a clip (the talker is already speaking) when ``start_inside`` is
+    True, after a gap of up to one second when False, either way at random when None. With
+    ``whole`` only clips that fit entirely are laid (a demo should not cut a prompt mid-word).
     """
     audio = np.zeros(n, dtype=np.float32)
     active = np.zeros(n, dtype=bool)
     parts: list[str] = []
     speakers: set[str] = set()
-    pos = 0 if rng.random() < 0.5 else int(rng.integers(0, RATE))
-    first = pos == 0
+    if start_inside is None:
+        start_inside = bool(rng.random() < 0.5) and not whole
+    pos = 0 if start_inside else int(rng.integers(0, RATE))
+    first = start_inside
     while pos < n:
-        clip = clips[int(rng.integers(len(clips)))]
+        pool = [c for c in clips if c.audio.size <= n - pos] if whole else clips
+        if not pool:
+            break
+        clip = pool[int(rng.integers(len(pool)))]
         start = int(rng.integers(0, clip.audio.size)) if first else 0
         first = False
         take = min(clip.audio.size - start, n - pos)

@@ -75,6 +75,7 @@ class Item:
     licence: str
     split: str = ""
     rttm: str = ""
+    origin: str = ""  # the file inside its package (or corpus), for attribution
 
 
 def _run(cmd: list[str], what: str) -> subprocess.CompletedProcess[bytes]:
@@ -186,6 +187,7 @@ def _decode_one(cache: Path, source: Source, rel: str, file: Path) -> Item:
         seconds=round(seconds, 4),
         package=source.package,
         licence=source.licence,
+        origin=f"{source.root}/{rel}",
     )
 
 
@@ -213,6 +215,7 @@ def _ami_items(ami_dir: Path) -> list[Item]:
                     licence="CC-BY-4.0",
                     split=split,
                     rttm=str(rttm.resolve()),
+                    origin=f"AMI clip {uri} ({flac.name}, turns in {rttm.name})",
                 )
             )
     return items

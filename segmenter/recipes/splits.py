@@ -4,7 +4,7 @@ A file is wholly on one side, so validation never hears a recording (or a stretc
 track) that training saw. Each source is split on its own, by duration: files are shuffled with
 the seed and moved to validation until it holds ``fraction`` of that source's seconds, keeping at
 least one file on each side when the source has two or more. Sources that come split (AMI) keep
-their own split. The result is written beside the manifest so training and the demo agree.
+their own split. The files of the demo recording can be reserved for validation. The result is written beside the manifest so training and the demo agree.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections import defaultdict
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +26,14 @@ SPLITS = ("train", "validation")
 SPLIT_FILE = "split.json"
 
 
-def make_split(items: list[Item], fraction: float = 0.2, seed: int = 0) -> dict[str, str]:
-    """Map item id → "train" | "validation"; the same items and seed give the same split."""
+def make_split(
+    items: list[Item], fraction: float = 0.2, seed: int = 0, reserve: Collection[str] = ()
+) -> dict[str, str]:
+    """Map item id → "train" | "validation"; the same items and seed give the same split.
+
+    Ids in ``reserve`` are put on the validation side first (the demo recording's files, so the
+    shipped model is never shown a demo it was trained on); they count towards the fraction.
+    """
     if not 0.0 < fraction < 1.0:
         raise ValueError(f"validation fraction must be in (0, 1), got {fraction}")
     split: dict[str, str] = {}
@@ -44,11 +51,13 @@ def make_split(items: list[Item], fraction: float = 0.2, seed: int = 0) -> dict[
         # the catalogue does not reshuffle this one.
         rng = np.random.default_rng([seed, *source.encode()])
         order = [group[i] for i in rng.permutation(len(group))]
+        order = [i for i in order if i.id in reserve] + [i for i in order if i.id not in reserve]
         total = sum(item.seconds for item in group)
         held = 0.0
         for k, item in enumerate(order):
             remaining = len(order) - k
-            take = len(group) >= 2 and remaining > 1 and (k == 0 or held < fraction * total)
+            wanted = item.id in reserve or k == 0 or held < fraction * total
+            take = len(group) >= 2 and remaining > 1 and wanted
             split[item.id] = "validation" if take else "train"
             held += item.seconds if take else 0.0
     return split

@@ -102,6 +102,7 @@ def project(tmp_path: Path) -> Project:
     return Project.create(tmp_path)
 
 
+@pytest.mark.slow
 def test_sidecar_survives_sigkill_during_saves(project: Project) -> None:
     target = project.sidecar_path(project.entry("a.wav"))
     stats = _run_trials("sidecar", project, target, trials=20, seed=1234)
@@ -111,6 +112,7 @@ def test_sidecar_survives_sigkill_during_saves(project: Project) -> None:
     assert stats["torn_moments"] >= 1, stats
 
 
+@pytest.mark.slow
 def test_autosave_survives_sigkill_during_writes(project: Project) -> None:
     target = project.autosave_path(project.entry("a.wav"))
     stats = _run_trials("autosave", project, target, trials=10, seed=99)

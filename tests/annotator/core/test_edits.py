@@ -25,7 +25,7 @@ from annotator.core import (
     Source,
     SplitSegment,
 )
-from annotator.core.edits import merged_label, touched
+from annotator.core.edits import Change, commit_change, merged_label, touched
 
 S1 = Segment(0.0, 1.2, "speech", 0.8, Source.MODEL)
 S2 = Segment(1.2, 2.4, "speech", 0.6, Source.MODEL)  # touches S1
@@ -148,6 +148,11 @@ def test_with_neighbour_needs_a_touching_neighbour() -> None:
     assert_refused(
         MoveBoundary("speech", S3, "start", 2.0, with_neighbour=True), make(), "run into"
     )
+
+
+def test_with_neighbour_leaves_a_segment_after_a_gap_alone() -> None:
+    result = assert_undoable(MoveBoundary("speech", S2, "end", 3.0, with_neighbour=True), make())
+    assert result.lane("speech").segments == (S1, human(1.2, 3.0, "speech"), S3)
 
 
 def test_shared_boundary_cannot_swallow_the_neighbour() -> None:
@@ -312,6 +317,16 @@ def test_add_lane() -> None:
     assert_refused(AddLane("words", position=9), make(), "position")
 
 
+def test_undoing_add_lane_refuses_to_drop_segments_added_behind_its_back() -> None:
+    annotation = make()
+    edit = AddLane("words")
+    edit.apply(annotation)
+    annotation.lane("words").add(Segment(0, 1))
+    with pytest.raises(InvalidEdit, match="holds segments"):
+        edit.undo(annotation)
+    assert len(annotation.lane("words")) == 1
+
+
 def test_remove_lane_restores_the_same_lane_object_in_place() -> None:
     annotation = make()
     speech = annotation.lane("speech")
@@ -366,3 +381,21 @@ def test_redo_replays_the_same_change_and_checks_it() -> None:
     with pytest.raises(InvalidEdit):
         edit.apply(annotation)
     assert annotation.to_dict() == before
+
+
+def test_a_change_may_not_add_overlapping_segments_to_one_lane() -> None:
+    annotation = make()
+    before = annotation.to_dict()
+    clashing = Change((), (("noise", Segment(0, 2)), ("noise", Segment(1, 3))))
+    with pytest.raises(InvalidEdit, match="overlap"):
+        commit_change(annotation, clashing)
+    assert annotation.to_dict() == before
+    commit_change(annotation, Change((), (("noise", Segment(0, 1)), ("music", Segment(0, 1)))))
+    assert len(annotation.lane("noise")) == 1
+
+
+def test_change_composition_cancels_out() -> None:
+    a, b, c = Segment(0, 1), Segment(0, 2), Segment(0, 3)
+    first = Change((("x", a),), (("x", b),))
+    assert first.then(Change((("x", b),), (("x", c),))) == Change((("x", a),), (("x", c),))
+    assert first.then(first.inverse()).is_empty

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 from itertools import pairwise
 from typing import Any
 
@@ -228,6 +227,27 @@ def test_a_drag_is_one_undo_step() -> None:
     assert annotation.to_dict() == final
 
 
+def test_moving_another_segment_is_a_new_step() -> None:
+    annotation, history = make(), History()
+    drag(history, annotation, S2, "end", 2.5)
+    drag(history, annotation, S3, "end", 7.0)  # same lane and side, another boundary
+    assert len(history) == 2
+    history.undo()
+    assert annotation.lane("speech")[-1] == S3 and annotation.lane("speech")[1].end == 2.5
+
+
+def test_undo_closes_the_merge() -> None:
+    annotation, history = make(), History()
+    first = drag(history, annotation, S2, "end", 2.5)
+    history.close_merge()
+    drag(history, annotation, first, "end", 3.0)
+    history.undo()
+    drag(history, annotation, first, "end", 2.8)  # a new drag from the state undo returned to
+    assert len(history) == 2
+    history.undo()
+    assert annotation.lane("speech")[1].end == 2.5
+
+
 def test_a_drag_with_the_neighbour_merges_too() -> None:
     annotation, history = make(), History()
     initial = annotation.to_dict()
@@ -293,6 +313,18 @@ def test_a_drag_back_to_the_start_leaves_no_step() -> None:
     assert history.undo_text.startswith("Remove")
 
 
+def test_after_a_cancelled_drag_the_next_drag_is_a_new_step() -> None:
+    annotation, history = make(), History()
+    first = drag(history, annotation, S2, "end", 2.5)
+    history.close_merge()
+    drag(history, annotation, first, "end", 3.0, 2.5)  # cancelled out: the step is gone
+    assert len(history) == 1
+    drag(history, annotation, first, "end", 2.7)  # must not fold into the closed first drag
+    assert len(history) == 2
+    history.undo()
+    assert annotation.lane("speech")[1].end == 2.5
+
+
 def test_a_drag_back_on_a_model_segment_still_confirms_it() -> None:
     annotation, history = make(), History()
     drag(history, annotation, S1, "end", 0.5, 1.0)
@@ -339,42 +371,52 @@ def disjoint(pieces: list[tuple[float, float]]) -> bool:
     return all(a < b for a, b in pieces) and all(x[1] <= y[0] for x, y in pairwise(pieces))
 
 
-def expect_valid(edit: Edit, annotation: Annotation) -> bool | None:
-    """A dumb, independent oracle for the simple verbs; None where we do not judge."""
+Pieces = list[tuple[float, float]]
+
+
+def expect(edit: Edit, annotation: Annotation) -> tuple[bool, str, Pieces] | None:
+    """A dumb, independent oracle for the simple verbs: (valid, lane, the lane's times after).
+
+    None where we do not judge. Times only: labels and sources are the unit tests' business.
+    """
     duration = annotation.duration
-    inside = (lambda end: True) if duration is None else (lambda end: end <= duration)
+    lane = getattr(edit, "lane", "")
+    if not isinstance(edit, (AddSegment, RemoveSegment, SplitSegment, MoveBoundary)):
+        return None
+    if lane not in annotation:
+        return False, lane, []
+    segments = list(annotation.lane(lane))
+    times = [(s.start, s.end) for s in segments]
     if isinstance(edit, AddSegment):
-        if edit.lane not in annotation:
-            return False
-        times = [(s.start, s.end) for s in annotation.lane(edit.lane)]
-        return inside(edit.segment.end) and disjoint(
-            [*times, (edit.segment.start, edit.segment.end)]
-        )
+        seg = edit.segment
+        after = [*times, (seg.start, seg.end)]
+        return (duration is None or seg.end <= duration) and disjoint(after), lane, after
+    seg = edit.segment
+    if seg not in segments:
+        return False, lane, times
+    others = [s for s in segments if s != seg]
     if isinstance(edit, RemoveSegment):
-        return edit.lane in annotation and edit.segment in list(annotation.lane(edit.lane))
+        return True, lane, [(s.start, s.end) for s in others]
     if isinstance(edit, SplitSegment):
-        present = edit.lane in annotation and edit.segment in list(annotation.lane(edit.lane))
-        return present and edit.segment.start < edit.at < edit.segment.end
-    if isinstance(edit, MoveBoundary):
-        if edit.lane not in annotation or edit.segment not in list(annotation.lane(edit.lane)):
-            return False
-        seg, t = edit.segment, edit.new_time
-        if not math.isfinite(t) or t < 0 or not inside(t) or t == getattr(seg, edit.side):
-            return False
-        others = [s for s in annotation.lane(edit.lane) if s != seg]
-        pieces = [(t, seg.end) if edit.side == "start" else (seg.start, t)]
-        if edit.with_neighbour:
-            for n in others:
-                if edit.side == "start" and n.end == seg.start:
-                    others.remove(n)
-                    pieces.append((n.start, t))
-                    break
-                if edit.side == "end" and n.start == seg.end:
-                    others.remove(n)
-                    pieces.append((t, n.end))
-                    break
-        return disjoint(pieces + [(s.start, s.end) for s in others])
-    return None
+        halves = [(seg.start, edit.at), (edit.at, seg.end)]
+        ok = seg.start < edit.at < seg.end
+        return ok, lane, halves + [(s.start, s.end) for s in others]
+    t = edit.new_time
+    if t < 0 or (duration is not None and t > duration) or t == getattr(seg, edit.side):
+        return False, lane, times
+    pieces = [(t, seg.end) if edit.side == "start" else (seg.start, t)]
+    if edit.with_neighbour:
+        for n in others:
+            if edit.side == "start" and n.end == seg.start:
+                others.remove(n)
+                pieces.append((n.start, t))
+                break
+            if edit.side == "end" and n.start == seg.end:
+                others.remove(n)
+                pieces.append((t, n.end))
+                break
+    after = pieces + [(s.start, s.end) for s in others]
+    return disjoint(after), lane, after
 
 
 def draw_placed(data: st.DataObject, annotation: Annotation) -> tuple[str, Segment]:
@@ -505,16 +547,21 @@ def test_random_edit_sessions(data: st.DataObject) -> None:
             saved = before
         else:
             edit = draw_edit(data, annotation, last)
-            expected = expect_valid(edit, annotation)
+            expected = expect(edit, annotation)
             try:
                 step = history.do(edit, annotation)
             except InvalidEdit as refused:
                 event(f"refused {type(edit).__name__}")
-                assert expected in (None, False), f"refused a valid edit: {refused.reason}"
+                assert expected is None or not expected[0], (
+                    f"refused a valid edit: {refused.reason}"
+                )
                 assert annotation.to_dict() == before  # (c) a refusal changes nothing
                 assert history.index == index and len(events) == heard
             else:
-                assert expected in (None, True), f"accepted an invalid edit {edit!r}"
+                if expected is not None:
+                    valid, lane, times = expected
+                    assert valid, f"accepted an invalid edit {edit!r}"
+                    assert [(s.start, s.end) for s in annotation.lane(lane)] == sorted(times)
                 event(f"accepted {type(edit).__name__}")
                 after = annotation.to_dict()
                 if history.index == index + 1:  # a new step

@@ -24,7 +24,9 @@ from annotator.core.sidecar import (
 
 
 def make_annotation(n: int = 3, label: str = "a") -> Annotation:
-    speech = Lane("speech", (Segment(i, i + 0.5, f"{label}{i}", 0.9, Source.MODEL) for i in range(n)))
+    speech = Lane(
+        "speech", (Segment(i, i + 0.5, f"{label}{i}", 0.9, Source.MODEL) for i in range(n))
+    )
     return Annotation(
         [speech, Lane("music"), Lane("notes", [Segment(0.25, 0.75, "ünïcode ✓")])],
         recording=RecordingInfo("x/a.wav", 100.0, 16000, "sha256:abc"),

@@ -41,15 +41,6 @@ def test_pyannote_reads_our_rttm(tmp_path):
     assert pyannote_turns(loaded["meeting_01"]) == expected
 
 
-def test_pyannote_reads_labels_it_would_mangle_only_as_it_does(tmp_path):
-    # Not a claim about pyannote: a record of why we parse RTTM ourselves. Labels "NA"/"null"
-    # come back from pandas as NaN; ours keep them.
-    ours = Annotation([Lane("NA", [Segment(0.0, 1.0, "NA")])], recording=RecordingInfo(path="x"))
-    path = tmp_path / "na.rttm"
-    write_rttm(ours, path)
-    assert [lane.name for lane in read_rttm(path)["x"]] == ["NA"]
-
-
 def test_we_read_rttm_written_by_pyannote(tmp_path):
     reference = core.Annotation(uri="rec1")
     reference[core.Segment(0.0, 1.25)] = "spk_A"

@@ -1,0 +1,76 @@
+"""``annotator convert IN OUT``: TextGrid ↔ RTTM ↔ Audacity ↔ JSON.
+
+One input file may hold several recordings (an RTTM with many file-ids). Then the output is
+either one RTTM again, a folder (one file per recording, named after its id), or the single
+recording picked with ``--file-id``. An existing output is never overwritten without ``--force``:
+an annotator's hours of work must not vanish because of a mistyped command.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from annotator.cli import EXIT_OK, CliError
+from annotator.core import Annotation
+from annotator.formats import FORMATS, FormatError, format_for, read_annotations, write_annotation
+from annotator.formats.rttm import write_rttm_many
+
+
+def _pick(found: dict[str, Annotation], file_id: str | None, source: Path) -> dict[str, Annotation]:
+    if file_id is None:
+        return found
+    if file_id not in found:
+        known = ", ".join(sorted(found)) or "none"
+        raise CliError(f"{source}: no recording with file-id {file_id!r} (found: {known})")
+    return {file_id: found[file_id]}
+
+
+def _refuse_overwrite(path: Path, force: bool) -> None:
+    if path.exists() and not force:
+        raise CliError(f"{path}: exists already (use --force to overwrite)")
+
+
+def _is_folder_target(raw: str) -> bool:
+    """A folder when it exists as one or is written with a trailing slash (Path drops it)."""
+    return Path(raw).is_dir() or raw.endswith(("/", "\\"))
+
+
+def run_convert(args: argparse.Namespace) -> int:
+    source, output = Path(args.input), Path(args.output)
+    try:
+        found = _pick(read_annotations(source, args.from_format), args.file_id, source)
+        if _is_folder_target(args.output):
+            if args.to_format is None:
+                raise CliError(f"{output}: an output folder needs --to ({', '.join(FORMATS)})")
+            chosen = format_for(output, args.to_format)
+            output.mkdir(parents=True, exist_ok=True)
+            targets = {rid: output / f"{rid}{chosen.extensions[0]}" for rid in found}
+            for target in targets.values():
+                _refuse_overwrite(target, args.force)
+            for rid, annotation in found.items():
+                write_annotation(annotation, targets[rid], chosen.name, options=_options(chosen.name, rid))
+            print(f"wrote {len(targets)} file(s) into {output}")
+            return EXIT_OK
+        chosen = format_for(output, args.to_format)
+        _refuse_overwrite(output, args.force)
+        if len(found) > 1:
+            if chosen.name != "rttm":
+                ids = ", ".join(sorted(found))
+                raise CliError(
+                    f"{source}: holds {len(found)} recordings ({ids}); "
+                    "give --file-id, an output folder, or an .rttm output"
+                )
+            write_rttm_many(found, output)
+        else:
+            ((rid, annotation),) = found.items()
+            write_annotation(annotation, output, chosen.name, options=_options(chosen.name, rid))
+    except FormatError as exc:
+        raise CliError(str(exc)) from exc
+    print(f"wrote {output}")
+    return EXIT_OK
+
+
+def _options(format_name: str, recording_id: str) -> dict[str, str]:
+    """Keep the recording id through RTTM, where it is the file-id of every line."""
+    return {"uri": recording_id} if format_name == "rttm" else {}

@@ -1,0 +1,173 @@
+"""`Document`: one open recording — its samples, its labels, its undo stack and where to save.
+
+Kept apart from the window so that loading, saving and autosaving can be tested without
+widgets, and so that switching files is just replacing one object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile
+from PyQt6.QtCore import QObject, QStandardPaths, pyqtSignal
+
+from annotator.core import Annotation
+from annotator.core.atomic import SaveError
+from annotator.core.autosave import Autosaver
+from annotator.core.envelope import EnvelopePyramid
+from annotator.core.project import Project, ProjectError, RecordingEntry
+from annotator.core.sidecar import RecordingStatus, SidecarError, SidecarState
+from annotator.gui.undo import UndoStack
+
+AUTOSAVE_INTERVAL_S = 30.0
+
+
+class DocumentError(Exception):
+    """A recording cannot be opened or saved; ``str()`` is one line naming the file."""
+
+
+@dataclass(frozen=True)
+class Audio:
+    """Decoded mono samples (float32, native rate) and their envelope pyramid."""
+
+    samples: np.ndarray
+    sample_rate: int
+    pyramid: EnvelopePyramid
+
+    @property
+    def duration(self) -> float:
+        return self.samples.shape[0] / self.sample_rate
+
+
+def load_audio(path: Path) -> Audio:
+    """Decode a recording to mono float32; raises `DocumentError` naming the file."""
+    try:
+        data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    except Exception as exc:  # libsndfile raises several types
+        raise DocumentError(f"{path}: cannot read audio ({' '.join(str(exc).split())})") from exc
+    samples = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
+    samples = np.ascontiguousarray(samples, dtype=np.float32)
+    return Audio(samples, int(rate), EnvelopePyramid(samples, rate))
+
+
+def fallback_state_dir(folder: Path) -> Path:
+    """Where a read-only folder's (or the shipped demo's) project lives: the user's data dir."""
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    digest = hashlib.sha1(str(folder.resolve()).encode("utf-8")).hexdigest()[:16]
+    return Path(base or Path.home() / ".nmf-annotator") / "projects" / digest
+
+
+def project_for(folder: Path, *, writable: bool = True) -> Project:
+    """The project of a corpus folder: its own, else a new one there, else one in the data dir."""
+    folder = folder.resolve()
+    try:
+        return Project.open(folder)
+    except ProjectError:
+        pass
+    if writable:
+        try:
+            return Project.create(folder)
+        except (ProjectError, SaveError):
+            pass
+    state = fallback_state_dir(folder)
+    try:
+        return Project.open(state)
+    except ProjectError:
+        return Project.create(folder, state_dir=state)
+
+
+class Document(QObject):
+    """An open recording of a project; edits go through `stack`, saves through the project."""
+
+    #: the labels changed (edit, undo, redo, reload)
+    changed = pyqtSignal()
+    #: the unsaved marker changed: True when everything is saved
+    cleanChanged = pyqtSignal(bool)  # noqa: N815 (Qt naming)
+
+    def __init__(
+        self,
+        project: Project,
+        entry: RecordingEntry,
+        audio: Audio,
+        state: SidecarState,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.project = project
+        self.entry = entry
+        self.audio = audio
+        self.annotation: Annotation = state.annotation
+        self.status = state.status
+        self.warnings = list(state.warnings)
+        self.stack = UndoStack(self.annotation, self)
+        self.stack.edited.connect(self._on_edited)
+        self.stack.cleanChanged.connect(self.cleanChanged)
+        self.autosaver = Autosaver(project.autosave_path(entry), AUTOSAVE_INTERVAL_S)
+        #: model evidence to draw (set by a pre-labeler): H (K, T), posteriors (C, T)
+        self.evidence: dict[str, object] = {}
+
+    @classmethod
+    def open(cls, path: Path, project: Project | None = None) -> Document:
+        """Open ``path`` with its saved labels (or empty class lanes); one-line errors."""
+        path = path.resolve()
+        if project is None:
+            try:
+                project = project_for(path.parent)
+            except (ProjectError, SaveError) as exc:
+                raise DocumentError(str(exc)) from exc
+        try:
+            entry = project.entry(path.relative_to(project.root).as_posix())
+        except (ProjectError, ValueError):
+            project.rescan()
+            try:
+                entry = project.entry(path.relative_to(project.root).as_posix())
+            except (ProjectError, ValueError) as exc:
+                raise DocumentError(f"{path}: not an audio file this program can read") from exc
+        audio = load_audio(path)
+        try:
+            state = project.load_state(entry, fall_back_to_backup=True)
+        except SidecarError as exc:
+            raise DocumentError(str(exc)) from exc
+        return cls(project, entry, audio, state)
+
+    @property
+    def path(self) -> Path:
+        return self.entry.path
+
+    @property
+    def duration(self) -> float:
+        return self.annotation.duration or self.audio.duration
+
+    @property
+    def dirty(self) -> bool:
+        return not self.stack.isClean()
+
+    def _on_edited(self) -> None:
+        if self.dirty:
+            self.autosaver.notify_changed(self.annotation, status=self._status_after_edit())
+        else:  # undone back to what is on disk: an autosave would only offer a false recovery
+            self.autosaver.mark_saved()
+        self.changed.emit()
+
+    def _status_after_edit(self) -> RecordingStatus:
+        return RecordingStatus.IN_REVIEW if self.status is RecordingStatus.NEW else self.status
+
+    def save(self, status: RecordingStatus | None = None) -> None:
+        """Atomic sidecar save through the project (previous version kept as .bak)."""
+        try:
+            saved = self.project.save(self.entry, self.annotation, status)
+        except (SaveError, OSError) as exc:
+            raise DocumentError(str(exc)) from exc
+        self.status = saved.status
+        self.autosaver.mark_saved()
+        self.stack.setClean()
+
+    def autosave_tick(self) -> bool:
+        """Write the autosave if due; True when it wrote."""
+        return self.autosaver.maybe_save()
+
+    def flush_autosave(self) -> bool:
+        return self.dirty and self.autosaver.flush()

@@ -1,0 +1,326 @@
+"""The training stream: random broadcast-like 4 s chunks with exact frame labels.
+
+Each chunk is one *scenario* — music, speech, speech over music, noise, speech in noise,
+overlapping speech of two different talkers, or silence — built from layers whose sample masks
+are known (see :mod:`.layers`), so the labels are exact by construction:
+
+* ``sp`` where any talker's own activity is on (prompt pauses are not speech; AMI: turns);
+* ``mu`` where a music layer is present and its track is not silent, at any level below speech;
+* ``no`` where a noise layer is present and audible on its own (events) or generated;
+* ``ov`` where two different talkers are active at once (or an AMI clip's turns overlap).
+
+Frame convention (the default ``frame_fn``): WavLM's, i.e. a 400-sample window every 320 samples
+without padding, so a chunk of N samples has ``T = (N - 400) // 320 + 1`` frames (199 for 4 s)
+and frame t spans [0.02 t, 0.02 t + 0.025) s, centred at ``0.02 t + 0.0125`` s. A frame is on
+when at least half of its window is on. Pass another ``frame_fn`` for another front end.
+
+Levels follow the issue (music 5–20 dB below speech; speech in noise at 0–20 dB SNR) and SPEC's
+overlap augmentation (second talker 0–10 dB below the first). SPEC's "add noise on top" is
+``MixConfig.extra_noise_p``: any non-silent, noise-free scenario may get a noise layer 5–20 dB
+down, which gives the model co-occurring music and noise. Everything is drawn from the
+``numpy.random.Generator`` the caller passes: same seed, same chunks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+
+from segmenter.recipes import layers as L
+from segmenter.recipes.bank import SourceBank
+
+__all__ = [
+    "CLASSES",
+    "SAMPLE_RATE",
+    "CHUNK_SAMPLES",
+    "SCENARIOS",
+    "DEFAULT_WEIGHTS",
+    "FrameFn",
+    "n_frames",
+    "frame_centres",
+    "window_majority",
+    "active_power",
+    "gain_for_snr",
+    "mix_at_snr",
+    "MixConfig",
+    "Chunk",
+    "ChunkGenerator",
+]
+
+CLASSES = ("sp", "mu", "no", "ov")
+SAMPLE_RATE = 16000
+CHUNK_SAMPLES = 64000
+WIN, HOP = 400, 320
+SCENARIOS = ("music", "speech", "speech_music", "noise", "speech_noise", "overlap", "silence")
+DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
+    {
+        "music": 0.15,
+        "speech": 0.17,
+        "speech_music": 0.15,
+        "noise": 0.12,
+        "speech_noise": 0.15,
+        "overlap": 0.18,
+        "silence": 0.08,
+    }
+)
+
+FrameFn = Callable[[np.ndarray], np.ndarray]
+"""Sample masks (C, N) bool → frame labels (C, T) float32."""
+
+
+def n_frames(n_samples: int, win: int = WIN, hop: int = HOP) -> int:
+    """Frames of the default convention: ``(N - win) // hop + 1`` (0 if shorter than a window)."""
+    return max(0, (n_samples - win) // hop + 1)
+
+
+def frame_centres(
+    count: int, win: int = WIN, hop: int = HOP, rate: int = SAMPLE_RATE
+) -> np.ndarray:
+    """Centre time in seconds of each frame: ``t * hop / rate + win / (2 rate)``."""
+    return (np.arange(count) * hop + win / 2) / rate
+
+
+def window_majority(masks: np.ndarray, win: int = WIN, hop: int = HOP) -> np.ndarray:
+    """Frame t is on when at least half of samples [t·hop, t·hop + win) are on."""
+    masks = np.atleast_2d(np.asarray(masks, dtype=bool))
+    count = n_frames(masks.shape[-1], win, hop)
+    cumsum = np.concatenate(
+        [np.zeros((masks.shape[0], 1), np.int64), np.cumsum(masks, axis=-1, dtype=np.int64)], -1
+    )
+    starts = np.arange(count) * hop
+    on = cumsum[:, starts + win] - cumsum[:, starts]
+    return (2 * on >= win).astype(np.float32)
+
+
+def active_power(x: np.ndarray, mask: np.ndarray | None = None) -> float:
+    """Mean power of ``x`` over ``mask`` (all samples if None or empty): what a listener hears."""
+    x = np.asarray(x, dtype=np.float64)
+    if mask is not None and np.any(mask):
+        x = x[np.asarray(mask, dtype=bool)]
+    return float(np.mean(x**2)) if x.size else 0.0
+
+
+def gain_for_snr(
+    target: np.ndarray,
+    interferer: np.ndarray,
+    snr_db: float,
+    target_mask: np.ndarray | None = None,
+    interferer_mask: np.ndarray | None = None,
+) -> float:
+    """Gain g such that 10·log10(P(target) / P(g·interferer)) = ``snr_db``.
+
+    Powers are taken over each signal's own active samples, so a prompt's pauses or a noise
+    event's silences do not dilute the level (the SNR is the one heard while both sound).
+    """
+    p_target = active_power(target, target_mask)
+    p_interferer = active_power(interferer, interferer_mask)
+    if p_target <= 0 or p_interferer <= 0:
+        raise ValueError("SNR is undefined for a silent target or interferer")
+    return float(np.sqrt(p_target / (p_interferer * 10 ** (snr_db / 10))))
+
+
+def mix_at_snr(
+    target: np.ndarray,
+    interferer: np.ndarray,
+    snr_db: float,
+    target_mask: np.ndarray | None = None,
+    interferer_mask: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(target + g·interferer, g·interferer) with g from :func:`gain_for_snr`."""
+    g = gain_for_snr(target, interferer, snr_db, target_mask, interferer_mask)
+    scaled = (np.asarray(interferer) * g).astype(np.float32)
+    return (np.asarray(target) + scaled).astype(np.float32), scaled
+
+
+@dataclass(frozen=True)
+class MixConfig:
+    """Ranges of the random draws (dB ranges are uniform, (low, high))."""
+
+    chunk_samples: int = CHUNK_SAMPLES
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    music_below_speech_db: tuple[float, float] = (5.0, 20.0)
+    speech_snr_db: tuple[float, float] = (0.0, 20.0)
+    second_talker_below_db: tuple[float, float] = (0.0, 10.0)
+    extra_noise_p: float = 0.15
+    extra_noise_below_db: tuple[float, float] = (5.0, 20.0)
+    level_dbfs: tuple[float, float] = (-35.0, -15.0)
+    speech_gap_s: tuple[float, float] = (0.05, 0.8)
+    noise_gap_s: tuple[float, float] = (0.0, 1.0)
+    conversation_p: float = 0.3
+    generated_noise_p: float = 0.4
+    partial_p: float = 0.3
+    silence_dbfs: float = -90.0
+
+
+@dataclass(frozen=True, eq=False)
+class Chunk:
+    """One training example: audio (N,), frame labels (4, T) in CLASSES order, sample masks."""
+
+    audio: np.ndarray
+    labels: np.ndarray
+    masks: np.ndarray
+    scenario: str
+    parts: tuple[str, ...]
+
+
+class ChunkGenerator:
+    """Draws chunks of one split's :class:`SourceBank`; all randomness comes from ``rng``."""
+
+    def __init__(
+        self, bank: SourceBank, config: MixConfig | None = None, frame_fn: FrameFn = window_majority
+    ) -> None:
+        self.bank = bank
+        self.config = config or MixConfig()
+        self.frame_fn = frame_fn
+        self._rms: dict[str, float] = {}
+        self._speakers = bank.speakers()
+        unknown = set(self.config.weights) - set(SCENARIOS)
+        if unknown:
+            raise ValueError(f"unknown scenarios {sorted(unknown)}; known: {SCENARIOS}")
+        self.scenarios = tuple(
+            s for s in SCENARIOS if self.config.weights.get(s, 0) > 0 and self._possible(s)
+        )
+        if not self.scenarios:
+            raise ValueError("the bank holds nothing any weighted scenario can use")
+        w = np.array([self.config.weights[s] for s in self.scenarios], dtype=np.float64)
+        self._p = w / w.sum()
+        seconds = np.array([sum(c.audio.size for c in v) for v in self._speakers.values()], float)
+        self._speaker_p = np.sqrt(seconds) / np.sqrt(seconds).sum() if seconds.size else seconds
+
+    def _possible(self, scenario: str) -> bool:
+        """Whether the bank holds what ``scenario`` needs (so a small bank still works)."""
+        speech = bool(self._speakers) or bool(self.bank.conversations)
+        music = bool(self.bank.music)
+        pairs = len(self._speakers) >= 2 or (bool(self._speakers) and bool(self.bank.conversations))
+        return {
+            "music": music,
+            "noise": True,
+            "silence": True,
+            "speech": speech,
+            "speech_music": speech and music,
+            "speech_noise": speech,
+            "overlap": pairs,
+        }[scenario]
+
+    # -- layers -----------------------------------------------------------------------------
+    def _talker(self, rng: np.random.Generator, exclude: frozenset[str] = frozenset()) -> L.Layer:
+        names = [s for s in self._speakers if s not in exclude]
+        p = np.array([self._speaker_p[list(self._speakers).index(s)] for s in names])
+        name = names[int(rng.choice(len(names), p=p / p.sum()))]
+        n = self.config.chunk_samples
+        return L.sequence(rng, self._speakers[name], n, self.config.speech_gap_s, self._rms)
+
+    def _speech(self, rng: np.random.Generator) -> L.Layer:
+        conv = self.bank.conversations
+        if conv and (not self._speakers or rng.random() < self.config.conversation_p):
+            return self._conversation(rng)
+        return self._talker(rng)
+
+    def _conversation(self, rng: np.random.Generator, tries: int = 4) -> L.Layer:
+        """A window of a conversation, redrawn (a few times) while it holds little speech.
+
+        Some AMI clips are mostly silence; without the redraw a "speech" chunk would often hold
+        none. The labels stay exact whichever window is kept.
+        """
+        conv, n = self.bank.conversations, self.config.chunk_samples
+        for _ in range(tries):
+            layer = L.window(rng, conv[int(rng.integers(len(conv)))], n)
+            if layer.active.mean() >= 0.25:
+                break
+        return layer
+
+    def _music(self, rng: np.random.Generator) -> L.Layer:
+        clip = self.bank.music[int(rng.integers(len(self.bank.music)))]
+        layer = L.window(rng, clip, self.config.chunk_samples)
+        return L.partial_span(rng, layer) if rng.random() < self.config.partial_p else layer
+
+    def _noise(self, rng: np.random.Generator) -> L.Layer:
+        n = self.config.chunk_samples
+        if not self.bank.noise or rng.random() < self.config.generated_noise_p:
+            layer = L.stationary_noise(rng, n)
+            return L.partial_span(rng, layer) if rng.random() < self.config.partial_p else layer
+        layer = L.sequence(rng, self.bank.noise, n, self.config.noise_gap_s, self._rms)
+        return layer if layer.active.any() else L.stationary_noise(rng, n)
+
+    # -- scenarios --------------------------------------------------------------------------
+    def _below(self, rng, base: L.Layer, other: L.Layer, db: tuple[float, float]) -> L.Layer:
+        """``other`` scaled to sit U(db) dB below ``base`` (powers over their active samples)."""
+        if not base.active.any() or not other.active.any():
+            return other.scaled(10 ** (-rng.uniform(*db) / 20))
+        g = gain_for_snr(base.audio, other.audio, rng.uniform(*db), base.active, other.active)
+        return other.scaled(g)
+
+    def _layers(self, rng: np.random.Generator, scenario: str) -> dict[str, list[L.Layer]]:
+        cfg = self.config
+        if scenario == "music":
+            return {"mu": [self._music(rng)]}
+        if scenario == "noise":
+            return {"no": [self._noise(rng)]}
+        if scenario == "silence":
+            return {}
+        first = self._speech(rng)
+        if scenario == "speech":
+            return {"sp": [first]}
+        if scenario == "speech_music":
+            return {
+                "sp": [first],
+                "mu": [self._below(rng, first, self._music(rng), cfg.music_below_speech_db)],
+            }
+        if scenario == "speech_noise":
+            return {
+                "sp": [first],
+                "no": [self._below(rng, first, self._noise(rng), cfg.speech_snr_db)],
+            }
+        if len(self._speakers) < 2:  # one talker: it can only join a conversation
+            first = self._conversation(rng)
+        elif not first.speakers or not set(self._speakers) - first.speakers:
+            first = self._talker(rng)  # need a talker with someone else left to pair with
+        second = self._talker(rng, exclude=first.speakers)
+        return {"sp": [first, self._below(rng, first, second, cfg.second_talker_below_db)]}
+
+    def chunk(self, rng: np.random.Generator, scenario: str | None = None) -> Chunk:
+        """One chunk of ``scenario`` (drawn by the configured weights when None)."""
+        cfg, n = self.config, self.config.chunk_samples
+        if scenario is None:
+            scenario = self.scenarios[int(rng.choice(len(self.scenarios), p=self._p))]
+        elif scenario not in self.scenarios:
+            raise ValueError(f"scenario {scenario!r} not available; have {self.scenarios}")
+        groups = self._layers(rng, scenario)
+        if groups and "no" not in groups and rng.random() < cfg.extra_noise_p:
+            main = [layer for layers in groups.values() for layer in layers][0]
+            groups["no"] = [self._below(rng, main, self._noise(rng), cfg.extra_noise_below_db)]
+        masks = np.zeros((len(CLASSES), n), dtype=bool)
+        audio = np.zeros(n, dtype=np.float64)
+        for name, layers in groups.items():
+            row = CLASSES.index(name)
+            for layer in layers:
+                audio += layer.audio
+                masks[row] |= layer.active
+                if layer.overlap is not None:
+                    masks[CLASSES.index("ov")] |= layer.overlap
+        talkers = groups.get("sp", [])
+        if len(talkers) == 2:
+            masks[CLASSES.index("ov")] |= talkers[0].active & talkers[1].active
+        audio = self._level(rng, audio, masks.any(axis=0))
+        parts = tuple(p for layers in groups.values() for layer in layers for p in layer.parts)
+        return Chunk(audio, self.frame_fn(masks), masks, scenario, parts)
+
+    def _level(self, rng: np.random.Generator, audio: np.ndarray, heard: np.ndarray) -> np.ndarray:
+        """Random overall level over the labelled samples; never clip; silence is faint dither."""
+        cfg = self.config
+        power = active_power(audio, heard) if heard.any() else 0.0
+        if power > 0:
+            audio = audio * (10 ** (rng.uniform(*cfg.level_dbfs) / 20) / np.sqrt(power))
+            peak = float(np.max(np.abs(audio)))
+            if peak > 0.99:
+                audio *= 0.99 / peak
+        dither = 10 ** (cfg.silence_dbfs / 20) * rng.standard_normal(audio.size)
+        return (audio + dither).astype(np.float32)
+
+    def batch(self, rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """``size`` chunks stacked: audio (B, N) float32 and labels (B, 4, T) float32."""
+        chunks = [self.chunk(rng) for _ in range(size)]
+        return np.stack([c.audio for c in chunks]), np.stack([c.labels for c in chunks])
