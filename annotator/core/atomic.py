@@ -53,6 +53,9 @@ def atomic_write_bytes(path: str | Path, data: bytes, *, backup: bool = False) -
                 os.chmod(tmp, path.stat().st_mode & 0o7777)
             if backup:
                 _replace_backup(path)
+        else:  # mkstemp makes 0600; a new export on a shared corpus should obey the umask
+            with contextlib.suppress(OSError):
+                os.chmod(tmp, 0o666 & ~_current_umask())
         os.replace(tmp, path)
     except OSError as exc:
         with contextlib.suppress(OSError):
@@ -63,6 +66,12 @@ def atomic_write_bytes(path: str | Path, data: bytes, *, backup: bool = False) -
             tmp.unlink()
         raise
     _fsync_directory(folder)
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _replace_backup(path: Path) -> None:

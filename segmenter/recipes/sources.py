@@ -7,8 +7,9 @@ Layout of the cache (all of it reproducible from the catalogue, never committed)
     <cache>/audio/<source>/<relpath>.flac            16 kHz mono, 16-bit
     <cache>/manifest.json                            one entry per usable file (Item)
 
-Decoding goes through ffmpeg (the only tool here that reads raw G.722) at the file's own rate,
-then soxr resamples to 16 kHz, as the rest of the segmenter does. Files whose bytes are identical
+Decoding goes through ffmpeg (the only tool here that reads raw G.722) at the file's own rate
+and channel count; channels are then averaged and soxr resamples to 16 kHz, as the rest of the
+segmenter does. Files whose bytes are identical
 to an earlier one (fillets-ng ships the same effect under several levels) are kept once, so a
 split by file cannot put one recording on both sides.
 
@@ -137,7 +138,9 @@ def decode_file(path: Path, raw_format: str | None = None) -> np.ndarray:
         cmd = ["ffmpeg", "-nostdin", "-v", "error"]
         if raw_format:
             cmd += ["-f", raw_format]
-        cmd += ["-i", str(path), "-vn", "-ac", "1", "-c:a", "pcm_f32le", str(wav)]
+        # Channels are averaged here, not by ffmpeg's -ac 1 (which adds +3 dB to dual mono), so
+        # the level matches segmenter.audio's plain downmix.
+        cmd += ["-i", str(path), "-vn", "-c:a", "pcm_f32le", str(wav)]
         _run(cmd, f"decode {path}")
         audio, rate = sf.read(wav, dtype="float32", always_2d=True)
     audio = audio.mean(axis=1)

@@ -11,8 +11,17 @@ from segmenter.recipes.splits import items_of, load_split, make_split, save_spli
 
 
 def item(source: str, k: int, seconds: float = 2.0, split: str = "") -> Item:
-    return Item(f"{source}/{k}", source, "speech", "s", f"audio/{source}/{k}.flac", seconds,
-                "pkg", "CC0", split=split)
+    return Item(
+        f"{source}/{k}",
+        source,
+        "speech",
+        "s",
+        f"audio/{source}/{k}.flac",
+        seconds,
+        "pkg",
+        "CC0",
+        split=split,
+    )
 
 
 def catalogue(sizes: dict[str, int]) -> list[Item]:
@@ -50,7 +59,10 @@ def test_fraction_is_by_duration_per_source() -> None:
 
 
 def test_fixed_splits_and_reserved_files_are_kept() -> None:
-    items = catalogue({"a": 20}) + [item("ami", 0, split="train"), item("ami", 1, split="validation")]
+    items = catalogue({"a": 20}) + [
+        item("ami", 0, split="train"),
+        item("ami", 1, split="validation"),
+    ]
     split = make_split(items, 0.2, 0, reserve=["a/7", "a/8"])
     assert split["ami/0"] == "train" and split["ami/1"] == "validation"
     assert split["a/7"] == split["a/8"] == "validation"

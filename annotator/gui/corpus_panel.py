@@ -1,0 +1,110 @@
+"""`CorpusPanel`: the recordings of the open project with status, duration and segment count.
+
+A plain table fed from `Project.recordings`; it never reads audio itself (the project caches the
+headers), so a corpus of thousands of files lists instantly on reopening.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtGui import QColor
+from PyQt6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+
+from annotator.core.project import Project, RecordingEntry
+from annotator.core.sidecar import RecordingStatus
+
+STATUS_COLOURS = {
+    RecordingStatus.NEW: "#9aa0a6",
+    RecordingStatus.PRELABELLED: "#e08a1e",
+    RecordingStatus.IN_REVIEW: "#3b82c4",
+    RecordingStatus.DONE: "#4caf50",
+}
+COLUMNS = ("Recording", "Status", "Duration", "Segments")
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class CorpusPanel(QTableWidget):
+    """One row per recording; double-click or Enter opens it."""
+
+    openRequested = pyqtSignal(Path)  # noqa: N815 (Qt naming)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(0, len(COLUMNS), parent)
+        self.setObjectName("corpus-panel")
+        self.setHorizontalHeaderLabels(COLUMNS)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.verticalHeader().hide()
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, len(COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.project: Project | None = None
+        self.entries: list[RecordingEntry] = []
+        self.cellDoubleClicked.connect(lambda row, _col: self._open_row(row))
+
+    def set_project(self, project: Project | None) -> None:
+        self.project = project
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.entries = list(self.project.recordings) if self.project else []
+        self.setRowCount(len(self.entries))
+        for row, entry in enumerate(self.entries):
+            name = QTableWidgetItem(entry.rel_path)
+            name.setData(Qt.ItemDataRole.UserRole, str(entry.path))
+            if entry.error:
+                name.setToolTip(entry.error)
+                name.setForeground(QColor("#e57373"))
+            status = QTableWidgetItem(entry.status.label)
+            status.setForeground(QColor(STATUS_COLOURS[entry.status]))
+            duration = QTableWidgetItem(format_duration(entry.duration))
+            count = QTableWidgetItem(str(entry.n_segments))
+            for column, item in enumerate((name, status, duration, count)):
+                if column:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.setItem(row, column, item)
+
+    def row_of(self, path: Path) -> int | None:
+        resolved = path.resolve()
+        for row, entry in enumerate(self.entries):
+            if entry.path.resolve() == resolved:
+                return row
+        return None
+
+    def mark_current(self, path: Path) -> None:
+        row = self.row_of(path)
+        if row is not None:
+            self.selectRow(row)
+
+    def neighbour(self, path: Path, step: int) -> Path | None:
+        """The recording ``step`` rows away from ``path`` (skipping unreadable ones), or None."""
+        row = self.row_of(path)
+        if row is None:
+            return None
+        row += step
+        while 0 <= row < len(self.entries):
+            if self.entries[row].audio_error is None:
+                return self.entries[row].path
+            row += step
+        return None
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentRow() >= 0:
+            self._open_row(self.currentRow())
+            return
+        super().keyPressEvent(event)
+
+    def _open_row(self, row: int) -> None:
+        if 0 <= row < len(self.entries):
+            self.openRequested.emit(self.entries[row].path)

@@ -1,0 +1,60 @@
+"""Import and export between the open document and annotation files (via annotator.formats).
+
+Export writes the current labels as they are (unsaved edits included) through the format
+writers, which replace files atomically. Import is an ordinary undoable edit: lanes missing in
+the document are added, an empty lane of the same name is filled, and a lane that already holds
+segments gets its imported twin ``<name> (imported)`` so nothing is overwritten silently.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from annotator.core import AddLane, AddSegment, Annotation, Edit, EditGroup
+from annotator.formats import FORMATS, read_annotation, write_annotation
+
+EXPORT_FORMATS = ("textgrid", "rttm", "audacity", "json")
+
+
+def file_filter(format_name: str) -> str:
+    fmt = FORMATS[format_name]
+    patterns = " ".join(f"*{ext}" for ext in fmt.extensions)
+    if format_name == "textgrid":
+        patterns = "*.TextGrid *.textgrid"
+    return f"{fmt.description} ({patterns})"
+
+
+def import_filter() -> str:
+    return ";;".join([*(file_filter(name) for name in EXPORT_FORMATS), "All files (*)"])
+
+
+def default_export_path(recording: Path, format_name: str) -> Path:
+    suffix = ".TextGrid" if format_name == "textgrid" else FORMATS[format_name].extensions[0]
+    return recording.with_suffix(suffix)
+
+
+def export_annotation(annotation: Annotation, path: Path, format_name: str) -> None:
+    """Write ``annotation`` as ``format_name``; raises `FormatError` with one line."""
+    options = {"uri": path.stem} if format_name == "rttm" else None
+    write_annotation(annotation, path, format_name, options=options)
+
+
+def import_edit(target: Annotation, path: Path) -> Edit:
+    """An undoable edit that brings the lanes of ``path`` into ``target``."""
+    source = read_annotation(path)
+    edits: list[Edit] = []
+    names = set(target.lane_names)
+    for lane in source:
+        if not len(lane):
+            continue
+        name = lane.name
+        if name in names and len(target.lane(name)):
+            name = f"{lane.name} (imported)"
+            suffix = 2
+            while name in names:
+                name, suffix = f"{lane.name} (imported {suffix})", suffix + 1
+        if name not in names:
+            edits.append(AddLane(name))
+            names.add(name)
+        edits.extend(AddSegment(name, segment) for segment in lane)
+    return EditGroup(edits, f"Import {path.name}")

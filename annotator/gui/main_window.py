@@ -1,0 +1,445 @@
+"""`MainWindow`: corpus panel beside the editor, menus, toolbar, status bar, and never losing work.
+
+Work safety, in order of defence: every edit is on the undo stack; unsaved edits are autosaved
+(polled each second, written 30 s after the first unsaved change) next to the sidecar; switching
+recording saves the one being left; closing asks; at start, autosaves newer than their sidecar
+are offered for recovery. Questions go through ``self.prompts`` so tests can answer them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PyQt6.QtCore import QSettings, Qt, QTimer
+from PyQt6.QtGui import QAction, QCloseEvent, QKeySequence
+from PyQt6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
+
+from annotator.core.autosave import discard_recovery, find_recoverable, load_recovery
+from annotator.core.project import Project, ProjectError
+from annotator.core.sidecar import RecordingStatus
+from annotator.formats import FormatError
+from annotator.gui import file_actions
+from annotator.gui.corpus_panel import CorpusPanel
+from annotator.gui.document import Document, DocumentError, project_for
+from annotator.gui.editor import EditorController
+from annotator.gui.label_editor import InlineLabelEditor
+from annotator.gui.overview import OverviewStrip
+from annotator.gui.player import Player
+from annotator.gui.prompts import Prompts
+from annotator.gui.shortcuts import BINDINGS, CheatSheet, binding
+from annotator.gui.timeline_view import ZOOM_STEP, TimelineView
+
+APP_TITLE = "nmf-annotator"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: QSettings | None = None, player: Player | None = None) -> None:
+        super().__init__()
+        self.settings = settings or QSettings()
+        self.prompts = Prompts(self)
+        self.document: Document | None = None
+        self.project: Project | None = None
+        self.player = player or Player(self)
+        self.timeline = TimelineView()
+        self.overview = OverviewStrip()
+        self.controller = EditorController(self.timeline, self)
+        self.corpus = CorpusPanel()
+        editor = QWidget()
+        column = QVBoxLayout(editor)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(self.overview)
+        column.addWidget(self.timeline, 1)
+        self.label_editor = InlineLabelEditor(editor)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("main-splitter")
+        self.splitter.addWidget(self.corpus)
+        self.splitter.addWidget(editor)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([300, 1100])
+        self.setCentralWidget(self.splitter)
+        self.actions: dict[str, QAction] = {}
+        self._build_actions()
+        self._build_menus()
+        self._build_status_bar()
+        self._connect()
+        self.cheat_sheet: CheatSheet | None = None
+        self.autosave_timer = QTimer(self, interval=1000)
+        self.autosave_timer.timeout.connect(self._autosave_tick)
+        self.autosave_timer.start()
+        self._restore_settings()
+        self._update_title()
+        self._update_actions()
+
+    # --- construction -------------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        handlers = {
+            "play_pause": self.play_pause, "play_span": self.play_span,
+            "cursor_left": lambda: self.controller.move_cursor(-0.01),
+            "cursor_right": lambda: self.controller.move_cursor(0.01),
+            "cursor_left_far": lambda: self.controller.move_cursor(-0.1),
+            "cursor_right_far": lambda: self.controller.move_cursor(0.1),
+            "go_start": lambda: self._go_to(0.0), "go_end": lambda: self._go_to(self.timeline.duration),
+            "zoom_in": lambda: self.timeline.zoom(1 / ZOOM_STEP), "zoom_out": lambda: self.timeline.zoom(ZOOM_STEP),
+            "zoom_all": lambda: self.timeline.set_visible_range(0, self.timeline.duration),
+            "accept_next": self.controller.accept_and_next, "delete": self.controller.delete_selected,
+            "split": self.controller.split_at_cursor, "merge": self.controller.merge_with_next,
+            "relabel": self.start_relabel,
+            **{f"toggle_{k}": (lambda k=k: self.controller.toggle_class(k - 1)) for k in range(1, 5)},
+            "undo": self.undo, "redo": self.redo, "save": self.save,
+            "open_files": self.choose_files, "open_folder": self.choose_folder,
+            "export": lambda: self.export("textgrid"),
+            "next_file": lambda: self.step_file(1), "prev_file": lambda: self.step_file(-1),
+            "keys": self.show_keys,
+        }
+        for b in BINDINGS:
+            action = QAction(b.text, self)
+            action.setShortcuts([QKeySequence(k) for k in b.keys])
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(lambda _checked=False, h=handlers[b.action]: h())
+            self.addAction(action)
+            self.actions[b.action] = action
+        for name in ("textgrid", "rttm", "audacity", "json"):
+            action = QAction(f"Export {file_actions.FORMATS[name].description}…", self)
+            action.triggered.connect(lambda _c=False, n=name: self.export(n))
+            self.actions[f"export_{name}"] = action
+        self.actions["import"] = QAction("Import labels…", self, triggered=lambda: self.import_labels())
+        self.actions["prelabel"] = QAction("Pre-label with the model", self, enabled=False)
+        self.actions["prelabel"].setToolTip("The segmenter is not available in this build yet")
+        self.actions["settings"] = QAction("Settings…", self, enabled=False)
+        self.actions["mark_done"] = QAction("Mark recording done", self, triggered=lambda: self.save(RecordingStatus.DONE))
+        self.actions["quit"] = QAction("Quit", self, shortcut=QKeySequence("Ctrl+Q"), triggered=self.close)
+
+    def _build_menus(self) -> None:
+        a, bar = self.actions, self.menuBar()
+        file_menu = bar.addMenu("&File")
+        for name in ("open_files", "open_folder", None, "save", "mark_done", None, "import"):
+            file_menu.addSeparator() if name is None else file_menu.addAction(a[name])
+        export_menu = file_menu.addMenu("Export")
+        for name in ("textgrid", "rttm", "audacity", "json"):
+            export_menu.addAction(a[f"export_{name}"])
+        for name in (None, "next_file", "prev_file", None, "quit"):
+            file_menu.addSeparator() if name is None else file_menu.addAction(a[name])
+        edit_menu = bar.addMenu("&Edit")
+        for name in ("undo", "redo", None, "delete", "split", "merge", "relabel", "accept_next", None,
+                     "toggle_1", "toggle_2", "toggle_3", "toggle_4"):
+            edit_menu.addSeparator() if name is None else edit_menu.addAction(a[name])
+        view_menu = bar.addMenu("&View")
+        for name in ("zoom_in", "zoom_out", "zoom_all", None, "go_start", "go_end", "play_pause", "play_span"):
+            view_menu.addSeparator() if name is None else view_menu.addAction(a[name])
+        tools = bar.addMenu("&Tools")
+        tools.addAction(a["prelabel"])
+        tools.addAction(a["settings"])
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(a["keys"])
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("main-toolbar")
+        for name in ("open_files", "open_folder", "save", None, "undo", "redo", None,
+                     "zoom_in", "zoom_out", "zoom_all", None, "play_pause", None, "prelabel", "keys"):
+            toolbar.addSeparator() if name is None else toolbar.addAction(a[name])
+        short = {"open_files": "Open", "open_folder": "Folder", "save": "Save", "undo": "Undo", "redo": "Redo",
+                 "zoom_in": "Zoom +", "zoom_out": "Zoom −", "zoom_all": "All", "play_pause": "Play",
+                 "prelabel": "Pre-label", "keys": "Keys"}
+        for name, text in short.items():
+            a[name].setIconText(text)
+
+    def _build_status_bar(self) -> None:
+        self.cursor_label = QLabel("cursor —")
+        self.selection_label = QLabel("no selection")
+        self.model_label = QLabel("model: none")
+        self.playback_label = QLabel("" if self.player.available else "playback unavailable")
+        if self.player.reason:
+            self.playback_label.setToolTip(self.player.reason)
+        self.unsaved_label = QLabel("")
+        bar = self.statusBar()
+        for label in (self.cursor_label, self.selection_label, self.model_label, self.playback_label, self.unsaved_label):
+            bar.addPermanentWidget(label)
+
+    def _connect(self) -> None:
+        c = self.controller
+        c.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        c.selectionChanged.connect(self._update_status)
+        c.labelEditRequested.connect(self._open_label_editor)
+        self.label_editor.committed.connect(lambda text: self.controller.relabel(text))
+        self.timeline.rangeChanged.connect(self.overview.show_range)
+        self.overview.rangeRequested.connect(self.timeline.set_visible_range)
+        self.corpus.openRequested.connect(self.open_path)
+        self.player.positionChanged.connect(self._follow_playback)
+
+    # --- opening and switching ----------------------------------------------------------------
+    def open_paths(self, paths: list[Path]) -> bool:
+        """Open files and/or a folder from the command line: the first recording is shown."""
+        for path in paths:
+            if path.is_dir():
+                return self.open_folder(path)
+        return self.open_path(paths[0]) if paths else False
+
+    def open_folder(self, folder: Path) -> bool:
+        try:
+            project = project_for(folder)
+        except (ProjectError, OSError) as exc:
+            self._fail(str(exc))
+            return False
+        self._set_project(project)
+        self.settings.setValue("last_folder", str(folder))
+        first = next((e.path for e in project.recordings if e.audio_error is None), None)
+        return self.open_path(first, project) if first is not None else True
+
+    def open_path(self, path: Path, project: Project | None = None) -> bool:
+        if not self._leave_document():
+            return False
+        if project is None and self.project is not None and self.project.root in path.resolve().parents:
+            project = self.project
+        try:
+            document = Document.open(path, project)
+        except DocumentError as exc:
+            self._fail(str(exc))
+            return False
+        if document.project is not self.project:
+            self._set_project(document.project)
+        self._show_document(document)
+        self.settings.setValue("last_folder", str(path.parent))
+        return True
+
+    def _set_project(self, project: Project) -> None:
+        self.project = project
+        self._offer_recovery(project)
+        self.corpus.set_project(project)
+
+    def _offer_recovery(self, project: Project) -> None:
+        found = find_recoverable(project)
+        if not found:
+            return
+        answer = self.prompts.recover([item.entry.rel_path for item in found])
+        for item in found:
+            if answer == "recover" and item.error is None:
+                state = load_recovery(item)
+                project.save(item.entry, state.annotation, state.status, extra=state.extra)
+            elif answer in ("recover", "discard"):
+                discard_recovery(item)
+
+    def _show_document(self, document: Document) -> None:
+        if self.document is not None:
+            self.document.deleteLater()
+        self.document = document
+        document.setParent(self)
+        audio = document.audio
+        self.player.set_audio(audio.samples, audio.sample_rate)
+        self.timeline.set_document(document.annotation, audio.samples, audio.sample_rate, audio.pyramid)
+        self.overview.set_pyramid(audio.pyramid)
+        self.overview.show_range(*self.timeline.visible_range())
+        self.controller.set_document(document)
+        self._show_evidence(document)
+        document.cleanChanged.connect(lambda _clean: self._update_title())
+        document.changed.connect(self._update_actions)
+        document.stack.refused.connect(lambda reason: self.statusBar().showMessage(reason, 5000))
+        self.corpus.mark_current(document.path)
+        for warning in document.warnings:
+            self.statusBar().showMessage(warning, 10000)
+        self._update_title()
+        self._update_actions()
+        self._update_status()
+
+    def _show_evidence(self, document: Document) -> None:
+        ev = document.evidence
+        self.timeline.set_evidence(
+            ev.get("activations"), ev.get("posteriors"), ev.get("class_names", ()),
+            ev.get("thresholds"), ev.get("frame_s", 0.02),
+        )
+        self.model_label.setText(f"model: {ev.get('model', 'none')}")
+
+    def _leave_document(self) -> bool:
+        """Before showing another recording: save the one being left (never lose work)."""
+        self.player.stop()
+        if self.document is None or not self.document.dirty:
+            return True
+        return self.save()
+
+    def step_file(self, step: int) -> bool:
+        if self.document is None:
+            return False
+        target = self.corpus.neighbour(self.document.path, step)
+        if target is None:
+            self.statusBar().showMessage("No further recording in this corpus", 4000)
+            return False
+        return self.open_path(target)
+
+    def choose_files(self) -> None:
+        paths = self.prompts.open_files(str(self.settings.value("last_folder", "")))
+        if paths:
+            self.open_paths(paths)
+
+    def choose_folder(self) -> None:
+        folder = self.prompts.open_folder(str(self.settings.value("last_folder", "")))
+        if folder is not None:
+            self.open_folder(folder)
+
+    # --- saving, import, export ---------------------------------------------------------------
+    def save(self, status: RecordingStatus | None = None) -> bool:
+        if self.document is None:
+            return False
+        try:
+            self.document.save(status)
+        except DocumentError as exc:
+            self._fail(str(exc))
+            return False
+        self.corpus.refresh()
+        self.corpus.mark_current(self.document.path)
+        self.statusBar().showMessage(f"Saved {self.document.path.name}", 4000)
+        self._update_title()
+        return True
+
+    def export(self, format_name: str, path: Path | None = None) -> bool:
+        if self.document is None:
+            return False
+        if path is None:
+            suggested = file_actions.default_export_path(self.document.path, format_name)
+            path = self.prompts.save_path("Export labels", str(suggested), file_actions.file_filter(format_name))
+            if path is None:
+                return False
+        try:
+            file_actions.export_annotation(self.document.annotation, path, format_name)
+        except FormatError as exc:
+            self._fail(str(exc))
+            return False
+        self.statusBar().showMessage(f"Exported {path}", 5000)
+        return True
+
+    def import_labels(self, path: Path | None = None) -> bool:
+        if self.document is None:
+            return False
+        if path is None:
+            folder = str(self.document.path.parent)
+            path = self.prompts.open_annotation(folder, file_actions.import_filter())
+            if path is None:
+                return False
+        try:
+            edit = file_actions.import_edit(self.document.annotation, path)
+        except FormatError as exc:
+            self._fail(str(exc))
+            return False
+        return self.controller.push(edit, select=False)
+
+    def _autosave_tick(self) -> None:
+        if self.document is not None and self.document.autosave_tick():
+            self.statusBar().showMessage("Autosaved", 2000)
+
+    # --- editing helpers ----------------------------------------------------------------------
+    def undo(self) -> None:
+        if self.document is not None:
+            self.document.stack.undo()
+
+    def redo(self) -> None:
+        if self.document is not None:
+            self.document.stack.redo()
+
+    def start_relabel(self) -> None:
+        if self.controller.selection:
+            lane, segment = self.controller.selection[0]
+            self._open_label_editor(lane, segment)
+
+    def _open_label_editor(self, lane: str, segment) -> None:
+        if self.timeline.lanes is not None:
+            self.label_editor.open_over(self.timeline.rows["lanes"], self.timeline.lanes, lane, segment)
+
+    def _go_to(self, t: float) -> None:
+        self.controller.set_cursor(t)
+        self.timeline.ensure_visible(t)
+
+    # --- playback -----------------------------------------------------------------------------
+    def play_pause(self) -> None:
+        if self.player.playing:
+            self.player.stop()
+            return
+        self._play(self.timeline.cursor_time, None)
+
+    def play_span(self) -> None:
+        span = self.controller.span
+        if span is None:
+            self.statusBar().showMessage("Nothing selected to play", 3000)
+            return
+        self._play(*span)
+
+    def _play(self, start: float, end: float | None) -> None:
+        problem = self.player.play(start, end)
+        if problem:
+            self.playback_label.setText("playback unavailable" if not self.player.available else "")
+            self.statusBar().showMessage(problem, 5000)
+
+    def _follow_playback(self, t: float) -> None:
+        self.timeline.set_cursor(t)
+        self.timeline.ensure_visible(t)
+        self._update_status()
+
+    # --- status, title, settings --------------------------------------------------------------
+    def _update_status(self) -> None:
+        self.cursor_label.setText(f"cursor {self.timeline.cursor_time:.3f} s")
+        span = self.controller.span
+        count = len(self.controller.selection)
+        if span is None:
+            self.selection_label.setText("no selection")
+        else:
+            what = f"{count} segment{'s' * (count != 1)}" if count else "span"
+            self.selection_label.setText(f"{what} {span[0]:.3f}–{span[1]:.3f} s ({span[1] - span[0]:.3f} s)")
+
+    def _update_title(self) -> None:
+        doc = self.document
+        dirty = doc is not None and doc.dirty
+        self.unsaved_label.setText("● unsaved" if dirty else "saved" if doc else "")
+        name = f"{doc.path.name} — " if doc else ""
+        self.setWindowTitle(f"{name}{APP_TITLE}[*]")
+        self.setWindowModified(dirty)
+
+    def _update_actions(self) -> None:
+        stack = self.document.stack if self.document else None
+        self.actions["undo"].setEnabled(bool(stack and stack.canUndo()))
+        self.actions["redo"].setEnabled(bool(stack and stack.canRedo()))
+        self.actions["undo"].setText(f"Undo {stack.undoText()}" if stack and stack.canUndo() else "Undo")
+        self.actions["redo"].setText(f"Redo {stack.redoText()}" if stack and stack.canRedo() else "Redo")
+        self._update_status()
+
+    def show_keys(self) -> None:
+        if self.cheat_sheet is None:
+            self.cheat_sheet = CheatSheet(self)
+        self.cheat_sheet.show()
+        self.cheat_sheet.raise_()
+
+    def _fail(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10000)
+        self.prompts.error(message)
+
+    def _restore_settings(self) -> None:
+        s = self.settings
+        if s.value("window/geometry") is not None:
+            self.restoreGeometry(s.value("window/geometry"))
+        else:
+            self.resize(1400, 860)
+        if s.value("window/state") is not None:
+            self.restoreState(s.value("window/state"))
+        for splitter in (self.splitter, self.timeline.splitter):
+            state = s.value(f"splitters/{splitter.objectName()}")
+            if state is not None:
+                splitter.restoreState(state)
+
+    def save_settings(self) -> None:
+        s = self.settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        for splitter in (self.splitter, self.timeline.splitter):
+            s.setValue(f"splitters/{splitter.objectName()}", splitter.saveState())
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        if self.document is not None and self.document.dirty:
+            answer = self.prompts.unsaved(self.document.path.name)
+            if answer == "cancel" or (answer == "save" and not self.save()):
+                event.ignore()
+                return
+            if answer == "discard":
+                self.document.autosaver.mark_saved()
+        self.player.stop()
+        self.save_settings()
+        event.accept()
+
+
+__all__ = ["MainWindow", "binding"]

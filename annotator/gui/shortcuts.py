@@ -1,0 +1,107 @@
+"""The keyboard map: one table that makes the window's actions and the visible cheat sheet.
+
+Why one table: a cheat sheet written by hand drifts from the real bindings; here the sheet is
+rendered from the very list the actions are built from, so it cannot lie.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QKeySequence
+from PyQt6.QtWidgets import QDialog, QTextBrowser, QVBoxLayout, QWidget
+
+
+@dataclass(frozen=True)
+class Binding:
+    """An action id, its keys (first one shown in menus), what it does, and its group."""
+
+    action: str
+    keys: tuple[str, ...]
+    text: str
+    group: str
+
+
+BINDINGS: tuple[Binding, ...] = (
+    Binding("play_pause", ("Space",), "Play / pause from the cursor", "Playback"),
+    Binding("play_span", ("Tab",), "Play the selection", "Playback"),
+    Binding("cursor_left", ("Left",), "Cursor left (1% of the view)", "Navigate"),
+    Binding("cursor_right", ("Right",), "Cursor right (1% of the view)", "Navigate"),
+    Binding("cursor_left_far", ("Shift+Left",), "Cursor left (10% of the view)", "Navigate"),
+    Binding("cursor_right_far", ("Shift+Right",), "Cursor right (10% of the view)", "Navigate"),
+    Binding("go_start", ("Home",), "Cursor to the start", "Navigate"),
+    Binding("go_end", ("End",), "Cursor to the end", "Navigate"),
+    Binding("zoom_in", ("+", "=", "Ctrl++"), "Zoom in around the cursor (also Ctrl+wheel)", "Navigate"),
+    Binding("zoom_out", ("-", "Ctrl+-"), "Zoom out", "Navigate"),
+    Binding("zoom_all", ("Ctrl+0",), "Show the whole recording", "Navigate"),
+    Binding("accept_next", ("Return", "Enter"), "Accept the segment, select the next", "Edit"),
+    Binding("delete", ("Delete", "Backspace"), "Delete the selected segments", "Edit"),
+    Binding("split", ("S",), "Split at the cursor", "Edit"),
+    Binding("merge", ("M",), "Merge the selected segment with the next", "Edit"),
+    Binding("relabel", ("F2", "L"), "Relabel the selection (inline editor)", "Edit"),
+    Binding("toggle_1", ("1",), "Toggle speech over the selection", "Edit"),
+    Binding("toggle_2", ("2",), "Toggle music over the selection", "Edit"),
+    Binding("toggle_3", ("3",), "Toggle noise over the selection", "Edit"),
+    Binding("toggle_4", ("4",), "Toggle overlap over the selection", "Edit"),
+    Binding("undo", ("Ctrl+Z",), "Undo", "Edit"),
+    Binding("redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "Redo", "Edit"),
+    Binding("save", ("Ctrl+S",), "Save the labels", "File"),
+    Binding("open_files", ("Ctrl+O",), "Open recordings…", "File"),
+    Binding("open_folder", ("Ctrl+Shift+O",), "Open a corpus folder…", "File"),
+    Binding("export", ("Ctrl+E",), "Export TextGrid…", "File"),
+    Binding("next_file", ("PgDown",), "Next recording of the corpus", "File"),
+    Binding("prev_file", ("PgUp",), "Previous recording of the corpus", "File"),
+    Binding("keys", ("F1",), "Show this keyboard map", "Help"),
+)
+
+MOUSE_HELP: tuple[tuple[str, str], ...] = (
+    ("Drag a boundary", "move it (snaps to other boundaries and the cursor)"),
+    ("Alt + drag a shared boundary", "move it for both neighbours"),
+    ("Drag on empty lane space", "create a segment"),
+    ("Drag a segment up or down", "move it to another lane"),
+    ("Click / Ctrl+click a segment", "select / add to the selection"),
+    ("Double-click a segment", "relabel it"),
+    ("Drag on waveform or spectrogram", "select a time span"),
+    ("Wheel / Ctrl+wheel", "scroll / zoom around the pointer"),
+)
+
+
+def binding(action: str) -> Binding:
+    for b in BINDINGS:
+        if b.action == action:
+            return b
+    raise KeyError(action)
+
+
+def key_sequences(action: str) -> list[QKeySequence]:
+    return [QKeySequence(k) for k in binding(action).keys]
+
+
+def cheat_sheet_html() -> str:
+    rows: list[str] = []
+    group = None
+    for b in BINDINGS:
+        if b.group != group:
+            group = b.group
+            rows.append(f"<tr><td colspan=2><h3>{escape(group)}</h3></td></tr>")
+        keys = " / ".join(f"<b>{escape(k)}</b>" for k in b.keys)
+        rows.append(f"<tr><td>{keys}</td><td>{escape(b.text)}</td></tr>")
+    rows.append("<tr><td colspan=2><h3>Mouse</h3></td></tr>")
+    rows += [f"<tr><td><b>{escape(a)}</b></td><td>{escape(b)}</td></tr>" for a, b in MOUSE_HELP]
+    return "<table cellspacing=4>" + "".join(rows) + "</table>"
+
+
+class CheatSheet(QDialog):
+    """A non-modal window with the keyboard map, kept open beside the editor while learning."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard map")
+        self.setWindowFlag(Qt.WindowType.Tool, True)
+        browser = QTextBrowser(self)
+        browser.setHtml(cheat_sheet_html())
+        layout = QVBoxLayout(self)
+        layout.addWidget(browser)
+        self.resize(520, 640)
