@@ -72,7 +72,9 @@ class CorpusPanel(QTableWidget):
             count = QTableWidgetItem(str(entry.n_segments))
             for column, item in enumerate((name, status, duration, count)):
                 if column:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
                 self.setItem(row, column, item)
 
     def row_of(self, path: Path) -> int | None:

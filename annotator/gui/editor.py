@@ -155,7 +155,9 @@ class EditorController(QObject):
     def _on_click(self, lane: str, segment: Segment | None, t: float, modifiers) -> None:
         self.current_lane = lane
         self.set_cursor(t)
-        additive = bool(modifiers & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier))
+        additive = bool(
+            modifiers & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+        )
         if segment is None:
             if not additive:
                 self.time_span = None
@@ -182,40 +184,59 @@ class EditorController(QObject):
         self._publish_selection()
 
     # --- snapping -----------------------------------------------------------------------------
-    def snap(self, t: float, ignore: Iterable[float] = ()) -> float:
-        """The nearest boundary of any lane (or the cursor) within SNAP_PX pixels, else t."""
+    def snap(self, t: float, ignore: Iterable[Placed] = ()) -> float:
+        """The nearest boundary of any lane (or the cursor) within SNAP_PX pixels, else t.
+
+        ``ignore`` names segments whose edges do not count (the one being dragged).
+        """
         lanes, annotation = self.view.lanes, self.annotation
         if lanes is None or annotation is None:
             return t
         tol = SNAP_PX * lanes.seconds_per_pixel()
         skip = set(ignore)
-        candidates = [self.cursor] if self.cursor not in skip else []
+        candidates = [self.cursor]
         for lane in annotation:
-            for segment in lane.in_range(t - tol, t + tol):
-                candidates += [e for e in (segment.start, segment.end) if e not in skip]
+            for segment in lane.in_range(t - tol, t + tol + 1e-12):
+                if (lane.name, segment) not in skip:
+                    candidates += [segment.start, segment.end]
         near = [c for c in candidates if abs(c - t) <= tol]
         return min(near, key=lambda c: abs(c - t)) if near else t
 
     # --- gestures -----------------------------------------------------------------------------
-    def _on_boundary_drag(self, lane: str, segment: Segment, side: str, t: float, alt: bool, phase: str) -> None:
+    def _on_boundary_drag(
+        self, lane: str, segment: Segment, side: str, t: float, alt: bool, phase: str
+    ) -> None:
         if phase == "start" or self._drag is None:
-            self._drag = {"lane": lane, "segment": segment, "side": side, "alt": alt, "key": new_merge_key()}
+            self._drag = {
+                "lane": lane,
+                "segment": segment,
+                "side": side,
+                "alt": alt,
+                "key": new_merge_key(),
+            }
             self.current_lane = lane
         drag = self._drag
         current: Segment = drag["segment"]
-        target = self._clamp(drag["lane"], current, drag["side"], self.snap(t, self._own_edges(drag)), drag["alt"])
+        target = self._clamp(
+            drag["lane"], current, drag["side"], self.snap(t, self._dragged(drag)), drag["alt"]
+        )
         old = current.start if drag["side"] == "start" else current.end
         if target != old:
-            edit = MoveBoundary(drag["lane"], current, drag["side"], target, with_neighbour=drag["alt"])
+            edit = MoveBoundary(
+                drag["lane"], current, drag["side"], target, with_neighbour=drag["alt"]
+            )
             if self.push(edit, drag["key"], select=False):
                 drag["segment"] = edit.result
                 self.set_selection([(drag["lane"], edit.result)])
         if phase == "finish":
             self._drag = None
 
-    def _own_edges(self, drag: dict) -> list[float]:
-        segment: Segment = drag["segment"]
-        return [segment.start if drag["side"] == "start" else segment.end]
+    def _dragged(self, drag: dict) -> list[Placed]:
+        """The dragged segment and, with Alt, the neighbour sharing the boundary."""
+        lane, segment = drag["lane"], drag["segment"]
+        before, after = self.annotation.lane(lane).neighbours(segment)
+        neighbour = before if drag["side"] == "start" else after
+        return [(lane, segment)] + ([(lane, neighbour)] if drag["alt"] and neighbour else [])
 
     def _clamp(self, lane_name: str, segment: Segment, side: str, t: float, alt: bool) -> float:
         """Keep a dragged boundary inside what the edit allows, so the drag stops at a wall."""
@@ -223,7 +244,11 @@ class EditorController(QObject):
         before, after = lane.neighbours(segment)
         eps = 1e-6
         if side == "start":
-            low = 0.0 if before is None else (before.start + eps if alt and before.end == segment.start else before.end)
+            low = (
+                0.0
+                if before is None
+                else (before.start + eps if alt and before.end == segment.start else before.end)
+            )
             return min(max(t, low), segment.end - eps)
         high = self.view.duration
         if after is not None:
@@ -262,7 +287,11 @@ class EditorController(QObject):
             self.message.emit(f"No segment to split at {t:.3f} s")
             return False
         edits = [SplitSegment(lane, s, t) for lane, s in targets]
-        return self.push(edits[0] if len(edits) == 1 else EditGroup(edits, f"Split {len(edits)} segments at {t:.3f} s"))
+        return self.push(
+            edits[0]
+            if len(edits) == 1
+            else EditGroup(edits, f"Split {len(edits)} segments at {t:.3f} s")
+        )
 
     def merge_with_next(self) -> bool:
         if not self.selection:
@@ -320,12 +349,17 @@ class EditorController(QObject):
         keep_span = self.time_span
         if inside and all(span[0] <= s.start and s.end <= span[1] for s in inside):
             edits = [RemoveSegment(name, s) for s in inside]
-            done = self.push(edits[0] if len(edits) == 1 else EditGroup(edits, f"Remove {name} from span"), select=False)
+            done = self.push(
+                edits[0] if len(edits) == 1 else EditGroup(edits, f"Remove {name} from span"),
+                select=False,
+            )
         elif inside:
             self.message.emit(f"The span overlaps {name} segments only partly; edit them directly")
             return False
         else:
-            done = self.push(AddSegment(name, Segment(span[0], span[1], name, None, Source.HUMAN)), select=False)
+            done = self.push(
+                AddSegment(name, Segment(span[0], span[1], name, None, Source.HUMAN)), select=False
+            )
         if done and keep_span is not None:
             self.time_span = keep_span
             self._publish_selection()

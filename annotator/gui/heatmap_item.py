@@ -72,19 +72,24 @@ class PosteriorItems:
         times = (np.arange(p.shape[1]) + 0.5) * frame_s
         for index, name in enumerate(class_names):
             colour = style.lane_colour(name, index)
-            curve = pg.PlotDataItem(times, p[index], pen=QPen(colour, 0), name=name)
-            curve.setDownsampling(auto=True, method="peak")
-            curve.setClipToView(True)
-            self.plot.addItem(curve)
-            self.curves[name] = curve
-            if thresholds is not None:
-                pen = QPen(QColor(colour), 0, Qt.PenStyle.DashLine)
-                line = pg.InfiniteLine(float(thresholds[index]), angle=0, pen=pen, movable=False)
+            curve = self.curves.get(name)
+            if curve is None:
+                # items are kept and reused: removing PlotDataItems makes pyqtgraph 0.14 complain
+                curve = pg.PlotDataItem(name=name)
+                curve.setDownsampling(auto=True, method="peak")
+                curve.setClipToView(True)
+                self.plot.addItem(curve)
+                self.curves[name] = curve
+                line = pg.InfiniteLine(0.0, angle=0, movable=False)
                 self.plot.addItem(line)
                 self.thresholds[name] = line
+            curve.setData(times, p[index], pen=QPen(colour, 0))
+            curve.show()
+            line = self.thresholds[name]
+            line.setPen(QPen(QColor(colour), 0, Qt.PenStyle.DashLine))
+            line.setValue(float(thresholds[index]) if thresholds is not None else 0.0)
+            line.setVisible(thresholds is not None)
 
     def clear(self) -> None:
         for item in [*self.curves.values(), *self.thresholds.values()]:
-            self.plot.removeItem(item)
-        self.curves.clear()
-        self.thresholds.clear()
+            item.hide()

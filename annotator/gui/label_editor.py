@@ -7,7 +7,7 @@ a focused line edit claims printable keys first.
 
 from __future__ import annotations
 
-from PyQt6.QtCore import QRectF, Qt, pyqtSignal
+from PyQt6.QtCore import QEvent, QRectF, Qt, pyqtSignal
 from PyQt6.QtWidgets import QLineEdit, QWidget
 
 from annotator.core import Segment
@@ -28,7 +28,9 @@ class InlineLabelEditor(QLineEdit):
     def open_over(self, plot_widget, lanes_item, lane: str, segment: Segment) -> None:
         """Show over ``segment`` of ``lane`` in the lanes plot, pre-filled with its label."""
         row = lanes_item.row_of(lane)
-        scene_rect = lanes_item.mapRectToScene(QRectF(segment.start, row + PAD, segment.duration, 1 - 2 * PAD))
+        scene_rect = lanes_item.mapRectToScene(
+            QRectF(segment.start, row + PAD, segment.duration, 1 - 2 * PAD)
+        )
         view_rect = plot_widget.mapFromScene(scene_rect).boundingRect()
         top_left = plot_widget.mapTo(self.parentWidget(), view_rect.topLeft())
         width = max(view_rect.width(), 120)
@@ -45,6 +47,23 @@ class InlineLabelEditor(QLineEdit):
             self._open = False
             self.hide()
             self.committed.emit(self.text())
+
+    def event(self, event) -> bool:
+        # claim Enter/Escape before the window's shortcuts (Enter = accept and next) see them
+        if event.type() == QEvent.Type.ShortcutOverride and event.key() in (
+            Qt.Key.Key_Return,
+            Qt.Key.Key_Enter,
+            Qt.Key.Key_Escape,
+            Qt.Key.Key_Delete,
+            Qt.Key.Key_Backspace,
+            Qt.Key.Key_Home,
+            Qt.Key.Key_End,
+            Qt.Key.Key_Left,
+            Qt.Key.Key_Right,
+        ):
+            event.accept()
+            return True
+        return super().event(event)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         if event.key() == Qt.Key.Key_Escape:

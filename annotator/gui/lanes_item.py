@@ -50,6 +50,7 @@ class LanesItem(pg.GraphicsObject):
         self._rubber: tuple[int, float, float] | None = None  # row, t0, t1 of a create drag
         self._ghost: tuple[int, Segment] | None = None  # row, segment of a move-to-lane drag
         self._drag: Hit | None = None
+        self._press_modifiers = Qt.KeyboardModifier.NoModifier
         self._font = QFont()
         self._font.setPointSizeF(9.0)
         self.setAcceptHoverEvents(True)
@@ -134,14 +135,22 @@ class LanesItem(pg.GraphicsObject):
             painter.drawRect(rect)
         if self._ghost is not None:
             row, segment = self._ghost
-            rect = transform.mapRect(QRectF(segment.start, row + PAD, segment.duration, 1 - 2 * PAD))
+            rect = transform.mapRect(
+                QRectF(segment.start, row + PAD, segment.duration, 1 - 2 * PAD)
+            )
             painter.setPen(QPen(QColor(style.SELECTION), 1, Qt.PenStyle.DashLine))
             painter.setBrush(QColor(255, 255, 255, 40))
             painter.drawRect(rect)
         painter.restore()
 
     def _paint_segment(
-        self, painter: QPainter, transform, row: int, segment: Segment, colour: QColor, selected: bool
+        self,
+        painter: QPainter,
+        transform,
+        row: int,
+        segment: Segment,
+        colour: QColor,
+        selected: bool,
     ) -> None:
         rect = transform.mapRect(QRectF(segment.start, row + PAD, segment.duration, 1 - 2 * PAD))
         fill = QColor(colour)
@@ -164,8 +173,12 @@ class LanesItem(pg.GraphicsObject):
                 text = f"{text} {segment.confidence:.2f}"
             painter.setPen(QColor(style.TEXT))
             inner = rect.adjusted(4, 0, -3, 0)
-            elided = painter.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, int(inner.width()))
-            painter.drawText(inner, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, elided)
+            elided = painter.fontMetrics().elidedText(
+                text, Qt.TextElideMode.ElideRight, int(inner.width())
+            )
+            painter.drawText(
+                inner, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, elided
+            )
 
     # --- mouse --------------------------------------------------------------------------------
     def hoverEvent(self, ev) -> None:  # noqa: N802 (pyqtgraph's name)
@@ -180,6 +193,12 @@ class LanesItem(pg.GraphicsObject):
         if found.kind in ("boundary", "empty", "body"):
             ev.acceptDrags(Qt.MouseButton.LeftButton)
             ev.acceptClicks(Qt.MouseButton.LeftButton)
+
+    def mousePressEvent(self, ev) -> None:  # noqa: N802
+        # remember the modifiers held at the press: a drag gesture is decided by them; the
+        # press itself is left to pyqtgraph's scene, which turns it into click/drag events
+        self._press_modifiers = ev.modifiers()
+        ev.ignore()
 
     def mouseClickEvent(self, ev) -> None:  # noqa: N802
         if ev.button() != Qt.MouseButton.LeftButton:
@@ -212,7 +231,9 @@ class LanesItem(pg.GraphicsObject):
         drag = self._drag
         phase = "start" if ev.isStart() else "finish" if ev.isFinish() else "move"
         if drag.kind == "boundary":
-            alt = bool(ev.modifiers() & Qt.KeyboardModifier.AltModifier)
+            # Alt as in Praat and ELAN; Shift too, since many Linux desktops take Alt+drag
+            held = ev.modifiers() | self._press_modifiers
+            alt = bool(held & (Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.ShiftModifier))
             self.sigBoundaryDrag.emit(drag.lane, drag.segment, drag.side, t, alt, phase)
         elif drag.kind == "empty":
             row = self.row_of(drag.lane)

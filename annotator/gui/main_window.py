@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PyQt6.QtCore import QSettings, Qt, QTimer
-from PyQt6.QtGui import QAction, QCloseEvent, QKeySequence
+from PyQt6.QtGui import QAction, QCloseEvent
 from PyQt6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from annotator.core.autosave import discard_recovery, find_recoverable, load_recovery
@@ -23,11 +23,12 @@ from annotator.gui.corpus_panel import CorpusPanel
 from annotator.gui.document import Document, DocumentError, project_for
 from annotator.gui.editor import EditorController
 from annotator.gui.label_editor import InlineLabelEditor
+from annotator.gui.menus import build_actions, build_menus
 from annotator.gui.overview import OverviewStrip
 from annotator.gui.player import Player
 from annotator.gui.prompts import Prompts
-from annotator.gui.shortcuts import BINDINGS, CheatSheet, binding
-from annotator.gui.timeline_view import ZOOM_STEP, TimelineView
+from annotator.gui.shortcuts import CheatSheet
+from annotator.gui.timeline_view import TimelineView
 
 APP_TITLE = "nmf-annotator"
 
@@ -59,8 +60,8 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([300, 1100])
         self.setCentralWidget(self.splitter)
         self.actions: dict[str, QAction] = {}
-        self._build_actions()
-        self._build_menus()
+        build_actions(self)
+        build_menus(self)
         self._build_status_bar()
         self._connect()
         self.cheat_sheet: CheatSheet | None = None
@@ -72,77 +73,6 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     # --- construction -------------------------------------------------------------------------
-    def _build_actions(self) -> None:
-        handlers = {
-            "play_pause": self.play_pause, "play_span": self.play_span,
-            "cursor_left": lambda: self.controller.move_cursor(-0.01),
-            "cursor_right": lambda: self.controller.move_cursor(0.01),
-            "cursor_left_far": lambda: self.controller.move_cursor(-0.1),
-            "cursor_right_far": lambda: self.controller.move_cursor(0.1),
-            "go_start": lambda: self._go_to(0.0), "go_end": lambda: self._go_to(self.timeline.duration),
-            "zoom_in": lambda: self.timeline.zoom(1 / ZOOM_STEP), "zoom_out": lambda: self.timeline.zoom(ZOOM_STEP),
-            "zoom_all": lambda: self.timeline.set_visible_range(0, self.timeline.duration),
-            "accept_next": self.controller.accept_and_next, "delete": self.controller.delete_selected,
-            "split": self.controller.split_at_cursor, "merge": self.controller.merge_with_next,
-            "relabel": self.start_relabel,
-            **{f"toggle_{k}": (lambda k=k: self.controller.toggle_class(k - 1)) for k in range(1, 5)},
-            "undo": self.undo, "redo": self.redo, "save": self.save,
-            "open_files": self.choose_files, "open_folder": self.choose_folder,
-            "export": lambda: self.export("textgrid"),
-            "next_file": lambda: self.step_file(1), "prev_file": lambda: self.step_file(-1),
-            "keys": self.show_keys,
-        }
-        for b in BINDINGS:
-            action = QAction(b.text, self)
-            action.setShortcuts([QKeySequence(k) for k in b.keys])
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            action.triggered.connect(lambda _checked=False, h=handlers[b.action]: h())
-            self.addAction(action)
-            self.actions[b.action] = action
-        for name in ("textgrid", "rttm", "audacity", "json"):
-            action = QAction(f"Export {file_actions.FORMATS[name].description}…", self)
-            action.triggered.connect(lambda _c=False, n=name: self.export(n))
-            self.actions[f"export_{name}"] = action
-        self.actions["import"] = QAction("Import labels…", self, triggered=lambda: self.import_labels())
-        self.actions["prelabel"] = QAction("Pre-label with the model", self, enabled=False)
-        self.actions["prelabel"].setToolTip("The segmenter is not available in this build yet")
-        self.actions["settings"] = QAction("Settings…", self, enabled=False)
-        self.actions["mark_done"] = QAction("Mark recording done", self, triggered=lambda: self.save(RecordingStatus.DONE))
-        self.actions["quit"] = QAction("Quit", self, shortcut=QKeySequence("Ctrl+Q"), triggered=self.close)
-
-    def _build_menus(self) -> None:
-        a, bar = self.actions, self.menuBar()
-        file_menu = bar.addMenu("&File")
-        for name in ("open_files", "open_folder", None, "save", "mark_done", None, "import"):
-            file_menu.addSeparator() if name is None else file_menu.addAction(a[name])
-        export_menu = file_menu.addMenu("Export")
-        for name in ("textgrid", "rttm", "audacity", "json"):
-            export_menu.addAction(a[f"export_{name}"])
-        for name in (None, "next_file", "prev_file", None, "quit"):
-            file_menu.addSeparator() if name is None else file_menu.addAction(a[name])
-        edit_menu = bar.addMenu("&Edit")
-        for name in ("undo", "redo", None, "delete", "split", "merge", "relabel", "accept_next", None,
-                     "toggle_1", "toggle_2", "toggle_3", "toggle_4"):
-            edit_menu.addSeparator() if name is None else edit_menu.addAction(a[name])
-        view_menu = bar.addMenu("&View")
-        for name in ("zoom_in", "zoom_out", "zoom_all", None, "go_start", "go_end", "play_pause", "play_span"):
-            view_menu.addSeparator() if name is None else view_menu.addAction(a[name])
-        tools = bar.addMenu("&Tools")
-        tools.addAction(a["prelabel"])
-        tools.addAction(a["settings"])
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction(a["keys"])
-        toolbar = self.addToolBar("Main")
-        toolbar.setObjectName("main-toolbar")
-        for name in ("open_files", "open_folder", "save", None, "undo", "redo", None,
-                     "zoom_in", "zoom_out", "zoom_all", None, "play_pause", None, "prelabel", "keys"):
-            toolbar.addSeparator() if name is None else toolbar.addAction(a[name])
-        short = {"open_files": "Open", "open_folder": "Folder", "save": "Save", "undo": "Undo", "redo": "Redo",
-                 "zoom_in": "Zoom +", "zoom_out": "Zoom −", "zoom_all": "All", "play_pause": "Play",
-                 "prelabel": "Pre-label", "keys": "Keys"}
-        for name, text in short.items():
-            a[name].setIconText(text)
-
     def _build_status_bar(self) -> None:
         self.cursor_label = QLabel("cursor —")
         self.selection_label = QLabel("no selection")
@@ -152,7 +82,13 @@ class MainWindow(QMainWindow):
             self.playback_label.setToolTip(self.player.reason)
         self.unsaved_label = QLabel("")
         bar = self.statusBar()
-        for label in (self.cursor_label, self.selection_label, self.model_label, self.playback_label, self.unsaved_label):
+        for label in (
+            self.cursor_label,
+            self.selection_label,
+            self.model_label,
+            self.playback_label,
+            self.unsaved_label,
+        ):
             bar.addPermanentWidget(label)
 
     def _connect(self) -> None:
@@ -188,7 +124,11 @@ class MainWindow(QMainWindow):
     def open_path(self, path: Path, project: Project | None = None) -> bool:
         if not self._leave_document():
             return False
-        if project is None and self.project is not None and self.project.root in path.resolve().parents:
+        if (
+            project is None
+            and self.project is not None
+            and self.project.root in path.resolve().parents
+        ):
             project = self.project
         try:
             document = Document.open(path, project)
@@ -225,7 +165,9 @@ class MainWindow(QMainWindow):
         document.setParent(self)
         audio = document.audio
         self.player.set_audio(audio.samples, audio.sample_rate)
-        self.timeline.set_document(document.annotation, audio.samples, audio.sample_rate, audio.pyramid)
+        self.timeline.set_document(
+            document.annotation, audio.samples, audio.sample_rate, audio.pyramid
+        )
         self.overview.set_pyramid(audio.pyramid)
         self.overview.show_range(*self.timeline.visible_range())
         self.controller.set_document(document)
@@ -243,8 +185,11 @@ class MainWindow(QMainWindow):
     def _show_evidence(self, document: Document) -> None:
         ev = document.evidence
         self.timeline.set_evidence(
-            ev.get("activations"), ev.get("posteriors"), ev.get("class_names", ()),
-            ev.get("thresholds"), ev.get("frame_s", 0.02),
+            ev.get("activations"),
+            ev.get("posteriors"),
+            ev.get("class_names", ()),
+            ev.get("thresholds"),
+            ev.get("frame_s", 0.02),
         )
         self.model_label.setText(f"model: {ev.get('model', 'none')}")
 
@@ -294,7 +239,9 @@ class MainWindow(QMainWindow):
             return False
         if path is None:
             suggested = file_actions.default_export_path(self.document.path, format_name)
-            path = self.prompts.save_path("Export labels", str(suggested), file_actions.file_filter(format_name))
+            path = self.prompts.save_path(
+                "Export labels", str(suggested), file_actions.file_filter(format_name)
+            )
             if path is None:
                 return False
         try:
@@ -340,9 +287,11 @@ class MainWindow(QMainWindow):
 
     def _open_label_editor(self, lane: str, segment) -> None:
         if self.timeline.lanes is not None:
-            self.label_editor.open_over(self.timeline.rows["lanes"], self.timeline.lanes, lane, segment)
+            self.label_editor.open_over(
+                self.timeline.rows["lanes"], self.timeline.lanes, lane, segment
+            )
 
-    def _go_to(self, t: float) -> None:
+    def go_to(self, t: float) -> None:
         self.controller.set_cursor(t)
         self.timeline.ensure_visible(t)
 
@@ -380,7 +329,9 @@ class MainWindow(QMainWindow):
             self.selection_label.setText("no selection")
         else:
             what = f"{count} segment{'s' * (count != 1)}" if count else "span"
-            self.selection_label.setText(f"{what} {span[0]:.3f}–{span[1]:.3f} s ({span[1] - span[0]:.3f} s)")
+            self.selection_label.setText(
+                f"{what} {span[0]:.3f}–{span[1]:.3f} s ({span[1] - span[0]:.3f} s)"
+            )
 
     def _update_title(self) -> None:
         doc = self.document
@@ -394,8 +345,12 @@ class MainWindow(QMainWindow):
         stack = self.document.stack if self.document else None
         self.actions["undo"].setEnabled(bool(stack and stack.canUndo()))
         self.actions["redo"].setEnabled(bool(stack and stack.canRedo()))
-        self.actions["undo"].setText(f"Undo {stack.undoText()}" if stack and stack.canUndo() else "Undo")
-        self.actions["redo"].setText(f"Redo {stack.redoText()}" if stack and stack.canRedo() else "Redo")
+        self.actions["undo"].setText(
+            f"Undo {stack.undoText()}" if stack and stack.canUndo() else "Undo"
+        )
+        self.actions["redo"].setText(
+            f"Redo {stack.redoText()}" if stack and stack.canRedo() else "Redo"
+        )
         self._update_status()
 
     def show_keys(self) -> None:
@@ -440,6 +395,3 @@ class MainWindow(QMainWindow):
         self.player.stop()
         self.save_settings()
         event.accept()
-
-
-__all__ = ["MainWindow", "binding"]

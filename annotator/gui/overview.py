@@ -48,7 +48,7 @@ class OverviewStrip(pg.PlotWidget):
         self.curve = pg.PlotCurveItem(pen=QPen(QColor(style.WAVEFORM).darker(130), 0))
         self.addItem(self.curve)
         self.region = pg.LinearRegionItem(
-            (0, 1), brush=QColor(255, 212, 59, 45), pen=QPen(QColor(style.CURSOR), 1)
+            (0, 1), brush=QColor(255, 212, 59, 45), pen=pg.mkPen(style.CURSOR, width=2)
         )
         self.region.setZValue(10)
         self.addItem(self.region)

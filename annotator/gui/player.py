@@ -36,7 +36,9 @@ class Player(QObject):
     positionChanged = pyqtSignal(float)  # noqa: N815 (Qt naming)
     stateChanged = pyqtSignal(bool)  # noqa: N815  playing or not
 
-    def __init__(self, parent: QObject | None = None, backend: Any | None = None, reason: str | None = None) -> None:
+    def __init__(
+        self, parent: QObject | None = None, backend: Any | None = None, reason: str | None = None
+    ) -> None:
         super().__init__(parent)
         if backend is None and reason is None:
             backend, reason = open_backend()
@@ -77,7 +79,10 @@ class Player(QObject):
             return "nothing to play there"
         try:
             self._stream = self._sd.OutputStream(
-                samplerate=self.sample_rate, channels=1, dtype="float32", blocksize=BLOCK,
+                samplerate=self.sample_rate,
+                channels=1,
+                dtype="float32",
+                blocksize=BLOCK,
                 callback=self._callback,
             )
             self._stream.start()

@@ -20,7 +20,9 @@ class Prompts:
         self.parent = parent
 
     def open_files(self, folder: str) -> list[Path]:
-        names, _ = QFileDialog.getOpenFileNames(self.parent, "Open recordings", folder, AUDIO_FILTER)
+        names, _ = QFileDialog.getOpenFileNames(
+            self.parent, "Open recordings", folder, AUDIO_FILTER
+        )
         return [Path(n) for n in names]
 
     def open_folder(self, folder: str) -> Path | None:
@@ -39,8 +41,11 @@ class Prompts:
         """'save', 'discard' or 'cancel' for unsaved changes in ``what``."""
         buttons = QMessageBox.StandardButton
         answer = QMessageBox.question(
-            self.parent, "Unsaved changes", f"Save the changes to {what}?",
-            buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save,
+            self.parent,
+            "Unsaved changes",
+            f"Save the changes to {what}?",
+            buttons.Save | buttons.Discard | buttons.Cancel,
+            buttons.Save,
         )
         return {buttons.Save: "save", buttons.Discard: "discard"}.get(answer, "cancel")
 
@@ -50,7 +55,8 @@ class Prompts:
         box.setWindowTitle("Recover unsaved work")
         box.setText(
             "Unsaved work was found from a session that ended unexpectedly:\n\n"
-            + "\n".join(names[:20]) + ("\n…" if len(names) > 20 else "")
+            + "\n".join(names[:20])
+            + ("\n…" if len(names) > 20 else "")
         )
         recover = box.addButton("Recover", QMessageBox.ButtonRole.AcceptRole)
         discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)

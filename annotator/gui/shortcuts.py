@@ -33,7 +33,9 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("cursor_right_far", ("Shift+Right",), "Cursor right (10% of the view)", "Navigate"),
     Binding("go_start", ("Home",), "Cursor to the start", "Navigate"),
     Binding("go_end", ("End",), "Cursor to the end", "Navigate"),
-    Binding("zoom_in", ("+", "=", "Ctrl++"), "Zoom in around the cursor (also Ctrl+wheel)", "Navigate"),
+    Binding(
+        "zoom_in", ("+", "=", "Ctrl++"), "Zoom in around the cursor (also Ctrl+wheel)", "Navigate"
+    ),
     Binding("zoom_out", ("-", "Ctrl+-"), "Zoom out", "Navigate"),
     Binding("zoom_all", ("Ctrl+0",), "Show the whole recording", "Navigate"),
     Binding("accept_next", ("Return", "Enter"), "Accept the segment, select the next", "Edit"),

@@ -31,7 +31,7 @@ def spectrogram(
         return np.full((1, 1), FLOOR_DB, np.float32), start, max(end - start, 1e-3), MAX_FREQ_HZ
     hop = max((i1 - i0) // columns, 1)
     n_fft = N_FFT if sample_rate >= 16000 else 256
-    padded = np.pad(samples[i0:i1 + n_fft], (n_fft // 2, 0))
+    padded = np.pad(samples[i0 : i1 + n_fft], (n_fft // 2, 0))
     count = max((i1 - i0) // hop, 1)
     starts = np.arange(count) * hop
     starts = starts[starts + n_fft <= padded.shape[0]]

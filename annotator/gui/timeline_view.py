@@ -46,7 +46,9 @@ class TimeViewBox(pg.ViewBox):
         if ev.modifiers() & pg.QtCore.Qt.KeyboardModifier.ControlModifier:
             centre = self.mapSceneToView(ev.scenePos()).x()
             factor = ZOOM_STEP ** (-steps)
-            self.setXRange(centre - (centre - x0) * factor, centre + (x1 - centre) * factor, padding=0)
+            self.setXRange(
+                centre - (centre - x0) * factor, centre + (x1 - centre) * factor, padding=0
+            )
         else:
             shift = -steps * 0.1 * (x1 - x0)
             self.setXRange(x0 + shift, x1 + shift, padding=0)
@@ -77,6 +79,7 @@ def _plot(name: str, select_on_drag: bool) -> tuple[pg.PlotWidget, TimeViewBox]:
     plot = widget.getPlotItem()
     plot.hideButtons()
     plot.getAxis("left").setWidth(AXIS_WIDTH)
+    plot.getAxis("left").enableAutoSIPrefix(False)
     plot.getAxis("bottom").setStyle(showValues=False)
     plot.getAxis("bottom").setHeight(4)
     plot.setLabel("left", name)
@@ -97,8 +100,11 @@ class TimelineView(QWidget):
         self.splitter.setObjectName("timeline-splitter")
         self.rows: dict[str, pg.PlotWidget] = {}
         for name, selects in (
-            ("waveform", True), ("spectrogram", True), ("heatmap", False),
-            ("posteriors", False), ("lanes", False),
+            ("waveform", True),
+            ("spectrogram", True),
+            ("heatmap", False),
+            ("posteriors", False),
+            ("lanes", False),
         ):
             widget, box = _plot(name, selects)
             box.sigClickedTime.connect(self.cursorClicked)
@@ -141,7 +147,7 @@ class TimelineView(QWidget):
             region = pg.LinearRegionItem(
                 (0, 0), movable=False, brush=QColor(255, 212, 59, 40), pen=QPen(QColor(0, 0, 0, 0))
             )
-            region.setZValue(-5)
+            region.setZValue(20)
             region.hide()
             widget.addItem(region, ignoreBounds=True)
             self._span_regions.append(region)
@@ -161,7 +167,11 @@ class TimelineView(QWidget):
         self.lanes.set_annotation(annotation, self.duration)
         self.waveform.set_pyramid(pyramid)
         self.spectrogram.set_audio(samples, sample_rate)
-        peak = float(max(abs(pyramid.levels[-1][0].min()), pyramid.levels[-1][1].max())) if pyramid.levels else 1.0
+        peak = (
+            float(max(abs(pyramid.levels[-1][0].min()), pyramid.levels[-1][1].max()))
+            if pyramid.levels
+            else 1.0
+        )
         self.rows["waveform"].setYRange(-max(peak, 1e-3), max(peak, 1e-3), padding=0.05)
         for widget in self.rows.values():
             widget.getViewBox().setLimits(xMin=0.0, xMax=self.duration, minXRange=MIN_SPAN_S)
@@ -169,6 +179,7 @@ class TimelineView(QWidget):
         self.rows["spectrogram"].setYRange(0, min(8000, sample_rate / 2), padding=0)
         self.refresh_lanes()
         self.set_visible_range(0.0, self.duration)
+        self._on_range_changed(None, self.visible_range())  # the range may not have changed
         self.set_cursor(0.0)
         self.set_span(None)
 

@@ -82,7 +82,10 @@ class UndoStack(QUndoStack):
         super().__init__(parent)
         self.annotation = annotation
         self.last_edit: Edit | None = None
-        self.indexChanged.connect(lambda _index: self.edited.emit())
+        self.indexChanged.connect(self._on_index_changed)
+
+    def _on_index_changed(self, _index: int) -> None:
+        self.edited.emit()
 
     def push_edit(self, edit: Edit, merge_key: int | None = None) -> bool:
         """Apply ``edit`` and record it; False (and `refused` emitted) when it is refused."""

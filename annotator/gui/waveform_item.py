@@ -36,7 +36,9 @@ class WaveformItem(pg.PlotCurveItem):
             return
         span = max(end - start, 1e-9)
         # a margin of half a screen each side, so small pans do not expose an empty edge
-        chunk = self.pyramid.query(start - span / 2, end + span / 2, 2 * BLOCKS_PER_PIXEL * max(width_px, 1))
+        chunk = self.pyramid.query(
+            start - span / 2, end + span / 2, 2 * BLOCKS_PER_PIXEL * max(width_px, 1)
+        )
         x, y = chunk.zigzag()
         self.setData(x, y)
         self.shown = (start, end, chunk.samples_per_block)

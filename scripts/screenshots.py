@@ -1,0 +1,132 @@
+"""Render the editor offscreen into docs/screenshots/ (run: python scripts/screenshots.py).
+
+Builds a small synthetic corpus in a temporary folder (a tone-and-noise recording with model-like
+segments and synthetic evidence), opens it in the real window and saves `QWidget.grab()`s, so
+the pictures always show the current code. Needs no display (QT_QPA_PLATFORM=offscreen).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import soundfile  # noqa: E402
+
+OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+SR = 16000
+
+
+def synthetic_recording(path: Path, seconds: float = 30.0) -> None:
+    """Alternating 'speech' (AM harmonic buzz), 'music' (chord) and noise, with pauses."""
+    rng = np.random.default_rng(7)
+    t = np.arange(int(seconds * SR)) / SR
+    signal = 0.01 * rng.standard_normal(t.size)
+    for a, b in [(1.0, 6.5), (8.0, 12.0), (18.5, 24.0)]:
+        m = (t >= a) & (t < b)
+        f0 = 140 + 30 * np.sin(2 * np.pi * 0.7 * t[m])
+        phase = 2 * np.pi * np.cumsum(f0) / SR
+        buzz = sum(np.sin(h * phase) / h for h in range(1, 12))
+        signal[m] += 0.25 * buzz * (0.6 + 0.4 * np.sin(2 * np.pi * 4 * t[m]) ** 2)
+    m = (t >= 11.0) & (t < 19.0)
+    signal[m] += 0.12 * sum(np.sin(2 * np.pi * f * t[m]) for f in (261.6, 329.6, 392.0, 523.2))
+    m = (t >= 25.0) & (t < 29.0)
+    signal[m] += 0.15 * rng.standard_normal(int(m.sum()))
+    soundfile.write(str(path), signal.astype(np.float32), SR)
+
+
+def synthetic_evidence(seconds: float) -> dict:
+    frames = int(seconds / 0.02)
+    x = np.arange(frames) * 0.02
+    rng = np.random.default_rng(3)
+
+    def bump(a: float, b: float) -> np.ndarray:
+        return 1 / (1 + np.exp(-(x - a) * 8)) * (1 / (1 + np.exp((x - b) * 8)))
+
+    speech = np.clip(bump(1, 6.5) + bump(8, 12) + bump(18.5, 24) + 0.05 * rng.random(frames), 0, 1)
+    music = np.clip(bump(11, 19) + 0.05 * rng.random(frames), 0, 1)
+    noise = np.clip(bump(25, 29) + 0.1 * rng.random(frames), 0, 1)
+    overlap = np.clip(np.minimum(speech, music), 0, 1)
+    posteriors = np.stack([speech, music, noise, overlap])
+    activations = np.abs(rng.standard_normal((24, frames))) * 0.2
+    for k in range(24):
+        activations[k] += posteriors[k % 4] * rng.random() * 2
+    return {
+        "activations": activations,
+        "posteriors": posteriors,
+        "class_names": ("speech", "music", "noise", "overlap"),
+        "thresholds": (0.5, 0.5, 0.6, 0.4),
+        "model": "synthetic (screenshots)",
+    }
+
+
+def model_segments(annotation) -> None:
+    from annotator.core import Segment, Source
+
+    spans = {
+        "speech": [(1.0, 6.5, 0.93), (8.0, 12.0, 0.81), (18.5, 24.0, 0.62)],
+        "music": [(11.0, 19.0, 0.88)],
+        "noise": [(25.0, 29.0, 0.55)],
+        "overlap": [(11.0, 12.0, 0.41)],
+    }
+    for lane, items in spans.items():
+        for a, b, c in items:
+            annotation.lane(lane).add(Segment(a, b, lane, c, Source.MODEL))
+
+
+def main() -> int:
+    from PyQt6.QtCore import QSettings
+    from PyQt6.QtWidgets import QApplication
+
+    from annotator.core import Segment, Source
+    from annotator.gui.app import application
+    from annotator.gui.main_window import MainWindow
+
+    app = application()
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for name in ("interview_01.wav", "interview_02.wav", "radio_show.wav"):
+            synthetic_recording(folder / name)
+        settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(settings=settings)
+        window.resize(1500, 900)
+        window.show()
+        window.open_folder(folder)
+        doc = window.document
+        model_segments(doc.annotation)
+        doc.annotation.lane("speech").remove(doc.annotation.lane("speech")[0])
+        doc.annotation.lane("speech").add(Segment(1.0, 6.5, "speech", None, Source.HUMAN))
+        doc.evidence = synthetic_evidence(doc.duration)
+        window._show_document(doc)
+        window.controller.set_selection([("speech", doc.annotation.lane("speech")[1])])
+        window.controller.set_cursor(9.3)
+
+        def settle() -> None:
+            for _ in range(10):
+                app.processEvents()
+                QApplication.sendPostedEvents()
+            window.timeline._refresh_spectrogram()
+            app.processEvents()
+
+        settle()
+        window.grab().save(str(OUT / "editor.png"))
+        window.timeline.set_visible_range(7.0, 13.5)
+        settle()
+        window.grab().save(str(OUT / "editor-zoomed.png"))
+        window.show_keys()
+        settle()
+        window.cheat_sheet.grab().save(str(OUT / "keyboard-map.png"))
+        window.document.stack.clear()
+        window.document.stack.setClean()
+        window.close()
+    print(f"screenshots written to {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
