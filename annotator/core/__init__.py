@@ -17,25 +17,22 @@ from annotator.core.autosave import (
     load_recovery,
 )
 from annotator.core.edits import (
-    AddLane,
     AddSegment,
     Change,
     ChangeLane,
     Edit,
-    EditGroup,
     MergeSegments,
     MoveBoundary,
     RelabelSegment,
     RelabelSegments,
-    RemoveLane,
     RemoveSegment,
-    RenameLane,
     SegmentEdit,
     SplitSegment,
 )
 from annotator.core.errors import AnnotationError, InvalidEdit
 from annotator.core.history import History, HistoryEvent
 from annotator.core.lane import Lane
+from annotator.core.lane_edits import AddLane, EditGroup, RemoveLane, RenameLane
 from annotator.core.project import Project, ProjectError, RecordingEntry
 from annotator.core.segment import Segment, Source
 from annotator.core.sidecar import (
