@@ -50,7 +50,75 @@ def _build_parser() -> argparse.ArgumentParser:
 
     info = sub.add_parser("info", help="describe an audio, annotation or model file")
     info.add_argument("file")
+    _add_label(sub)
+    _add_plugins(sub)
     return parser
+
+
+def _add_label(sub: argparse._SubParsersAction) -> None:
+    label = sub.add_parser(
+        "label",
+        help="pre-label a corpus headless (resumable, sharded for SLURM arrays)",
+        description="Pre-label recordings and write one annotation file per recording and format.",
+        epilog="Exit code: 0 when every recording was labelled (or skipped as up to date), else "
+        "the number of recordings that failed (at most 100); 1 also for a setup error, "
+        "2 for a bad command line. Outputs mirror the input folders under --out.",
+    )
+    label.add_argument(
+        "inputs", nargs="+", metavar="INPUT",
+        help="recording, folder (searched recursively), or list file (.txt/.lst/.list, "
+        "one path per line; - reads the list from standard input)",
+    )  # fmt: skip
+    label.add_argument("--out", required=True, metavar="DIR", help="folder for the outputs")
+    label.add_argument(
+        "--format", default="textgrid", metavar="NAMES",
+        help="comma-separated output formats (default: textgrid; see `annotator plugins list`)",
+    )  # fmt: skip
+    label.add_argument("--model", metavar="FILE", help="model file (default: the shipped model)")
+    label.add_argument(
+        "--prelabeler", default="nmf", metavar="NAME", help="pre-labeler plugin (default: nmf)"
+    )
+    label.add_argument(
+        "--option", action="append", metavar="KEY=VALUE",
+        help="pre-labeler setting, repeatable (value read as JSON when it parses)",
+    )  # fmt: skip
+    label.add_argument(
+        "--device", default="auto", help="auto (default), cpu, cuda or cuda:N"
+    )
+    label.add_argument(
+        "--jobs", type=int, default=1, metavar="N",
+        help="worker processes (default 1; 0 = one per CPU core)",
+    )  # fmt: skip
+    label.add_argument(
+        "--shard", metavar="I/N",
+        help="label only shard I of N (1-based) of the sorted corpus, for job arrays",
+    )  # fmt: skip
+    again = label.add_mutually_exclusive_group()
+    again.add_argument(
+        "--resume", action="store_true",
+        help="skip recordings whose outputs exist and are newer than the recording and model",
+    )  # fmt: skip
+    again.add_argument("--force", action="store_true", help="overwrite existing outputs")
+    label.add_argument(
+        "--extensions", metavar="EXTS",
+        help="audio extensions to look for in folders, e.g. .wav,.flac (default: all readable)",
+    )  # fmt: skip
+    label.add_argument(
+        "--quiet", action="store_true", help="no progress; errors and the summary only"
+    )
+
+
+def _add_plugins(sub: argparse._SubParsersAction) -> None:
+    plugins = sub.add_parser(
+        "plugins",
+        help="list the pre-labeler and format plugins found",
+        description="Show installed plugins, where they come from, and why a broken one fails.",
+    )
+    actions = plugins.add_subparsers(dest="plugins_command", metavar="ACTION")
+    listing = actions.add_parser("list", help="list plugins (the default action)")
+    listing.add_argument(
+        "group", nargs="?", choices=("pre-labelers", "formats"), help="only this kind"
+    )
 
 
 def _open_gui(argv: Sequence[str]) -> int:
@@ -67,7 +135,7 @@ def _open_gui(argv: Sequence[str]) -> int:
     return launch_editor(args.paths, demo=args.demo)
 
 
-SUBCOMMANDS = ("convert", "info")
+SUBCOMMANDS = ("convert", "info", "label", "plugins")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -88,6 +156,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from annotator.commands.info import run_info
 
             return run_info(args)
+        if args.command == "label":
+            from annotator.commands.label import run_label
+
+            return run_label(args)
+        if args.command == "plugins":
+            from annotator.commands.plugins import run_plugins
+
+            return run_plugins(args)
     except CliError as exc:
         print(f"annotator: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -73,9 +73,7 @@ class Prediction:
         self, thresholds: Mapping[str, Thresholds] | Thresholds | None = None
     ) -> dict[str, list[Decision]]:
         """Posteriors → segments per class with :func:`segmenter.decisions.decide`."""
-        return decide(
-            self.posteriors, thresholds, self.classes, self.frame_duration, self.duration
-        )
+        return decide(self.posteriors, thresholds, self.classes, self.frame_duration, self.duration)
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:

@@ -51,9 +51,7 @@ def _pure_segments(rec: Recording, cls: str) -> Spans:
     others = merge(s for c in _DICTIONARY_CLASSES if c != cls for s in rec.spans.get(c, []))
     own = _subtract(merge(rec.spans.get(cls, [])), others)
     region = rec.region
-    return [
-        (max(a, c), min(b, d)) for a, b in own for c, d in region if min(b, d) > max(a, c)
-    ]
+    return [(max(a, c), min(b, d)) for a, b in own for c, d in region if min(b, d) > max(a, c)]
 
 
 def class_frames(

@@ -108,7 +108,9 @@ class Recording:
         if self.audio is not None:
             out = self.audio[start : start + n]
         else:
-            out = load_audio(self.path, sample_rate, offset=start / sample_rate, duration=n / sample_rate)
+            out = load_audio(
+                self.path, sample_rate, offset=start / sample_rate, duration=n / sample_rate
+            )
         if out.size < n:
             out = np.pad(out, (0, n - out.size))
         return np.asarray(out[:n], dtype=np.float32)
@@ -119,7 +121,9 @@ def _find_audio(folder: Path, uri: str) -> Path:
         for candidate in (folder / f"{uri}{suffix}", folder / f"{uri}{suffix.upper()}"):
             if candidate.is_file():
                 return candidate
-    raise SegmenterError(f"{folder}: no audio file for file-id {uri!r} ({'/'.join(AUDIO_SUFFIXES)})")
+    raise SegmenterError(
+        f"{folder}: no audio file for file-id {uri!r} ({'/'.join(AUDIO_SUFFIXES)})"
+    )
 
 
 def load_corpus(
@@ -167,9 +171,7 @@ def load_corpus(
     return recordings
 
 
-def _item(
-    wave: np.ndarray, labels: np.ndarray, mask: np.ndarray, real_frames: int
-) -> Item:
+def _item(wave: np.ndarray, labels: np.ndarray, mask: np.ndarray, real_frames: int) -> Item:
     frames = np.zeros(labels.shape[1], dtype=np.float32)
     frames[:real_frames] = 1.0
     return (

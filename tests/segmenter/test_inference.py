@@ -180,7 +180,7 @@ def test_progress_is_reported_and_monotonic(local_model, global_model):
         calls: list[tuple[float, str]] = []
         predict_waveform(
             model, signal(12.0), chunk_seconds=1.0, device="cpu",
-            progress=lambda f, m: calls.append((f, m)),
+            progress=lambda f, m, calls=calls: calls.append((f, m)),
         )  # fmt: skip
         fractions = [f for f, _ in calls]
         assert len(calls) >= 3 and fractions == sorted(fractions)

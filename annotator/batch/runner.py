@@ -1,0 +1,255 @@
+"""Labelling recordings one by one, in this process or in a pool of worker processes.
+
+Each file is its own little transaction: whatever goes wrong with one recording (it is corrupt,
+the plugin raises, its worker process dies) becomes a `FileResult` with one error line, and the
+others go on. Workers are *spawned* (never forked: a forked copy of a process that already runs
+torch threads can deadlock) and build their own pre-labeler once, from the picklable `LabelJob`.
+
+A worker that dies (killed for memory, a segfault in a native library) breaks the whole
+``ProcessPoolExecutor``; the files that were in flight are then retried one at a time in a fresh
+pool, so the one that kills its worker is found and failed alone instead of taking its
+neighbours down with it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from annotator.batch.corpus import CorpusItem
+from annotator.batch.outputs import output_paths, remove_partials, write_outputs
+from annotator.core.annotation import Provenance, RecordingInfo
+from annotator.extensions import (
+    PRELABELER_GROUP,
+    create_prelabeler,
+    error_line,
+    find,
+    load_format,
+    to_annotation,
+)
+
+DONE, SKIPPED, FAILED = "done", "skipped", "failed"
+CRASH_MESSAGE = "its worker process died while labelling it (out of memory? a crash in a library?)"
+
+
+class RecordingError(Exception):
+    """A recording cannot be read at all (its message names the file)."""
+
+
+@dataclass(frozen=True)
+class LabelJob:
+    """Everything a worker needs to rebuild the tools of a run (small and picklable)."""
+
+    prelabeler: str
+    out_dir: Path
+    formats: tuple[str, ...]
+    options: dict[str, Any] = field(default_factory=dict)
+    optional: dict[str, Any] = field(default_factory=dict)
+    threads: int | None = None
+
+
+@dataclass
+class FileResult:
+    """How one recording went; ``error`` is one line naming the file."""
+
+    item: CorpusItem
+    status: str
+    error: str | None = None
+    audio_seconds: float | None = None
+    seconds: float = 0.0
+    outputs: tuple[Path, ...] = ()
+
+
+def _audio_facts(path: Path) -> tuple[float, int]:
+    """Duration and rate from the header: a corrupt file fails here, before any model runs."""
+    import soundfile
+
+    if not path.exists():
+        raise RecordingError(f"{path}: no such file")
+    try:
+        info = soundfile.info(str(path))
+    except Exception as exc:  # libsndfile raises several types, all meaning "cannot read"
+        detail = " ".join(str(exc).split(":")[-1].split()) or type(exc).__name__
+        raise RecordingError(f"{path}: not a readable audio file ({detail})") from None
+    if info.frames <= 0 or info.samplerate <= 0:
+        raise RecordingError(f"{path}: audio file contains no samples")
+    return info.frames / info.samplerate, int(info.samplerate)
+
+
+def _named(path: Path, message: str) -> str:
+    return message if str(path) in message else f"{path}: {message}"
+
+
+class Labeller:
+    """A built pre-labeler and the loaded output formats: labels one recording per call."""
+
+    def __init__(self, job: LabelJob, prelabeler: Any | None = None) -> None:
+        self.job = job
+        self.formats = [load_format(name) for name in job.formats]
+        self.prelabeler = prelabeler or create_prelabeler(
+            job.prelabeler, job.options, optional=job.optional
+        )
+        plugin = find(PRELABELER_GROUP, job.prelabeler)
+        self.provenance = Provenance(
+            tool=f"{job.prelabeler} pre-labeler ({plugin.distribution} {plugin.version})",
+            parameters={k: str(v) for k, v in job.options.items()},
+        )
+
+    def label(
+        self, item: CorpusItem, progress: Callable[[float, str], None] | None = None
+    ) -> FileResult:
+        started = time.perf_counter()
+        audio_seconds = None
+        try:
+            audio_seconds, rate = _audio_facts(item.path)
+            result = self.prelabeler(item.path, progress=progress)
+            recording = RecordingInfo(path=str(item.path), duration=audio_seconds, sample_rate=rate)
+            annotation = to_annotation(result, recording, self._provenance())
+            # absolute, so the output still finds its recording wherever it is opened from
+            annotation.recording = replace(annotation.recording, path=str(item.path.resolve()))
+            targets = dict(
+                zip(output_paths(item, self.job.out_dir, self.formats), self.formats, strict=True)
+            )
+            write_outputs(annotation, item, targets)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # one recording's failure, whatever it is, is reported alone
+            return FileResult(
+                item, FAILED, _named(item.path, error_line(exc)), audio_seconds,
+                time.perf_counter() - started,
+            )  # fmt: skip
+        return FileResult(
+            item, DONE, None, audio_seconds, time.perf_counter() - started, tuple(targets)
+        )
+
+    def _provenance(self) -> Provenance:
+        created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        p = self.provenance
+        return Provenance(p.tool, p.lanes, p.model, p.parameters, created)
+
+
+# ------------------------------------------------------------------------------- worker side
+_worker: Labeller | None = None
+_worker_error: str | None = None
+
+
+def _limit_threads(threads: int | None) -> None:
+    if threads:
+        for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+            os.environ[name] = str(threads)
+
+
+def limit_torch_threads(threads: int | None) -> None:
+    """Cap torch's intra-op threads, if the pre-labeler uses torch at all (we never import it)."""
+    torch = sys.modules.get("torch")
+    if torch is not None and threads and torch.get_num_threads() > threads:
+        torch.set_num_threads(threads)
+
+
+def _init_worker(job: LabelJob) -> None:
+    """Build the worker's tools once; a failure is kept and reported per file, not fatal."""
+    global _worker, _worker_error
+    # Ctrl-C reaches the whole process group; the parent alone decides, and stops the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _limit_threads(job.threads)
+    try:
+        _worker = Labeller(job)
+    except Exception as exc:
+        _worker_error = error_line(exc)
+    limit_torch_threads(job.threads)
+
+
+def _work(item: CorpusItem) -> FileResult:
+    if _worker is None:
+        return FileResult(item, FAILED, f"{item.path}: worker could not start: {_worker_error}")
+    return _worker.label(item)
+
+
+# ------------------------------------------------------------------------------- host side
+def run_in_process(
+    items: Iterable[CorpusItem],
+    labeller: Labeller,
+    on_result: Callable[[FileResult], None],
+    on_progress: Callable[[CorpusItem, float], None] | None = None,
+) -> None:
+    for item in items:
+        progress = None if on_progress is None else partial(_forward, on_progress, item)
+        on_result(labeller.label(item, progress))
+
+
+def _forward(
+    on_progress: Callable[[CorpusItem, float], None], item: CorpusItem, fraction: float, _: str
+) -> None:
+    on_progress(item, fraction)
+
+
+def run_in_pool(
+    items: Iterable[CorpusItem],
+    job: LabelJob,
+    jobs: int,
+    on_result: Callable[[FileResult], None],
+) -> None:
+    """Label ``items`` with ``jobs`` spawned workers, at most ``jobs`` files in flight."""
+    queue: deque[CorpusItem] = deque(items)
+    suspects: deque[CorpusItem] = deque()
+    context = multiprocessing.get_context("spawn")
+
+    def new_pool() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(job,)
+        )
+
+    pool = new_pool()
+    in_flight: dict[Future[FileResult], CorpusItem] = {}
+    try:
+        while queue or suspects or in_flight:
+            isolating = bool(suspects)
+            while len(in_flight) < (1 if isolating else jobs) and (suspects or queue):
+                item = suspects.popleft() if isolating else queue.popleft()
+                in_flight[pool.submit(_work, item)] = item
+                if isolating:
+                    break
+            finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            broken = False
+            for future in finished:
+                item = in_flight.pop(future)
+                try:
+                    on_result(future.result())
+                except BrokenProcessPool:
+                    broken = True
+                    if isolating:  # it ran alone: it is the one that kills its worker
+                        remove_partials(item, job.out_dir, [load_format(f) for f in job.formats])
+                        on_result(FileResult(item, FAILED, f"{item.path}: {CRASH_MESSAGE}"))
+                    else:
+                        suspects.append(item)
+            if broken:
+                suspects.extend(in_flight.values())
+                in_flight.clear()
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = new_pool()
+    except BaseException:  # Ctrl-C or a failing callback: do not wait for hour-long files
+        _terminate(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers now; outputs are atomic, so a killed file simply has none."""
+    if hasattr(pool, "terminate_workers"):  # Python 3.14+
+        pool.terminate_workers()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()

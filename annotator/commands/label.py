@@ -1,0 +1,171 @@
+"""``annotator label INPUT... --out DIR``: pre-label a corpus headless, resumable, in shards.
+
+The order of checks is chosen so that a mistake costs seconds, not a night on the cluster: the
+corpus is listed, the formats and the pre-labeler (and its model) are loaded, and existing
+outputs are looked at before the first recording is touched. Then each recording fails or
+succeeds alone; the exit code is the number of recordings that failed (capped at 100), so a
+SLURM array shows at a glance which shards need another look.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from annotator.batch import (
+    SKIPPED,
+    CorpusError,
+    FileResult,
+    LabelJob,
+    Labeller,
+    existing_outputs,
+    list_corpus,
+    output_paths,
+    parse_shard,
+    run_in_pool,
+    run_in_process,
+    select_shard,
+    up_to_date,
+)
+from annotator.batch.report import Progress, Summary
+from annotator.batch.runner import limit_torch_threads
+from annotator.cli import EXIT_OK, CliError
+from annotator.extensions import PluginError, create_prelabeler, load_format
+
+MAX_EXIT = 100
+
+
+def parse_options(pairs: list[str] | None) -> dict[str, Any]:
+    """``KEY=VALUE`` pairs; a value that parses as JSON (``0.6``, ``true``, ``{...}``) is taken
+    as such, anything else as text."""
+    options: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise CliError(f"--option {pair}: expected KEY=VALUE")
+        try:
+            options[key.strip()] = json.loads(value)
+        except ValueError:
+            options[key.strip()] = value
+    return options
+
+
+def _formats(spec: str) -> list[Any]:
+    names = [n.strip().lower() for n in spec.split(",") if n.strip()]
+    if not names:
+        raise CliError("--format: name at least one format (e.g. textgrid,rttm)")
+    try:
+        formats = [load_format(name) for name in dict.fromkeys(names)]
+    except PluginError as exc:
+        raise CliError(f"--format: {exc}") from exc
+    extensions = [f.extensions[0].lower() for f in formats]
+    if len(set(extensions)) != len(extensions):
+        raise CliError(f"--format {spec}: two formats would write the same file extension")
+    return formats
+
+
+def _prelabeler_options(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What the user asked for (must be accepted) and host defaults (passed where accepted)."""
+    options = parse_options(args.option)
+    optional: dict[str, Any] = {}
+    if args.model is not None:
+        model = Path(args.model)
+        if not model.is_file():
+            raise CliError(f"{model}: no such model file")
+        options["model"] = str(model.resolve())
+    if args.device != "auto":
+        options["device"] = args.device
+    else:
+        optional["device"] = "auto"
+    return options, optional
+
+
+def _items(args: argparse.Namespace) -> tuple[list[Any], str]:
+    extensions = args.extensions.split(",") if args.extensions else None
+    try:
+        corpus = list_corpus(args.inputs, extensions)
+        if not corpus:
+            raise CliError(f"{' '.join(args.inputs)}: no recordings found")
+        if args.shard is None:
+            return corpus, f"{len(corpus)} recording(s)"
+        index, count = parse_shard(args.shard)
+    except CorpusError as exc:
+        raise CliError(str(exc)) from exc
+    chosen = select_shard(corpus, index, count)
+    return chosen, f"shard {index}/{count}: {len(chosen)} of {len(corpus)} recording(s)"
+
+
+def usable_cpus() -> int:
+    """Cores this process may run on: under SLURM or taskset that is fewer than the machine's."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _jobs(requested: int) -> int:
+    if requested < 0:
+        raise CliError(f"--jobs {requested}: must be >= 1 (or 0 for one per CPU core)")
+    return requested or usable_cpus()
+
+
+def run_label(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    items, scope = _items(args)
+    formats = _formats(args.format)
+    out_dir = Path(args.out)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise CliError(f"{out_dir}: exists and is not a folder")
+    options, optional = _prelabeler_options(args)
+    jobs = _jobs(args.jobs)
+    try:
+        prelabeler = create_prelabeler(args.prelabeler, options, optional=optional)
+    except PluginError as exc:
+        raise CliError(str(exc)) from exc
+    depends_on = [Path(p) for p in getattr(prelabeler, "depends_on", ()) or ()]
+
+    outputs = {item: output_paths(item, out_dir, formats) for item in items}
+    summary = Summary()
+    todo = list(items)
+    if args.resume:
+        fresh = {i for i in items if up_to_date(i.path, outputs[i], depends_on)}
+        todo = [i for i in items if i not in fresh]
+        summary.results += [FileResult(i, SKIPPED) for i in items if i in fresh]
+    elif not args.force:
+        existing = existing_outputs(p for item in items for p in outputs[item])
+        if existing:
+            raise CliError(
+                f"{existing[0]}: exists already ({len(existing)} output(s) in {out_dir}); use "
+                "--resume to skip recordings already labelled, or --force to overwrite"
+            )
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CliError(f"{out_dir}: cannot create the output folder ({exc.strerror})") from exc
+
+    job = LabelJob(
+        prelabeler=args.prelabeler, out_dir=out_dir, formats=tuple(f.name for f in formats),
+        options=options, optional=optional, threads=max(1, usable_cpus() // jobs),
+    )  # fmt: skip
+    progress = Progress(todo, quiet=args.quiet)
+
+    def record(result: FileResult) -> None:
+        summary.results.append(result)
+        progress.finish(result)
+
+    try:
+        if jobs == 1 or len(todo) <= 1:
+            limit_torch_threads(job.threads)
+            run_in_process(todo, Labeller(job, prelabeler), record, progress.advance)
+        else:
+            run_in_pool(todo, job, min(jobs, len(todo)), record)
+    finally:
+        progress.close()
+    summary.wall_seconds = time.perf_counter() - started
+    names = ", ".join(f.name for f in formats)
+    print(summary.table(f"annotator label: {scope} -> {out_dir} ({names})"))
+    return min(summary.failed, MAX_EXIT) if summary.failed else EXIT_OK

@@ -1,0 +1,83 @@
+"""Segmenter output → `Annotation` plus the evidence the GUI draws, as plain numpy.
+
+Pure functions with no torch in sight: they take the decisions and arrays the segmenter
+produced, so they can be tested (and reused for a prediction loaded from disk) without a model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from annotator.core import Annotation, Lane, Provenance, RecordingInfo, Segment, Source
+
+#: Segmenter class codes → the annotator's lane names (others keep their code as lane name).
+CLASS_LANE_NAMES: dict[str, str] = {"sp": "speech", "mu": "music", "no": "noise", "ov": "overlap"}
+
+
+def lane_name(class_code: str) -> str:
+    return CLASS_LANE_NAMES.get(class_code, class_code)
+
+
+@dataclass
+class ModelEvidence:
+    """What the model saw, for the GUI's heat maps and explanations (rows follow ``classes``).
+
+    ``posteriors`` (C, T) and ``H`` (K, T; None unless activations were kept) are per frame of
+    ``frame_duration`` seconds; ``W`` (F, K) is the dictionary, ``theta`` (C, K) and ``bias``
+    (C,) the linear probe, so ``sigmoid(theta @ H + bias)`` gives the posteriors back.
+    """
+
+    classes: tuple[str, ...]
+    lanes: tuple[str, ...]
+    posteriors: np.ndarray
+    H: np.ndarray | None
+    W: np.ndarray
+    theta: np.ndarray
+    bias: np.ndarray
+    frame_duration: float
+    sample_rate: int
+
+    @property
+    def num_frames(self) -> int:
+        return int(self.posteriors.shape[1])
+
+
+@dataclass
+class PrelabelResult:
+    """The annotation the host works with, and the evidence behind it."""
+
+    annotation: Annotation
+    evidence: ModelEvidence
+
+
+def _clamp(confidence: float) -> float:
+    return min(1.0, max(0.0, float(confidence)))
+
+
+def decisions_to_annotation(
+    decisions: Mapping[str, Sequence[Any]],
+    classes: Sequence[str],
+    recording: RecordingInfo,
+    provenance: Provenance | None = None,
+) -> Annotation:
+    """One lane per class (all of them, even when empty, so every output has the same tiers),
+    each decision a model segment labelled with its lane's name and carrying its confidence.
+
+    Decisions are ``(start, end, confidence)``; ones past the recording's end are clipped to it
+    (the last 20 ms frame may overhang the last sample).
+    """
+    end = recording.duration
+    lanes = []
+    for code in classes:
+        name = lane_name(code)
+        segments = []
+        for start, stop, confidence in decisions.get(code, ()):
+            stop = min(float(stop), end) if end is not None else float(stop)
+            if stop > start:
+                segments.append(Segment(start, stop, name, _clamp(confidence), Source.MODEL))
+        lanes.append(Lane(name, segments))
+    return Annotation(lanes, recording=recording, provenance=[provenance] if provenance else [])

@@ -1,0 +1,163 @@
+"""`NMFPrelabeler`: a model file loaded once, then recording after recording labelled.
+
+The object is what the host calls per file (see ``annotator.extensions``): ``prelabeler(source,
+progress=..., cancel=...)`` with a path (decoded block by block, never whole in memory) or a
+`Waveform` already in memory. Device choice is checked when the object is built, so asking for
+CUDA on a machine without it fails once, clearly, instead of once per file.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from annotator.core import Provenance, RecordingInfo
+from annotator.extensions import Waveform
+from nmf_prelabeler.convert import ModelEvidence, PrelabelResult, decisions_to_annotation, lane_name
+from segmenter.audio import audio_info, resample, to_mono
+from segmenter.checkpoint import load_model
+from segmenter.decisions import Thresholds
+from segmenter.errors import ModelFileError, SegmenterError
+from segmenter.inference import ACTIVATION_MODES, Prediction, predict_file, predict_waveform
+from segmenter.inference import resolve_device as _resolve
+from segmenter.progress import ProgressCallback
+
+TOOL = "nmf-annotator NMF segmenter"
+DEFAULT_MODEL = ("models", "default.safetensors")
+
+
+def default_model_path() -> Path:
+    """The shipped model, or a `ModelFileError` saying none is installed."""
+    from annotator.resources import ResourceMissing, resource_path
+
+    try:
+        return resource_path(*DEFAULT_MODEL)
+    except ResourceMissing:
+        raise ModelFileError(
+            "no default model is installed (resources/models/default.safetensors); "
+            "give a model file (annotator label --model FILE)"
+        ) from None
+
+
+def resolve_device(device: str) -> torch.device:
+    """``auto`` picks the best available; an explicit CUDA/MPS request must be satisfiable."""
+    try:
+        chosen = _resolve(device)
+    except (RuntimeError, ValueError) as exc:
+        raise SegmenterError(f"unknown device {device!r} (use auto, cpu, cuda or cuda:N)") from exc
+    if chosen.type == "cuda":
+        if not torch.cuda.is_available():
+            raise SegmenterError(f"device {device!r}: CUDA is not available on this machine")
+        if chosen.index is not None and chosen.index >= torch.cuda.device_count():
+            raise SegmenterError(
+                f"device {device!r}: only {torch.cuda.device_count()} CUDA device(s) present"
+            )
+    if chosen.type == "mps" and not torch.backends.mps.is_available():
+        raise SegmenterError(f"device {device!r}: Apple MPS is not available on this machine")
+    return chosen
+
+
+class NMFPrelabeler:
+    """Pre-label with an NMF segmenter model file (speech, music, noise, overlap lanes)."""
+
+    description = "NMF segmenter: speech, music, noise and overlap lanes from a model file"
+
+    def __init__(
+        self,
+        model: str | Path | None = None,
+        *,
+        device: str = "auto",
+        activations: str = "none",
+        chunk_seconds: float = 60.0,
+        thresholds: Mapping[str, Mapping[str, float] | Thresholds] | None = None,
+    ) -> None:
+        if activations not in ACTIVATION_MODES:
+            raise ValueError(f"activations must be one of {', '.join(ACTIVATION_MODES)}")
+        self.model_path = Path(model) if model is not None else default_model_path()
+        self.device = resolve_device(str(device))
+        self.model, self.info = load_model(self.model_path, device=self.device)
+        self.thresholds = dict(self.info.thresholds)
+        for code, value in (thresholds or {}).items():
+            if code not in self.thresholds:
+                known = ", ".join(self.info.classes)
+                raise ValueError(f"thresholds for unknown class {code!r} (classes: {known})")
+            base = self.thresholds[code].to_dict()
+            update = value.to_dict() if isinstance(value, Thresholds) else dict(value)
+            self.thresholds[code] = Thresholds.from_dict({**base, **update})
+        self.activations = activations
+        self.chunk_seconds = float(chunk_seconds)
+        self.depends_on = (self.model_path,)
+        self.lanes = tuple(lane_name(c) for c in self.info.classes)
+
+    def __repr__(self) -> str:
+        return f"NMFPrelabeler({str(self.model_path)!r}, device={str(self.device)!r})"
+
+    def __call__(
+        self,
+        source: str | Path | Waveform,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> PrelabelResult:
+        options: dict[str, Any] = dict(
+            chunk_seconds=self.chunk_seconds, device=self.device, progress=progress,
+            cancel=cancel, activations=self.activations,
+        )  # fmt: skip
+        if isinstance(source, Waveform):
+            rate = int(source.sample_rate)
+            samples = to_mono(np.asarray(source.samples, dtype=np.float32))
+            duration = samples.size / rate
+            samples = resample(samples, rate, self.model.spectrogram.sample_rate)
+            prediction = predict_waveform(self.model, samples, **options)
+            recording = RecordingInfo(path=source.name, duration=duration, sample_rate=rate)
+        else:
+            info = audio_info(source)
+            prediction = predict_file(self.model, source, **options)
+            recording = RecordingInfo(
+                path=str(source), duration=info.duration, sample_rate=info.sample_rate
+            )
+        annotation = decisions_to_annotation(
+            prediction.segments(self.thresholds), self.info.classes, recording,
+            self._provenance(prediction),
+        )  # fmt: skip
+        return PrelabelResult(annotation, self._evidence(prediction))
+
+    def _provenance(self, prediction: Prediction) -> Provenance:
+        parameters = {
+            "thresholds": {c: t.to_dict() for c, t in self.thresholds.items()},
+            "classes": {c: lane_name(c) for c in self.info.classes},
+            "device": str(self.device),
+            "method": prediction.method,
+            "model_created": self.info.created,
+            "segmenter_version": self.info.segmenter_version,
+        }
+        return Provenance(
+            tool=TOOL,
+            lanes=self.lanes,
+            model=str(self.model_path),
+            parameters=parameters,
+            created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        )
+
+    def _evidence(self, prediction: Prediction) -> ModelEvidence:
+        with torch.no_grad():
+            W = self.model.W.detach().cpu().numpy().copy()
+            theta = self.model.classifier.weight.detach().cpu().numpy().copy()
+            bias = self.model.classifier.bias.detach().cpu().numpy().copy()
+        return ModelEvidence(
+            classes=tuple(prediction.classes),
+            lanes=self.lanes,
+            posteriors=prediction.posteriors,
+            H=prediction.H,
+            W=W,
+            theta=theta,
+            bias=bias,
+            frame_duration=prediction.frame_duration,
+            sample_rate=prediction.sample_rate,
+        )

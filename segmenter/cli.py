@@ -1,0 +1,131 @@
+"""``segmenter`` command: predict, train, evaluate and tune without the annotator.
+
+* ``predict MODEL AUDIO...`` — segments per class as RTTM (label = class name), to stdout or one
+  file per recording in ``--out-dir``; thresholds are those stored in the model file.
+* ``train ...`` — :mod:`segmenter.training.cli` (same options as ``python -m segmenter.training``).
+* ``evaluate MODEL --rttm R --audio-dir D`` — time-based P/R/F1 per annotated class.
+* ``tune MODEL --rttm R --audio-dir D [--write]`` — thresholds maximising F1, stored in the model
+  file with ``--write``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from segmenter.checkpoint import load_model, update_metadata
+from segmenter.errors import Cancelled, SegmenterError
+from segmenter.inference import segment_file
+from segmenter.training import cli as train_cli
+from segmenter.training.assess import predict_recordings, score, tune_on
+from segmenter.training.data import Corpus, load_corpus
+
+__all__ = ["main"]
+
+
+def _rttm_lines(uri: str, segments: dict) -> list[str]:
+    rows = [
+        (d.start, d.end, cls) for cls, items in segments.items() for d in items if d.end > d.start
+    ]
+    return [
+        f"SPEAKER {uri} 1 {a:.3f} {b - a:.3f} <NA> <NA> {cls} <NA> <NA>"
+        for a, b, cls in sorted(rows)
+    ]
+
+
+def _predict(args: argparse.Namespace) -> int:
+    model, info = load_model(args.model)
+    for audio in args.audio:
+        segments = segment_file(
+            model, info, audio, device=args.device, chunk_seconds=args.chunk_seconds
+        )
+        text = "\n".join(_rttm_lines(Path(audio).stem, segments)) + "\n"
+        if args.out_dir:
+            args.out_dir.mkdir(parents=True, exist_ok=True)
+            (args.out_dir / f"{Path(audio).stem}.rttm").write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+    return 0
+
+
+def _corpus_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", type=Path)
+    p.add_argument("--rttm", type=Path, action="append", required=True)
+    p.add_argument("--audio-dir", type=Path, required=True)
+    p.add_argument("--uem", type=Path, action="append", default=[])
+    p.add_argument("--annotated", help="classes the corpus annotates, e.g. sp,ov")
+    p.add_argument("--device", default="auto")
+
+
+def _load(args: argparse.Namespace):
+    model, info = load_model(args.model)
+    corpus = Corpus(
+        rttm=args.rttm, audio_dir=args.audio_dir, uem=args.uem,
+        annotated=args.annotated.split(",") if args.annotated else None,
+    )  # fmt: skip
+    recordings = load_corpus(corpus)
+    return model, info, recordings, predict_recordings(model, recordings, device=args.device)
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    model, info, recordings, predictions = _load(args)
+    result = score(predictions, recordings, info.thresholds, model.classes)
+    for cls, row in result["classes"].items():
+        print(f"{cls}: P {row['precision']:.3f}  R {row['recall']:.3f}  F1 {row['f1']:.3f}")
+    print(f"summary F1: {result['summary_f1']:.3f}")
+    return 0
+
+
+def _tune(args: argparse.Namespace) -> int:
+    model, _, recordings, predictions = _load(args)
+    thresholds = tune_on(predictions, recordings, model.classes)
+    result = score(predictions, recordings, thresholds, model.classes)
+    for cls, th in thresholds.items():
+        print(
+            f"{cls}: onset {th.onset:.2f} offset {th.offset:.2f} F1 {result['classes'][cls]['f1']:.3f}"
+        )
+    if args.write:
+        update_metadata(args.model, thresholds=thresholds, metrics={"tuned": result})
+        print(f"thresholds written to {args.model}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="segmenter", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    predict = sub.add_parser("predict", help="segments of recordings as RTTM")
+    predict.add_argument("model", type=Path)
+    predict.add_argument("audio", nargs="+", type=Path)
+    predict.add_argument("--out-dir", type=Path)
+    predict.add_argument("--device", default="auto")
+    predict.add_argument("--chunk-seconds", type=float, default=60.0)
+    predict.set_defaults(run=_predict)
+    train = sub.add_parser("train", help="train a model file from audio + RTTM")
+    train_cli.build_parser(train)
+    train.set_defaults(run=train_cli.run)
+    evaluate = sub.add_parser("evaluate", help="P/R/F1 of a model on a labelled corpus")
+    _corpus_args(evaluate)
+    evaluate.set_defaults(run=_evaluate)
+    tune = sub.add_parser("tune", help="tune decision thresholds on a labelled corpus")
+    _corpus_args(tune)
+    tune.add_argument("--write", action="store_true", help="store them in the model file")
+    tune.set_defaults(run=_tune)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except Cancelled:
+        print("cancelled", file=sys.stderr)
+        return 130
+    except (SegmenterError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
