@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from _formats_strategies import annotations, labels, rttm_labels
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -11,6 +10,7 @@ from annotator.formats.audacity import audacity_from_text, audacity_text
 from annotator.formats.jsonfile import json_from_text, json_text
 from annotator.formats.rttm import rttm_from_text, rttm_lines, rttm_text
 from annotator.formats.textgrid import textgrid_from_text, textgrid_text
+from tests.annotator.formats._formats_strategies import annotations, labels, rttm_labels
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

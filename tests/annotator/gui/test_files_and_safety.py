@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import ScriptedPrompts
 from PyQt6.QtCore import Qt
 
 from annotator.core import AddSegment, Segment
 from annotator.core.project import Project
 from annotator.core.sidecar import RecordingStatus, load_sidecar
 from annotator.formats import read_annotation
+from tests.annotator.gui.conftest import ScriptedPrompts
 
 
 def add(window, lane="speech", start=1.0, end=2.0, label="speech"):

@@ -100,7 +100,7 @@ def test_enter_accepts_model_segment_and_jumps_to_next(window, qtbot):
 
 
 def test_number_keys_toggle_a_class_over_a_dragged_span(window, qtbot):
-    from _gui_helpers import drag
+    from tests.annotator.gui._gui_helpers import drag
 
     window.timeline.set_visible_range(0.0, 10.0)
     wave = window.timeline.rows["waveform"]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from _gui_helpers import drag, lanes_viewport_pos
 from PyQt6.QtCore import Qt
 
 from annotator.core import CLASS_LANES, AddSegment, Segment, Source
+from tests.annotator.gui._gui_helpers import drag, lanes_viewport_pos
 
 
 def add(window, lane: str, start: float, end: float, label: str | None = None, model: bool = False):

@@ -187,11 +187,11 @@ def _init_with_tmp_settings(tmp_path):
 
 
 def test_demo_project_lives_outside_the_installation(monkeypatch, tmp_path, qtbot):
-    from conftest import write_wav
     from PyQt6.QtWidgets import QApplication
 
     from annotator.gui import app as app_module
     from annotator.gui import main_window
+    from tests.annotator.gui.conftest import write_wav
 
     shipped = tmp_path / "resources" / "demo"
     shipped.mkdir(parents=True)

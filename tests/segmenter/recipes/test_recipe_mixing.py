@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import MUSIC_HZ, NOISE_HZ, TALKER_HZ
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.signal import butter, sosfiltfilt
@@ -21,6 +20,7 @@ from segmenter.recipes.mixing import (
     n_frames,
     window_majority,
 )
+from tests.segmenter.recipes.conftest import MUSIC_HZ, NOISE_HZ, TALKER_HZ
 
 RATE = 16000
 # No extra noise layer and no generated noise: each source then owns its frequency band.
