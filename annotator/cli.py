@@ -15,14 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from annotator import __version__
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-
-
-class CliError(Exception):
-    """A user-facing failure: printed as one line, exit code 1."""
+from annotator.commands.outcome import EXIT_FAILED, EXIT_USAGE, CliError
 
 
 def _build_parser() -> argparse.ArgumentParser:

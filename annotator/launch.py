@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from annotator.cli import CliError
+from annotator.commands.outcome import CliError
 from annotator.resources import ResourceMissing, resource_path
 
 

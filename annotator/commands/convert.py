@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from annotator.cli import EXIT_OK, CliError
+from annotator.commands.outcome import EXIT_OK, CliError
 from annotator.core import Annotation
 from annotator.formats import FORMATS, FormatError, format_for, read_annotations, write_annotation
 from annotator.formats.rttm import write_rttm_many

@@ -33,7 +33,7 @@ from annotator.batch import (
 )
 from annotator.batch.report import Progress, Summary
 from annotator.batch.runner import limit_torch_threads
-from annotator.cli import EXIT_OK, CliError
+from annotator.commands.outcome import EXIT_OK, CliError
 from annotator.extensions import PluginError, create_prelabeler, load_format
 
 MAX_EXIT = 100

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from annotator.cli import EXIT_OK
+from annotator.commands.outcome import EXIT_OK
 from annotator.extensions import (
     FORMAT_GROUP,
     PRELABELER_GROUP,
