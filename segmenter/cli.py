@@ -3,6 +3,9 @@
 * ``predict MODEL AUDIO...`` — segments per class as RTTM (label = class name), to stdout or one
   file per recording in ``--out-dir``; thresholds are those stored in the model file.
 * ``train ...`` — :mod:`segmenter.training.cli` (same options as ``python -m segmenter.training``).
+* ``learn-dictionary --rttm R --audio-dir D --out W.safetensors`` — sparse NMF dictionary from
+  class-balanced labelled frames (plus optional music/noise/speech folders), reusable by
+  ``train --dictionary``.
 * ``evaluate MODEL --rttm R --audio-dir D`` — time-based P/R/F1 per annotated class.
 * ``tune MODEL --rttm R --audio-dir D [--write]`` — thresholds maximising F1, stored in the model
   file with ``--write``.
@@ -47,6 +50,40 @@ def _predict(args: argparse.Namespace) -> int:
             (args.out_dir / f"{Path(audio).stem}.rttm").write_text(text, encoding="utf-8")
         else:
             sys.stdout.write(text)
+    return 0
+
+
+def _learn_dictionary(args: argparse.Namespace) -> int:
+    from segmenter.dictionary_file import save_dictionary
+    from segmenter.features import SpectrogramConfig
+    from segmenter.training.atoms import balanced_dictionary, class_frames
+
+    cfg = SpectrogramConfig(n_fft=args.n_fft, win_length=args.win_length)
+    recordings = []
+    if args.rttm:
+        if args.audio_dir is None:
+            raise SegmenterError("--rttm needs --audio-dir (where the recordings are)")
+        corpus = Corpus(
+            rttm=args.rttm, audio_dir=args.audio_dir, uem=args.uem,
+            annotated=args.annotated.split(",") if args.annotated else None,
+        )  # fmt: skip
+        recordings = load_corpus(corpus)
+    pools = {
+        cls: train_cli.audio_files(folder)
+        for cls, folder in (("no", args.noise_dir), ("mu", args.music_dir), ("sp", args.speech_dir))
+    }
+    frames = class_frames(recordings, pools, cfg=cfg, seed=args.seed)
+    counts = {c: int(x.shape[1]) for c, x in frames.items()}
+    print("dictionary frames: " + ", ".join(f"{c} {n}" for c, n in counts.items()))
+    W = balanced_dictionary(
+        frames, args.components, mu=args.mu, iterations=args.iterations, seed=args.seed
+    )
+    save_dictionary(
+        args.out, W,
+        {"spectrogram": cfg.to_dict(), "components": args.components, "mu": args.mu,
+         "iterations": args.iterations, "seed": args.seed, "frames_per_class": counts},
+    )  # fmt: skip
+    print(f"dictionary {tuple(W.shape)} written to {args.out}")
     return 0
 
 
@@ -105,6 +142,21 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train a model file from audio + RTTM")
     train_cli.build_parser(train)
     train.set_defaults(run=train_cli.run)
+    learn = sub.add_parser("learn-dictionary", help="learn W by sparse NMF from labelled audio")
+    learn.add_argument("--rttm", type=Path, action="append", default=[])
+    learn.add_argument("--audio-dir", type=Path)
+    learn.add_argument("--uem", type=Path, action="append", default=[])
+    learn.add_argument("--annotated", help="classes the corpus annotates, e.g. sp,ov")
+    for cls in ("noise", "music", "speech"):
+        learn.add_argument(f"--{cls}-dir", type=Path, help=f"folder of {cls}-only recordings")
+    learn.add_argument("--components", type=int, default=256)
+    learn.add_argument("--mu", type=float, default=1.0)
+    learn.add_argument("--iterations", type=int, default=200)
+    learn.add_argument("--n-fft", type=int, default=1024)
+    learn.add_argument("--win-length", type=int, default=1024)
+    learn.add_argument("--seed", type=int, default=0)
+    learn.add_argument("--out", type=Path, required=True)
+    learn.set_defaults(run=_learn_dictionary)
     evaluate = sub.add_parser("evaluate", help="P/R/F1 of a model on a labelled corpus")
     _corpus_args(evaluate)
     evaluate.set_defaults(run=_evaluate)

@@ -1,7 +1,8 @@
-"""``python -m segmenter.recipes {fetch,stats,demo}`` — the recipe's three commands.
+"""``python -m segmenter.recipes {fetch,stats,demo,train}`` — the recipe's commands.
 
 ``fetch`` builds the cache (and the split), ``stats`` prints minutes per class and split (what a
-model file's training-data summary should say), ``demo`` assembles the demo recording.
+model file's training-data summary should say), ``demo`` assembles the demo recording, ``train``
+trains, tunes and scores the default model (see :mod:`segmenter.recipes.train`).
 """
 
 from __future__ import annotations
@@ -37,7 +38,46 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--cache", type=Path, required=True)
     demo.add_argument("--out", type=Path, required=True)
     demo.add_argument("--seed", type=int, default=0)
+    _train_parser(sub)
     return parser
+
+
+def _train_parser(sub: argparse._SubParsersAction) -> None:
+    from segmenter.recipes.train import RecipeConfig
+
+    d = RecipeConfig()
+    train = sub.add_parser("train", help="train, tune and score the default model")
+    a = train.add_argument
+    a("--cache", type=Path, required=True)
+    a("--out", type=Path, required=True, help="model file to write (.safetensors)")
+    a("--seed", type=int, default=d.seed)
+    a("--front-end", choices=("spectrogram", "wavlm"), default=d.front_end)
+    a("--wavlm", default=d.wavlm, help="local WavLM directory (with --front-end wavlm)")
+    a("--minutes", type=float, default=d.minutes, help="wall-clock cap on the training stage")
+    a("--epochs", type=int, default=d.epochs)
+    a("--steps-per-epoch", type=int, default=d.steps_per_epoch)
+    a("--batch-size", type=int, default=d.batch_size)
+    a("--components", type=int, default=d.n_components)
+    a("--dict-iterations", type=int, default=d.dictionary_iterations)
+    a("--dict-chunks", type=int, default=d.dictionary_chunks)
+    a("--val-chunks", type=int, default=d.val_chunks)
+    a("--eval-chunks", type=int, default=d.eval_chunks, help="validation chunks to tune / score")
+    a("--ami", type=Path, default=DEFAULT_AMI_DIR, help="AMI clips folder (dev.rttm is scored)")
+    a("--demo", type=Path, default=Path("resources/demo"), help="demo folder (demo.rttm scored)")
+    a("--work", type=Path, default=None, help="checkpoint folder (default: CACHE/recipe-train)")
+
+
+def _train(args: argparse.Namespace) -> None:
+    from segmenter.recipes.train import RecipeConfig, run_recipe
+
+    config = RecipeConfig(
+        seed=args.seed, front_end=args.front_end, wavlm=args.wavlm, minutes=args.minutes,
+        epochs=args.epochs, steps_per_epoch=args.steps_per_epoch, batch_size=args.batch_size,
+        n_components=args.components, dictionary_iterations=args.dict_iterations,
+        dictionary_chunks=args.dict_chunks, val_chunks=args.val_chunks,
+        tune_chunks=args.eval_chunks, eval_chunks=args.eval_chunks,
+    )  # fmt: skip
+    run_recipe(args.cache, args.out, config, ami_dir=args.ami, demo_dir=args.demo, work=args.work)
 
 
 def _print_stats(cache: Path) -> None:
@@ -70,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
             save_split(args.cache, split)
             print(f"{len(items)} recordings in {args.cache} ({time.perf_counter() - start:.1f} s)")
             _print_stats(args.cache)
+        elif args.command == "train":
+            _train(args)
         elif args.command == "stats":
             _print_stats(args.cache)
         else:

@@ -75,6 +75,7 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     a("--win-length", type=int, default=1024)
     a("--repeats", type=int, default=2)
     a("--dict-iterations", type=int, default=200)
+    a("--dictionary", type=Path, help="use W from this file (segmenter learn-dictionary)")
     a("--teacher", type=Path, help="teacher model file for distillation")
     a("--kd-weight", type=float, default=0.5)
     a("--temperature", type=float, default=2.0)
@@ -107,7 +108,7 @@ def _corpora(args: argparse.Namespace, split: str) -> list[Corpus]:
     ]
 
 
-def _files(folder: Path | None) -> list[Path]:
+def audio_files(folder: Path | None) -> list[Path]:
     if folder is None:
         return []
     if not folder.is_dir():
@@ -147,11 +148,21 @@ def run(args: argparse.Namespace) -> int:
     model = NMFSegmenter(config)
     ckpt_dir = args.checkpoint_dir or args.out.with_suffix(".ckpt")
     pools = {
-        "no": _files(args.noise_dir),
-        "mu": _files(args.music_dir),
-        "sp": _files(args.speech_dir),
+        "no": audio_files(args.noise_dir),
+        "mu": audio_files(args.music_dir),
+        "sp": audio_files(args.speech_dir),
     }
-    if not (args.resume and (ckpt_dir / CHECKPOINT_NAME).exists()):
+    if args.dictionary is not None and not (args.resume and (ckpt_dir / CHECKPOINT_NAME).exists()):
+        from segmenter.dictionary_file import load_dictionary
+
+        W, _ = load_dictionary(args.dictionary)
+        if W.shape != (model.spectrogram.n_bins, args.components):
+            raise SegmenterError(
+                f"{args.dictionary}: W is {tuple(W.shape)}, the model needs "
+                f"({model.spectrogram.n_bins}, {args.components})"
+            )
+        model.set_dictionary(W)
+    elif not (args.resume and (ckpt_dir / CHECKPOINT_NAME).exists()):
         frames = class_frames(train_recs, pools, cfg=model.spectrogram, seed=args.seed)
         print("dictionary frames: " + ", ".join(f"{c} {x.shape[1]}" for c, x in frames.items()))
         model.set_dictionary(
