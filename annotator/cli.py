@@ -45,6 +45,8 @@ def _build_parser() -> argparse.ArgumentParser:
     info.add_argument("file")
     _add_label(sub)
     _add_plugins(sub)
+    _add_explain(sub)
+    _add_finetune(sub)
     return parser
 
 
@@ -74,6 +76,11 @@ def _add_label(sub: argparse._SubParsersAction) -> None:
     label.add_argument(
         "--option", action="append", metavar="KEY=VALUE",
         help="pre-labeler setting, repeatable (value read as JSON when it parses)",
+    )  # fmt: skip
+    label.add_argument(
+        "--threshold", action="append", metavar="CLASS=ONSET[:OFFSET]",
+        help="decision threshold of one class (speech, music, noise, overlap or its code), "
+        "repeatable; a lone onset keeps the model's offset unless that lies above it",
     )  # fmt: skip
     label.add_argument(
         "--device", default="auto", help="auto (default), cpu, cuda or cuda:N"
@@ -112,6 +119,82 @@ def _add_plugins(sub: argparse._SubParsersAction) -> None:
     listing.add_argument(
         "group", nargs="?", choices=("pre-labelers", "formats"), help="only this kind"
     )
+    for action, verb in (("install", "copy"), ("uninstall", "remove")):
+        sub_action = actions.add_parser(
+            action,
+            help=f"{verb} the Praat plugin or the ELAN local recognizer",
+            description=f"{verb.capitalize()} the Praat plugin (menu commands on Sounds) or "
+            "the ELAN local recognizer; the program sees the change at its next start.",
+        )
+        sub_action.add_argument("target", choices=("praat", "elan"), help="which program")
+        sub_action.add_argument(
+            "--praat-dir", metavar="DIR",
+            help="Praat's preferences folder (default: ~/.praat-dir on Linux, "
+            "~/Library/Preferences/Praat Prefs on macOS, %%USERPROFILE%%\\Praat on Windows)",
+        )  # fmt: skip
+        sub_action.add_argument(
+            "--elan-dir", metavar="DIR",
+            help="ELAN's installation folder or its extensions folder (default: search the "
+            "usual install places)",
+        )  # fmt: skip
+
+
+def _add_explain(sub: argparse._SubParsersAction) -> None:
+    explain = sub.add_parser(
+        "explain",
+        help="export why the model labels a recording: relevant components as PNG + JSON",
+        description="For each class, the relevant NMF components (relevance >= threshold over "
+        "the frames the model labels the class) with their spectra and activations as PNG "
+        "figures, and a JSON summary with the logit identity check.",
+    )
+    explain.add_argument("file", help="recording to explain")
+    explain.add_argument("--out", required=True, metavar="DIR", help="folder for the outputs")
+    explain.add_argument("--model", metavar="FILE", help="model file (default: the shipped model)")
+    explain.add_argument(
+        "--classes", metavar="NAMES",
+        help="comma-separated classes, codes or lane names (default: all), e.g. sp,music",
+    )  # fmt: skip
+    explain.add_argument(
+        "--threshold", type=float, default=0.5,
+        help="relevance at or above which a component is relevant (default 0.5)",
+    )  # fmt: skip
+    explain.add_argument(
+        "--max-figures", type=int, default=20, metavar="N",
+        help="component figures per class, most relevant first (default 20)",
+    )  # fmt: skip
+    explain.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
+    explain.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+
+def _add_finetune(sub: argparse._SubParsersAction) -> None:
+    tune = sub.add_parser(
+        "finetune",
+        help="fine-tune the model's class layer on a project's human-confirmed labels",
+        description="Fine-tune Θ (and the bias; optionally Ψ) on the recordings of a project "
+        "marked done, report F1 before/after on held-out recordings, save a new model file.",
+    )
+    tune.add_argument("project", help="project folder (corpus folder or its project folder)")
+    tune.add_argument("--out", required=True, metavar="FILE", help="new model file to write")
+    tune.add_argument("--model", metavar="FILE", help="model to start from (default: shipped)")
+    tune.add_argument(
+        "--include", choices=("done", "done+human"), default="done",
+        help="done: recordings marked done (default); done+human: also human segments "
+        "of other recordings, as positives only",
+    )  # fmt: skip
+    tune.add_argument(
+        "--held-out", type=float, default=0.25, metavar="FRACTION",
+        help="share of confirmed recordings kept out of training to score F1 (default 0.25)",
+    )  # fmt: skip
+    tune.add_argument("--steps", type=int, default=300, help="optimisation steps (default 300)")
+    tune.add_argument("--lr", type=float, default=0.01, help="learning rate (default 0.01)")
+    tune.add_argument("--psi", action="store_true", help="also fine-tune Ψ (slower)")
+    tune.add_argument(
+        "--no-thresholds", action="store_true", help="keep the model's decision thresholds"
+    )
+    tune.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    tune.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
+    tune.add_argument("--force", action="store_true", help="overwrite an existing --out file")
+    tune.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 
 def _open_gui(argv: Sequence[str]) -> int:
@@ -128,7 +211,7 @@ def _open_gui(argv: Sequence[str]) -> int:
     return launch_editor(args.paths, demo=args.demo)
 
 
-SUBCOMMANDS = ("convert", "info", "label", "plugins")
+SUBCOMMANDS = ("convert", "info", "label", "plugins", "explain", "finetune")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -157,6 +240,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from annotator.commands.plugins import run_plugins
 
             return run_plugins(args)
+        if args.command == "explain":
+            from annotator.commands.explain import run_explain
+
+            return run_explain(args)
+        if args.command == "finetune":
+            from annotator.commands.finetune import run_finetune
+
+            return run_finetune(args)
     except CliError as exc:
         print(f"annotator: {exc}", file=sys.stderr)
         return EXIT_FAILED

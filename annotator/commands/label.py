@@ -81,7 +81,39 @@ def _prelabeler_options(args: argparse.Namespace) -> tuple[dict[str, Any], dict[
         options["device"] = args.device
     else:
         optional["device"] = "auto"
+    if getattr(args, "threshold", None):
+        options["thresholds"] = _thresholds(args, options)
     return options, optional
+
+
+def _thresholds(args: argparse.Namespace, options: dict[str, Any]) -> dict[str, Any]:
+    """``--threshold speech=0.6`` for the NMF pre-labeler, merged over any ``--option
+    thresholds=...``; a lone onset keeps the model's offset where that is not above it."""
+    from annotator.integrations.thresholds import (
+        ThresholdError,
+        model_thresholds,
+        parse_threshold,
+        resolve_thresholds,
+    )
+    from annotator.resources import ResourceMissing
+
+    if args.prelabeler != "nmf":
+        raise CliError(f"--threshold applies to the nmf pre-labeler; give {args.prelabeler}'s "
+                       "settings with --option")  # fmt: skip
+    try:
+        requests = [parse_threshold(spec) for spec in args.threshold]
+        stored = model_thresholds(options.get("model"))
+        resolved = resolve_thresholds(requests, stored)
+    except ThresholdError as exc:
+        raise CliError(f"--threshold: {exc}") from exc
+    except ResourceMissing as exc:
+        raise CliError(f"{exc}; give a model file with --model FILE") from exc
+    except Exception as exc:  # a model file that cannot be read names itself
+        raise CliError(str(exc)) from exc
+    merged = dict(options.get("thresholds") or {})
+    for code, values in resolved.items():
+        merged[code] = {**dict(merged.get(code) or {}), **values}
+    return merged
 
 
 def _items(args: argparse.Namespace) -> tuple[list[Any], str]:

@@ -1,4 +1,5 @@
-"""``annotator plugins list``: every pre-labeler and format found, where from, and if it works.
+"""``annotator plugins list``: every pre-labeler and format found, where from, and if it works;
+``annotator plugins install|uninstall praat|elan``: the plugins we ship for other programs.
 
 Listing loads each plugin (that is the only way to know it imports), but a broken one is shown
 with its error, never raised: the command exists precisely to diagnose such plugins.
@@ -7,8 +8,9 @@ with its error, never raised: the command exists precisely to diagnose such plug
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from annotator.commands.outcome import EXIT_OK
+from annotator.commands.outcome import EXIT_OK, CliError
 from annotator.extensions import (
     FORMAT_GROUP,
     PRELABELER_GROUP,
@@ -50,7 +52,35 @@ def plugin_lines(group: str) -> list[str]:
     ]
 
 
+def run_install(args: argparse.Namespace) -> int:
+    """Install or uninstall the Praat plugin or the ELAN recognizer, saying where."""
+    from annotator.integrations import install
+
+    installing = args.plugins_command == "install"
+    if args.target == "praat":
+        where = Path(args.praat_dir).expanduser() if args.praat_dir else None
+        action = install.install_praat if installing else install.uninstall_praat
+        program, after = "Praat", "restart Praat; select a Sound: Pre-label with NMF segmenter..."
+    else:
+        where = Path(args.elan_dir).expanduser() if args.elan_dir else None
+        action = install.install_elan if installing else install.uninstall_elan
+        program, after = "ELAN", "restart ELAN; Recognizer tab: NMF segmenter (nmf-annotator)"
+    try:
+        folder = action(where)
+    except install.InstallError as exc:
+        raise CliError(str(exc)) from exc
+    if installing:
+        print(f"installed the {program} plugin in {folder}\n{after}")
+    elif folder is None:
+        print(f"the {program} plugin was not installed; nothing to remove")
+    else:
+        print(f"removed the {program} plugin from {folder}")
+    return EXIT_OK
+
+
 def run_plugins(args: argparse.Namespace) -> int:
+    if getattr(args, "plugins_command", None) in ("install", "uninstall"):
+        return run_install(args)
     groups = [PRELABELER_GROUP, FORMAT_GROUP]
     if getattr(args, "group", None):
         groups = [g for g in groups if TITLES[g] == args.group]

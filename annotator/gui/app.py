@@ -51,7 +51,9 @@ def run_app(targets: list[Path], demo: bool = False) -> int:
     if demo and targets:
         # the shipped demo lives in the installation: keep its project in the user's data dir
         demo_path, targets = targets[0], targets[1:]
-        window.open_path(demo_path, project_for(demo_path.parent, writable=False))
+        if window.open_path(demo_path, project_for(demo_path.parent, writable=False)):
+            # first open: pre-label it with the shipped model in the background (or say why not)
+            window.prelabel.prelabel_demo()
     if targets:
         window.open_paths(targets)
     elif window.settings.value("last_folder"):

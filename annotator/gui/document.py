@@ -7,6 +7,7 @@ widgets, and so that switching files is just replacing one object.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,9 +21,21 @@ from annotator.core.autosave import Autosaver
 from annotator.core.envelope import EnvelopePyramid
 from annotator.core.project import Project, ProjectError, RecordingEntry
 from annotator.core.sidecar import RecordingStatus, SidecarError, SidecarState
+from annotator.gui.evidence import Evidence
 from annotator.gui.undo import UndoStack
 
 AUTOSAVE_INTERVAL_S = 30.0
+#: environment variable overriding the autosave delay in seconds (tests, cautious users)
+AUTOSAVE_ENV = "NMF_ANNOTATOR_AUTOSAVE_S"
+
+
+def autosave_interval() -> float:
+    """The autosave delay: `AUTOSAVE_INTERVAL_S` unless ``NMF_ANNOTATOR_AUTOSAVE_S`` says less."""
+    try:
+        value = float(os.environ.get(AUTOSAVE_ENV, AUTOSAVE_INTERVAL_S))
+    except ValueError:
+        return AUTOSAVE_INTERVAL_S
+    return min(max(value, 0.0), AUTOSAVE_INTERVAL_S) if value == value else AUTOSAVE_INTERVAL_S
 
 
 class DocumentError(Exception):
@@ -105,9 +118,10 @@ class Document(QObject):
         self.stack = UndoStack(self.annotation, self)
         self.stack.edited.connect(self._on_edited)
         self.stack.cleanChanged.connect(self.cleanChanged)
-        self.autosaver = Autosaver(project.autosave_path(entry), AUTOSAVE_INTERVAL_S)
-        #: model evidence to draw (set by a pre-labeler): H (K, T), posteriors (C, T)
-        self.evidence: dict[str, object] = {}
+        self.autosaver = Autosaver(project.autosave_path(entry), autosave_interval())
+        #: the model evidence of this recording (posteriors, H, thresholds), None until a
+        #: pre-labeler ran or its cache was read (`prelabel_actions.PrelabelController`)
+        self.evidence: Evidence | None = None
 
     @classmethod
     def open(cls, path: Path, project: Project | None = None) -> Document:

@@ -14,6 +14,7 @@ from PyQt6.QtCore import QSettings, Qt, QTimer
 from PyQt6.QtGui import QAction, QCloseEvent
 from PyQt6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
+from annotator.core.atomic import SaveError
 from annotator.core.autosave import discard_recovery, find_recoverable, load_recovery
 from annotator.core.project import Project, ProjectError
 from annotator.core.sidecar import RecordingStatus
@@ -26,6 +27,7 @@ from annotator.gui.label_editor import InlineLabelEditor
 from annotator.gui.menus import build_actions, build_menus
 from annotator.gui.overview import OverviewStrip
 from annotator.gui.player import Player
+from annotator.gui.prelabel_actions import PrelabelController
 from annotator.gui.prompts import Prompts
 from annotator.gui.shortcuts import CheatSheet
 from annotator.gui.timeline_view import TimelineView
@@ -45,12 +47,14 @@ class MainWindow(QMainWindow):
         self.overview = OverviewStrip()
         self.controller = EditorController(self.timeline, self)
         self.corpus = CorpusPanel()
+        self.prelabel = PrelabelController(self)
         editor = QWidget()
         column = QVBoxLayout(editor)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
         column.addWidget(self.overview)
         column.addWidget(self.timeline, 1)
+        column.addWidget(self.prelabel.panel)
         self.label_editor = InlineLabelEditor(editor)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("main-splitter")
@@ -131,12 +135,14 @@ class MainWindow(QMainWindow):
         ):
             project = self.project
         try:
+            # the project first: its recovery offer must land before the labels are read
+            project = project or project_for(path.resolve().parent)
+            if project is not self.project:
+                self._set_project(project)
             document = Document.open(path, project)
-        except DocumentError as exc:
+        except (DocumentError, ProjectError, SaveError) as exc:
             self._fail(str(exc))
             return False
-        if document.project is not self.project:
-            self._set_project(document.project)
         self._show_document(document)
         self.settings.setValue("last_folder", str(path.parent))
         return True
@@ -171,7 +177,7 @@ class MainWindow(QMainWindow):
         self.overview.set_pyramid(audio.pyramid)
         self.overview.show_range(*self.timeline.visible_range())
         self.controller.set_document(document)
-        self._show_evidence(document)
+        self.prelabel.show_document(document)
         document.cleanChanged.connect(lambda _clean: self._update_title())
         document.changed.connect(self._update_actions)
         document.stack.refused.connect(lambda reason: self.statusBar().showMessage(reason, 5000))
@@ -181,17 +187,6 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._update_actions()
         self._update_status()
-
-    def _show_evidence(self, document: Document) -> None:
-        ev = document.evidence
-        self.timeline.set_evidence(
-            ev.get("activations"),
-            ev.get("posteriors"),
-            ev.get("class_names", ()),
-            ev.get("thresholds"),
-            ev.get("frame_s", 0.02),
-        )
-        self.model_label.setText(f"model: {ev.get('model', 'none')}")
 
     def _leave_document(self) -> bool:
         """Before showing another recording: save the one being left (never lose work)."""
@@ -228,6 +223,7 @@ class MainWindow(QMainWindow):
         except DocumentError as exc:
             self._fail(str(exc))
             return False
+        self.prelabel.after_save(self.document)
         self.corpus.refresh()
         self.corpus.mark_current(self.document.path)
         self.statusBar().showMessage(f"Saved {self.document.path.name}", 4000)
@@ -351,6 +347,7 @@ class MainWindow(QMainWindow):
         self.actions["redo"].setText(
             f"Redo {stack.redoText()}" if stack and stack.canRedo() else "Redo"
         )
+        self.prelabel.update_actions()
         self._update_status()
 
     def show_keys(self) -> None:
@@ -393,5 +390,6 @@ class MainWindow(QMainWindow):
             if answer == "discard":
                 self.document.autosaver.mark_saved()
         self.player.stop()
+        self.prelabel.shutdown()
         self.save_settings()
         event.accept()

@@ -63,8 +63,7 @@ def build_actions(window: MainWindow) -> None:
     window.actions["import"] = QAction(
         "Import labels…", window, triggered=lambda: window.import_labels()
     )
-    window.actions["prelabel"] = QAction("Pre-label with the model", window, enabled=False)
-    window.actions["prelabel"].setToolTip("The segmenter is not available in this build yet")
+    window.prelabel.add_actions(window.actions)
     window.actions["settings"] = QAction("Settings…", window, enabled=False)
     window.actions["mark_done"] = QAction(
         "Mark recording done", window, triggered=lambda: window.save(RecordingStatus.DONE)
@@ -116,6 +115,9 @@ def build_menus(window: MainWindow) -> None:
         view_menu.addSeparator() if name is None else view_menu.addAction(a[name])
     tools = bar.addMenu("&Tools")
     tools.addAction(a["prelabel"])
+    tools.addAction(a["prelabel_all"])
+    window.prelabel.fill_menu(tools.addMenu("Pre-label with"))
+    tools.addSeparator()
     tools.addAction(a["settings"])
     help_menu = bar.addMenu("&Help")
     help_menu.addAction(a["keys"])

@@ -1,0 +1,212 @@
+"""Model evidence of one recording: what the views draw, what the threshold sliders re-decide
+from, and its cache beside the sidecar so a pre-labelled file reopens without the model.
+
+The cache is two files in the project's state folder, next to the sidecar::
+
+    <rel>.evidence.npz    posteriors (C, T) float32 and activations H (K, T) float16
+    <rel>.evidence.json   model name, classes, lanes, frame length, thresholds, recording stamp
+
+Kept apart so a threshold change (saved with the labels) rewrites a few hundred bytes rather
+than the arrays. H goes to float16: it is only drawn, and an hour of a K = 256 model is 92 MB
+instead of 184. The recording's size and modification time are stored with it: evidence of a
+recording that has changed since is ignored, never shown against the wrong audio.
+
+No Qt in here (it could live in ``annotator.core`` but for numpy arrays as its subject); the
+decision rule comes from ``segmenter.decisions`` and is imported only when a slider moves, so
+opening a file does not pay for importing torch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from annotator.core import Annotation, Lane, RecordingInfo, Segment, Source
+from annotator.core.atomic import atomic_write_bytes, atomic_write_text
+
+log = logging.getLogger(__name__)
+
+CACHE_VERSION = 1
+ARRAYS_SUFFIX = ".evidence.npz"
+META_SUFFIX = ".evidence.json"
+
+
+@dataclass
+class Evidence:
+    """Posteriors (and H) of one recording, with the thresholds the model segments came from.
+
+    ``classes`` are the decision rule's class codes (``sp``), ``lanes`` the lanes they fill
+    (``speech``), row for row with ``posteriors``. ``thresholds`` maps a class code to its
+    `segmenter.decisions.Thresholds` fields; empty when the pre-labeler gave none (then the
+    sliders are off).
+    """
+
+    model: str
+    classes: tuple[str, ...]
+    lanes: tuple[str, ...]
+    posteriors: np.ndarray
+    H: np.ndarray | None = None
+    frame_s: float = 0.02
+    duration: float | None = None
+    thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
+    prelabeler: str = ""
+
+    @property
+    def tunable(self) -> bool:
+        """Whether the segments can be re-decided from the posteriors (all thresholds known)."""
+        return bool(self.thresholds) and all(c in self.thresholds for c in self.classes)
+
+    def onsets(self) -> list[float] | None:
+        if not self.tunable:
+            return None
+        return [float(self.thresholds[c].get("onset", 0.5)) for c in self.classes]
+
+    def with_threshold(self, code: str, values: dict[str, float]) -> Evidence:
+        thresholds = {c: dict(v) for c, v in self.thresholds.items()}
+        thresholds[code] = dict(values)
+        return replace(self, thresholds=thresholds)
+
+    # --- from a pre-labeler's result ----------------------------------------------------------
+    @classmethod
+    def from_result(cls, result: Any, annotation: Annotation, prelabeler: str) -> Evidence | None:
+        """The evidence a result carries (duck-typed like the NMF bridge's ``ModelEvidence``)."""
+        ev = getattr(result, "evidence", None)
+        posteriors = getattr(ev, "posteriors", None)
+        if posteriors is None:
+            return None
+        posteriors = np.asarray(posteriors, dtype=np.float32)
+        classes = tuple(str(c) for c in getattr(ev, "classes", ()))
+        if posteriors.ndim != 2 or len(classes) != posteriors.shape[0]:
+            log.warning("pre-labeler %s: evidence without one posterior row per class", prelabeler)
+            return None
+        lanes = tuple(str(n) for n in getattr(ev, "lanes", classes))
+        provenance = annotation.provenance[-1] if annotation.provenance else None
+        parameters = provenance.parameters if provenance else {}
+        thresholds = parameters.get("thresholds") if isinstance(parameters, dict) else None
+        model = prelabeler
+        if provenance is not None and provenance.model:
+            model = f"{prelabeler} · {Path(str(provenance.model)).name}"
+        h = getattr(ev, "H", None)
+        return cls(
+            model=model,
+            classes=classes,
+            lanes=lanes if len(lanes) == len(classes) else classes,
+            posteriors=posteriors,
+            H=None if h is None else np.asarray(h),
+            frame_s=float(getattr(ev, "frame_duration", 0.02)),
+            duration=annotation.recording.duration,
+            thresholds={str(c): dict(v) for c, v in (thresholds or {}).items()},
+            prelabeler=prelabeler,
+        )
+
+    # --- re-deciding ----------------------------------------------------------------------------
+    def decide(self, recording: RecordingInfo | None = None) -> Annotation:
+        """Model segments from the posteriors at the current thresholds: one lane per class."""
+        from segmenter.decisions import Thresholds, decide
+
+        per_class = {c: Thresholds.from_dict(self.thresholds[c]) for c in self.classes}
+        decisions = decide(
+            self.posteriors, per_class, self.classes, self.frame_s, duration=self.duration
+        )
+        end = self.duration
+        lanes = []
+        for code, name in zip(self.classes, self.lanes, strict=True):
+            segments = []
+            for start, stop, confidence in decisions.get(code, ()):
+                stop = min(float(stop), end) if end is not None else float(stop)
+                if stop > start:
+                    conf = min(1.0, max(0.0, float(confidence)))
+                    segments.append(Segment(start, stop, name, conf, Source.MODEL))
+            lanes.append(Lane(name, segments))
+        return Annotation(lanes, recording=recording)
+
+
+# --- the cache ------------------------------------------------------------------------------
+def cache_paths(sidecar: Path) -> tuple[Path, Path]:
+    """The arrays and the metadata file of the recording whose sidecar is ``sidecar``."""
+    base = sidecar.name.removesuffix(".annotation.json")
+    return sidecar.with_name(base + ARRAYS_SUFFIX), sidecar.with_name(base + META_SUFFIX)
+
+
+def recording_stamp(audio: Path) -> list[int]:
+    stat = audio.stat()
+    return [int(stat.st_size), int(stat.st_mtime_ns)]
+
+
+def _meta(evidence: Evidence, audio: Path) -> dict[str, Any]:
+    return {
+        "version": CACHE_VERSION,
+        "model": evidence.model,
+        "prelabeler": evidence.prelabeler,
+        "classes": list(evidence.classes),
+        "lanes": list(evidence.lanes),
+        "frame_s": evidence.frame_s,
+        "duration": evidence.duration,
+        "thresholds": evidence.thresholds,
+        "recording": recording_stamp(audio),
+    }
+
+
+def save_evidence(sidecar: Path, audio: Path, evidence: Evidence) -> None:
+    """Write both cache files atomically (arrays first, so metadata never names missing arrays)."""
+    arrays_path, meta_path = cache_paths(sidecar)
+    arrays_path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    arrays = {"posteriors": np.asarray(evidence.posteriors, dtype=np.float32)}
+    if evidence.H is not None:
+        arrays["H"] = np.asarray(evidence.H, dtype=np.float16)
+    np.savez(buffer, **arrays)
+    atomic_write_bytes(arrays_path, buffer.getbuffer().tobytes())
+    atomic_write_text(meta_path, json.dumps(_meta(evidence, audio), indent=1))
+
+
+def save_thresholds(sidecar: Path, audio: Path, evidence: Evidence) -> None:
+    """Rewrite only the metadata (the thresholds changed); the arrays are left alone."""
+    arrays_path, meta_path = cache_paths(sidecar)
+    if arrays_path.exists():
+        atomic_write_text(meta_path, json.dumps(_meta(evidence, audio), indent=1))
+
+
+def load_evidence(sidecar: Path, audio: Path) -> Evidence | None:
+    """The cached evidence, or None when there is none, it is unreadable, or the audio changed."""
+    arrays_path, meta_path = cache_paths(sidecar)
+    if not (arrays_path.exists() and meta_path.exists()):
+        return None
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("version") != CACHE_VERSION or meta.get("recording") != recording_stamp(audio):
+            return None
+        with np.load(arrays_path, allow_pickle=False) as data:
+            posteriors = np.asarray(data["posteriors"], dtype=np.float32)
+            h = np.asarray(data["H"]) if "H" in data.files else None
+        classes = tuple(meta["classes"])
+        if posteriors.ndim != 2 or posteriors.shape[0] != len(classes):
+            return None
+        return Evidence(
+            model=str(meta.get("model", "")),
+            classes=classes,
+            lanes=tuple(meta.get("lanes", classes)),
+            posteriors=posteriors,
+            H=h,
+            frame_s=float(meta.get("frame_s", 0.02)),
+            duration=meta.get("duration"),
+            thresholds={str(c): dict(v) for c, v in (meta.get("thresholds") or {}).items()},
+            prelabeler=str(meta.get("prelabeler", "")),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        log.warning("%s: cached model evidence ignored (%s)", arrays_path, exc)
+        return None
+
+
+def remove_evidence(sidecar: Path) -> None:
+    for path in cache_paths(sidecar):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)

@@ -1,0 +1,336 @@
+"""The review queue: where a person's next minute of listening is best spent.
+
+Three kinds of place are worth a look, each scored in *strength-seconds* (how long the place is,
+weighted by how strongly it deserves a look, 0 … 1 per frame), times a weight per kind:
+
+* ``uncertain`` — the posterior sits in or near the class's hysteresis band: strength is 1 inside
+  ``[offset, onset]`` and falls linearly to 0 at ``margin`` outside it. Frames a person already
+  labelled (HUMAN segments of that lane) are left out: they have been looked at.
+* ``disagreement`` — a person's label and the model's decision differ: a HUMAN segment where the
+  posterior is below ``offset``, or (with ``human_negatives``, for files whose empty stretches
+  are confirmed too) an empty stretch where it is above ``onset``. Strength grows with the
+  distance from the band, so a confident contradiction comes first. Model segments are not
+  compared with the model: they differ from the posteriors only by the decision rule.
+* ``flicker`` — a model segment, or a gap between two model segments, shorter than
+  ``flicker_max``; strength-seconds ``flicker_max − duration``, so the shortest come first.
+
+Items of one kind and lane closer than ``merge_gap`` are joined; ``uncertain`` and
+``disagreement`` items shorter than ``min_duration`` are dropped. A file's *expected review
+effort* is the sum of its item scores, so the corpus panel can put the worst files first; for a
+file without posteriors at hand, :func:`annotation_items` estimates the same from the saved
+segments' confidences (the mean posterior the model gave each of its segments).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from annotator.core import (
+    Annotation,
+    Lane,
+    Project,
+    RecordingStatus,
+    SidecarError,
+    Source,
+    load_sidecar,
+)
+from annotator.review.evidence import LANE_OF_CLASS, Evidence, as_float, lane_of
+from segmenter.evaluation import to_frames
+
+__all__ = [
+    "FileEffort",
+    "QueueSettings",
+    "ReviewItem",
+    "ReviewQueue",
+    "annotation_items",
+    "corpus_effort",
+    "expected_effort",
+    "review_items",
+    "thresholds_from_provenance",
+]
+
+KINDS = ("uncertain", "disagreement", "flicker")
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    margin: float = 0.15  # posterior distance from the band at which a frame stops being unsure
+    min_duration: float = 0.1  # seconds; shorter uncertain / disagreement stretches are dropped
+    flicker_max: float = 0.3  # seconds; shorter model segments and gaps are flicker
+    merge_gap: float = 0.2  # seconds; closer items of one kind and lane are joined
+    weights: Mapping[str, float] = field(
+        default_factory=lambda: {"uncertain": 1.0, "disagreement": 2.0, "flicker": 1.0}
+    )
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """A stretch of one lane worth a look, with a one-line reason."""
+
+    lane: str
+    start: float
+    end: float
+    kind: str
+    score: float
+    detail: str
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class Band:
+    """A class's hysteresis thresholds (``offset <= onset``)."""
+
+    onset: float = 0.5
+    offset: float = 0.5
+
+
+def thresholds_from_provenance(annotation: Annotation) -> dict[str, Band]:
+    """Per-class bands the latest model run recorded (``parameters["thresholds"]``)."""
+    for record in reversed(annotation.provenance):
+        found = record.parameters.get("thresholds") if record.parameters else None
+        if isinstance(found, dict):
+            bands = {}
+            for code, values in found.items():
+                if isinstance(values, dict) and "onset" in values:
+                    onset = float(values["onset"])
+                    bands[str(code)] = Band(onset, float(values.get("offset", onset)))
+            return bands
+    return {}
+
+
+def _runs(active: np.ndarray) -> list[tuple[int, int]]:
+    padded = np.concatenate(([False], active, [False]))
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+
+
+def _merge_runs(runs: list[tuple[int, int]], gap: int) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for a, b in runs:
+        if merged and a - merged[-1][1] <= gap:
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _regions(
+    strength: np.ndarray, d: float, s: QueueSettings
+) -> list[tuple[int, int, float]]:
+    """Runs of frames with strength > 0, joined across short gaps: (t0, t1, strength·seconds)."""
+    runs = _merge_runs(_runs(strength > 0), int(round(s.merge_gap / d)))
+    out = []
+    for a, b in runs:
+        if (b - a) * d + 1e-9 >= s.min_duration:
+            out.append((a, b, float(strength[a:b].sum()) * d))
+    return out
+
+
+def _human_frames(lane: Lane | None, n: int, d: float) -> np.ndarray:
+    spans = [(x.start, x.end) for x in lane or () if x.source is Source.HUMAN]
+    return to_frames(spans, n, d)
+
+
+def _flicker(lane: Lane, s: QueueSettings) -> list[ReviewItem]:
+    weight = s.weights.get("flicker", 1.0)
+    items = []
+    segments = list(lane)
+    for i, seg in enumerate(segments):
+        if seg.source is Source.MODEL and seg.duration < s.flicker_max:
+            items.append(ReviewItem(
+                lane.name, seg.start, seg.end, "flicker", weight * (s.flicker_max - seg.duration),
+                f"{lane.name}: {seg.duration * 1000:.0f} ms model segment",
+            ))  # fmt: skip
+        if i + 1 < len(segments):
+            nxt = segments[i + 1]
+            gap = nxt.start - seg.end
+            both_model = seg.source is Source.MODEL and nxt.source is Source.MODEL
+            if both_model and 0 < gap < s.flicker_max:
+                items.append(ReviewItem(
+                    lane.name, seg.end, nxt.start, "flicker", weight * (s.flicker_max - gap),
+                    f"{lane.name}: {gap * 1000:.0f} ms gap between model segments",
+                ))  # fmt: skip
+    return items
+
+
+def _item(lane: str, kind: str, a: int, b: int, score: float, d: float, detail: str) -> ReviewItem:
+    return ReviewItem(lane, a * d, b * d, kind, score, detail)
+
+
+def review_items(
+    evidence: Evidence,
+    annotation: Annotation | None = None,
+    thresholds: Mapping[str, Band | float] | None = None,
+    settings: QueueSettings | None = None,
+    *,
+    human_negatives: bool = False,
+) -> list[ReviewItem]:
+    """All items of one recording, highest score first (ties in time order).
+
+    ``thresholds`` per class code or lane name (a number means onset = offset); missing ones
+    come from the annotation's provenance, else 0.5.
+    """
+    s = settings or QueueSettings()
+    d = float(evidence.frame_duration)
+    P = as_float(evidence.posteriors)
+    n = P.shape[1]
+    known = thresholds_from_provenance(annotation) if annotation is not None else {}
+    items: list[ReviewItem] = []
+    for row, code in enumerate(evidence.classes):
+        name = lane_of(evidence, row)
+        given = (thresholds or {}).get(code, (thresholds or {}).get(name))
+        band = Band(given, given) if isinstance(given, (int, float)) else given
+        band = band or known.get(code) or Band()
+        lane = annotation.lane(name) if annotation is not None and name in annotation else None
+        p = P[row]
+        human = _human_frames(lane, n, d)
+        distance = np.maximum(np.maximum(band.offset - p, p - band.onset), 0.0)
+        unsure = np.clip(1.0 - distance / s.margin, 0.0, None) * ~human
+        for a, b, score in _regions(unsure, d, s):
+            lo, hi = float(p[a:b].min()), float(p[a:b].max())
+            items.append(_item(
+                name, "uncertain", a, b, s.weights.get("uncertain", 1.0) * score, d,
+                f"{name}: model unsure, posterior {lo:.2f}–{hi:.2f} near threshold "
+                f"{band.onset:.2f}",
+            ))  # fmt: skip
+        strength = np.clip(distance / s.margin, 0.0, 1.0)
+        said_yes = human & (p < band.offset)
+        said_no = ~to_frames([(x.start, x.end) for x in lane or ()], n, d) & (p > band.onset)
+        cases = [(said_yes, "labelled", "says no")]
+        if human_negatives and lane is not None:
+            cases.append((said_no, "left empty", "says yes"))
+        for mask, what, model in cases:
+            for a, b, score in _regions(strength * mask, d, s):
+                items.append(_item(
+                    name, "disagreement", a, b,
+                    s.weights.get("disagreement", 1.0) * score, d,
+                    f"{name}: {what} by a person, model {model} "
+                    f"(mean posterior {float(p[a:b].mean()):.2f})",
+                ))  # fmt: skip
+        if lane is not None:
+            items += _flicker(lane, s)
+    return sorted(items, key=lambda i: (-i.score, i.start, i.lane))
+
+
+def annotation_items(
+    annotation: Annotation,
+    thresholds: Mapping[str, Band | float] | None = None,
+    settings: QueueSettings | None = None,
+) -> list[ReviewItem]:
+    """Items from saved segments alone: model segments with a confidence (mean posterior) in or
+    near the band, and flicker. Cheap enough for every file of a corpus."""
+    s = settings or QueueSettings()
+    known = thresholds_from_provenance(annotation)
+    code_of = {lane: code for code, lane in LANE_OF_CLASS.items()}
+    items: list[ReviewItem] = []
+    for lane in annotation:
+        code = code_of.get(lane.name, lane.name)
+        given = (thresholds or {}).get(code, (thresholds or {}).get(lane.name))
+        band = Band(given, given) if isinstance(given, (int, float)) else given
+        band = band or known.get(code) or Band()
+        for seg in lane:
+            if seg.source is not Source.MODEL or seg.confidence is None:
+                continue
+            distance = max(band.offset - seg.confidence, seg.confidence - band.onset, 0.0)
+            strength = max(0.0, 1.0 - distance / s.margin)
+            if strength > 0 and seg.duration + 1e-9 >= s.min_duration:
+                items.append(ReviewItem(
+                    lane.name, seg.start, seg.end, "uncertain",
+                    s.weights.get("uncertain", 1.0) * strength * seg.duration,
+                    f"{lane.name}: model segment with mean posterior {seg.confidence:.2f}",
+                ))  # fmt: skip
+        items += _flicker(lane, s)
+    return sorted(items, key=lambda i: (-i.score, i.start, i.lane))
+
+
+def expected_effort(items: Iterable[ReviewItem]) -> float:
+    """A file's expected review effort: the sum of its item scores (strength-seconds)."""
+    return float(sum(i.score for i in items))
+
+
+@dataclass(frozen=True)
+class FileEffort:
+    rel_path: str
+    status: RecordingStatus
+    effort: float | None  # None: nothing to estimate from (no model labels saved, or unreadable)
+    items: int
+
+
+def corpus_effort(project: Project, settings: QueueSettings | None = None) -> list[FileEffort]:
+    """Every recording's expected effort from its sidecar, most effort first.
+
+    Finished (DONE) recordings need none (0); recordings without saved model labels, or whose
+    sidecar cannot be read, have no estimate and come last, in corpus order.
+    """
+    rows = []
+    for entry in project.recordings:
+        sidecar = project.sidecar_path(entry)
+        if entry.status is RecordingStatus.DONE:
+            rows.append(FileEffort(entry.rel_path, entry.status, 0.0, 0))
+            continue
+        try:
+            annotation = load_sidecar(sidecar).annotation if sidecar.exists() else None
+        except SidecarError:
+            annotation = None
+        has_model = annotation is not None and any(
+            seg.source is Source.MODEL for _, seg in annotation.segments()
+        )
+        if not has_model:
+            rows.append(FileEffort(entry.rel_path, entry.status, None, 0))
+            continue
+        found = annotation_items(annotation, settings=settings)
+        rows.append(FileEffort(entry.rel_path, entry.status, expected_effort(found), len(found)))
+    known = sorted((r for r in rows if r.effort is not None), key=lambda r: -(r.effort or 0.0))
+    return known + [r for r in rows if r.effort is None]
+
+
+class ReviewQueue:
+    """Items in priority order with a cursor, for next/previous keys.
+
+    ``resolve`` drops an item once a person dealt with it; the cursor stays on the item that
+    followed it, so "next" after a fix goes on where the person was.
+    """
+
+    def __init__(self, items: Iterable[ReviewItem]) -> None:
+        self.items: list[ReviewItem] = sorted(items, key=lambda i: (-i.score, i.start, i.lane))
+        self.position = -1
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @property
+    def current(self) -> ReviewItem | None:
+        return self.items[self.position] if 0 <= self.position < len(self.items) else None
+
+    def next(self) -> ReviewItem | None:
+        """The next item by priority (None past the last; the cursor stays on the last)."""
+        if self.position + 1 >= len(self.items):
+            return None
+        self.position += 1
+        return self.items[self.position]
+
+    def previous(self) -> ReviewItem | None:
+        if self.position <= 0:
+            return None
+        self.position -= 1
+        return self.items[self.position]
+
+    def next_in_time(self, t: float) -> ReviewItem | None:
+        """The first item starting after ``t`` seconds (for stepping through a file in order)."""
+        later = [i for i in self.items if i.start > t + 1e-9]
+        found = min(later, key=lambda i: (i.start, -i.score), default=None)
+        if found is not None:
+            self.position = self.items.index(found)
+        return found
+
+    def resolve(self, item: ReviewItem) -> None:
+        index = self.items.index(item)
+        del self.items[index]
+        if index <= self.position:
+            self.position -= 1
