@@ -39,7 +39,9 @@ def synthetic_recording(path: Path, seconds: float = 30.0) -> None:
     soundfile.write(str(path), signal.astype(np.float32), SR)
 
 
-def synthetic_evidence(seconds: float) -> dict:
+def synthetic_evidence(seconds: float):
+    from annotator.gui.evidence import Evidence
+
     frames = int(seconds / 0.02)
     x = np.arange(frames) * 0.02
     rng = np.random.default_rng(3)
@@ -55,13 +57,91 @@ def synthetic_evidence(seconds: float) -> dict:
     activations = np.abs(rng.standard_normal((24, frames))) * 0.2
     for k in range(24):
         activations[k] += posteriors[k % 4] * rng.random() * 2
-    return {
-        "activations": activations,
-        "posteriors": posteriors,
-        "class_names": ("speech", "music", "noise", "overlap"),
-        "thresholds": (0.5, 0.5, 0.6, 0.4),
-        "model": "synthetic (screenshots)",
-    }
+    onsets = {"sp": 0.5, "mu": 0.5, "no": 0.6, "ov": 0.4}
+    return Evidence(
+        model="synthetic (screenshots)",
+        classes=tuple(onsets),
+        lanes=("speech", "music", "noise", "overlap"),
+        posteriors=posteriors.astype(np.float32),
+        H=activations,
+        duration=seconds,
+        thresholds={c: {"onset": v, "offset": max(v - 0.1, 0.0)} for c, v in onsets.items()},
+        prelabeler="synthetic",
+    )
+
+
+def prelabel_model(folder: Path) -> tuple[Path, str]:
+    """The shipped default model if installed, else a small random one (labels then are noise,
+    but the picture shows how model output looks and where the controls are)."""
+    from annotator.gui.prelabel_actions import default_model
+
+    shipped = default_model()
+    if shipped is not None:
+        return shipped, "default model"
+    import torch
+
+    from segmenter.checkpoint import save_model
+    from segmenter.model import ModelConfig, NMFSegmenter
+
+    torch.manual_seed(1)
+    model = NMFSegmenter(ModelConfig(n_components=32, bottleneck_channels=8, hidden_channels=16))
+    for p in model.parameters():
+        p.data.normal_(0, 0.3)
+    path = folder / "random-model.safetensors"
+    save_model(
+        model,
+        path,
+        thresholds={
+            c: {"onset": 0.5, "offset": 0.4, "min_on": 0.2, "min_off": 0.2}
+            for c in ("sp", "mu", "no", "ov")
+        },
+    )
+    return path, "random model (no default model installed)"
+
+
+def prelabelled_view(app, folder: Path, settle) -> None:
+    """The demo (or a synthetic recording) pre-labelled through the real menu action."""
+    from PyQt6.QtCore import QSettings
+
+    from annotator.core import MoveBoundary, RelabelSegment
+    from annotator.gui.main_window import MainWindow
+    from annotator.resources import ResourceMissing, resource_path
+
+    model, what = prelabel_model(folder)
+    settings = QSettings(str(folder / "settings2.ini"), QSettings.Format.IniFormat)
+    settings.setValue("prelabel/nmf/model", str(model))
+    window = MainWindow(settings=settings)
+    window.resize(1500, 900)
+    window.show()
+    try:
+        demo = resource_path("demo", "demo.flac")
+        copy = folder / "demo" / "demo.flac"
+        copy.parent.mkdir(exist_ok=True)
+        copy.write_bytes(demo.read_bytes())
+    except ResourceMissing:
+        copy = folder / "interview_01.wav"
+    window.open_path(copy)
+    window.actions["prelabel:nmf"].trigger()
+    while window.prelabel.running:
+        app.processEvents()
+    settle()
+    doc = window.document
+    # a person has confirmed one model segment and moved its end: drawn solid, not dashed
+    lane = max(doc.annotation.lane_names, key=lambda n: len(doc.annotation.lane(n)))
+    if len(doc.annotation.lane(lane)):
+        first = doc.annotation.lane(lane)[0]
+        window.controller.push(RelabelSegment(lane, first, first.label))
+        accepted = doc.annotation.lane(lane).at(first.start)
+        window.controller.push(
+            MoveBoundary(lane, accepted, "end", first.start + first.duration * 0.7)
+        )
+    window.timeline.set_visible_range(0.0, min(30.0, doc.duration))
+    settle(window)
+    window.statusBar().showMessage(f"Pre-labelled with the {what}")
+    window.grab().save(str(OUT / "editor-prelabelled.png"))
+    doc.stack.clear()
+    doc.stack.setClean()
+    window.close()
 
 
 def model_segments(annotation) -> None:
@@ -106,11 +186,11 @@ def main() -> int:
         window.controller.set_selection([("speech", doc.annotation.lane("speech")[1])])
         window.controller.set_cursor(9.3)
 
-        def settle() -> None:
+        def settle(target=window) -> None:
             for _ in range(10):
                 app.processEvents()
                 QApplication.sendPostedEvents()
-            window.timeline._refresh_spectrogram()
+            target.timeline._refresh_spectrogram()
             app.processEvents()
 
         settle()
@@ -124,6 +204,7 @@ def main() -> int:
         window.document.stack.clear()
         window.document.stack.setClean()
         window.close()
+        prelabelled_view(app, folder, settle)
     print(f"screenshots written to {OUT}")
     return 0
 

@@ -31,13 +31,17 @@ def spectrogram(
         return np.full((1, 1), FLOOR_DB, np.float32), start, max(end - start, 1e-3), MAX_FREQ_HZ
     hop = max((i1 - i0) // columns, 1)
     n_fft = N_FFT if sample_rate >= 16000 else 256
-    padded = np.pad(samples[i0 : i1 + n_fft], (n_fft // 2, 0))
+    # frames read straight from ``samples`` (as if the slice had n_fft/2 zeros in front): no
+    # padded copy of the visible range, which for a whole hour would be 230 MB and half a second
+    half, stop = n_fft // 2, min(i1 + n_fft, n)
     count = max((i1 - i0) // hop, 1)
     starts = np.arange(count) * hop
-    starts = starts[starts + n_fft <= padded.shape[0]]
+    starts = starts[starts + n_fft <= half + stop - i0]
     if starts.size == 0:
         return np.full((1, 1), FLOOR_DB, np.float32), start, max(end - start, 1e-3), MAX_FREQ_HZ
-    frames = padded[starts[:, None] + np.arange(n_fft)[None, :]] * np.hanning(n_fft)[None, :]
+    index = (i0 - half) + starts[:, None] + np.arange(n_fft)[None, :]
+    frames = np.where(index >= i0, samples[np.maximum(index, i0)], 0.0)
+    frames = frames * np.hanning(n_fft)[None, :]
     power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
     top = min(MAX_FREQ_HZ, sample_rate / 2)
     bins = int(np.floor(top / (sample_rate / n_fft))) + 1

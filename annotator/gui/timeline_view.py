@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QTimer, pyqtSignal
+from PyQt6.QtCore import QRectF, QTimer, pyqtSignal
 from PyQt6.QtGui import QColor, QPen
 from PyQt6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
@@ -200,9 +200,19 @@ class TimelineView(QWidget):
         thresholds: Sequence[float] | None = None,
         frame_s: float = FRAME_S,
     ) -> None:
-        """Show model evidence; rows without evidence are hidden rather than left empty."""
+        """Show model evidence; rows without evidence are hidden rather than left empty.
+
+        ``activations`` as uint8 are taken as drawn already (`evidence.display_activations`):
+        an hour of them is shown without a pass over every value.
+        """
         if activations is None:
             self.heatmap.clear()
+        elif activations.dtype == np.uint8 and activations.ndim == 2:
+            k, t = activations.shape
+            self.heatmap.setImage(activations, autoLevels=False, levels=(0, 255))
+            self.heatmap.setRect(QRectF(0.0, 0.0, t * frame_s, float(k)))
+            self.heatmap.shape = (k, t)
+            self.rows["heatmap"].setYRange(0, k, padding=0)
         else:
             self.heatmap.set_activations(activations, frame_s)
             self.rows["heatmap"].setYRange(0, activations.shape[0], padding=0)

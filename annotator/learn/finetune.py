@@ -56,7 +56,7 @@ class FinetuneConfig:
     batch_frames: int = 16384  # frames per step (all of them when fewer)
     anchor: float = 1e-3  # weight of the mean squared pull of (Θ, b) towards the start
     train_psi: bool = False
-    psi_lr: float = 1e-4
+    psi_lr: float = 1e-4  # Ψ's learning rate (Θ keeps ``lr``)
     psi_batch: int = 8  # 4 s chunks per step when Ψ learns
     tune_thresholds: bool = True
     held_out: float = 0.25
@@ -236,8 +236,11 @@ def _fit_psi(
     )  # fmt: skip
     device = resolve_device(config.device)
     model.to(device).eval()
-    params = list(model.psi.parameters()) + list(model.classifier.parameters())
-    optimiser = torch.optim.Adam(params, lr=config.psi_lr)
+    psi, theta = list(model.psi.parameters()), list(model.classifier.parameters())
+    params = psi + theta
+    optimiser = torch.optim.Adam(
+        [{"params": psi, "lr": config.psi_lr}, {"params": theta, "lr": config.lr}]
+    )
     losses = []
     for step in range(config.steps):
         check_cancelled(cancel, "fine-tuning")

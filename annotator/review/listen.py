@@ -90,6 +90,8 @@ def _sonify(
     """Shared core: ``read(a, b)`` returns samples ``[a, b)`` of the file (a ≥ 0, b ≤ N)."""
     H = activations(evidence)
     chosen = tuple(sorted({int(k) for k in components}))
+    if chosen and (chosen[0] < 0 or chosen[-1] >= H.shape[0]):
+        raise ReviewError(f"component(s) {list(chosen)} outside the {H.shape[0]} components")
     T, hop = H.shape[1], cfg.hop_length
     t0, t1 = seconds_to_frames(start, end, T, float(evidence.frame_duration))
     margin = math.ceil(cfg.n_fft / hop)
@@ -147,12 +149,16 @@ def listen(
         return _sonify(lambda a, b: x[a:b], x.size, evidence, start, end, components, cfg)
     n_model = int(round(x.size * cfg.sample_rate / rate))
 
+    # Cut the source where a source sample falls exactly on a model-rate sample, so the piece
+    # resampled alone lines up with the whole file resampled (no fractional-sample shift).
+    step = rate // math.gcd(rate, cfg.sample_rate)
+
     def read(a: int, b: int) -> np.ndarray:
-        pad = 64  # source samples around the cut, against the resampler's edge effects
-        ia = max(0, int(math.floor(a * rate / cfg.sample_rate)) - pad)
+        pad = 256  # source samples around the cut, against the resampler's edge effects
+        ia = max(0, (int(math.floor(a * rate / cfg.sample_rate)) - pad) // step * step)
         ib = min(x.size, int(math.ceil(b * rate / cfg.sample_rate)) + pad)
         out = resample(x[ia:ib].astype(np.float32), rate, cfg.sample_rate).astype(np.float64)
-        offset = a - int(round(ia * cfg.sample_rate / rate))
+        offset = a - ia * cfg.sample_rate // rate
         piece = out[offset : offset + (b - a)]
         return np.pad(piece, (0, b - a - piece.size))
 

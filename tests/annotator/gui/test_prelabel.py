@@ -203,7 +203,8 @@ def test_reopening_shows_the_cached_evidence_without_the_model(win, qtbot, make_
     assert again.open_path(corpus / "a.wav")
     assert again.prelabel.job is None  # nothing ran
     ev = again.document.evidence
-    assert ev is not None and ev.H is not None and ev.posteriors.shape[0] == 4
+    assert ev is not None and ev.heat is not None and ev.posteriors.shape[0] == 4
+    assert ev.heat.shape[0] == 16 and ev.heat.dtype.name == "uint8"
     assert ev.thresholds["sp"]["onset"] == pytest.approx(0.7)
     assert again.timeline.rows["heatmap"].isVisibleTo(again)
     assert "tiny.safetensors" in again.model_label.text()
