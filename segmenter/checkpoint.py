@@ -179,7 +179,11 @@ def _check_path(p: Path) -> None:
 
 
 def _sniff(p: Path) -> None:
-    """Name the common wrong files (PyTorch pickles) before safetensors' terser message."""
+    """Name the common wrong files (PyTorch pickles) instead of safetensors' terser message.
+
+    Only called once safetensors has refused the file: a valid file starts with its header
+    length, whose first byte may well be 0x80 (the pickle opcode), so sniffing first would
+    refuse about one good model file in 256."""
     try:
         with open(p, "rb") as handle:
             head = handle.read(8)
@@ -194,11 +198,11 @@ def _sniff(p: Path) -> None:
 
 def _read_header(p: Path) -> dict[str, str]:
     _check_path(p)
-    _sniff(p)
     try:
         with safe_open(str(p), framework="pt") as handle:
             return dict(handle.metadata() or {})
     except Exception as exc:  # safetensors raises its own error type for every malformed file
+        _sniff(p)
         raise ModelFileError(f"{p}: not a valid safetensors model file ({exc})") from exc
 
 

@@ -104,7 +104,9 @@ def check_output(output: str | Path, model: str | Path, overwrite: bool = False)
     """The output path, or a `LearnError` if writing there could lose a model."""
     out = Path(output).expanduser().resolve()
     source = Path(model).expanduser()
-    if out == source.resolve() or (out.exists() and source.exists() and os.path.samefile(out, source)):
+    if out == source.resolve() or (
+        out.exists() and source.exists() and os.path.samefile(out, source)
+    ):
         raise LearnError(f"{out}: is the model being fine-tuned; choose a new file")
     for root in _forbidden_roots():
         if out == root or root in out.parents:
@@ -276,7 +278,9 @@ def _repredict(model: NMFSegmenter, base: dict[str, Prediction], H: dict[str, np
     for uri, pred in base.items():
         logits = weight @ H[uri].astype(np.float64) + bias[:, None]
         posteriors = (0.5 * (1.0 + np.tanh(0.5 * logits))).astype(np.float32)
-        out[uri] = dataclasses.replace(pred, posteriors=posteriors, logits=logits.astype(np.float32))
+        out[uri] = dataclasses.replace(
+            pred, posteriors=posteriors, logits=logits.astype(np.float32)
+        )
     return out
 
 

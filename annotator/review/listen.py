@@ -62,7 +62,9 @@ class Sonification:
         return e_sel / (e_sel + e_rest) if e_sel + e_rest > 0 else math.nan
 
 
-def spectrogram_of(evidence: Evidence, spectrogram: SpectrogramConfig | None = None) -> SpectrogramConfig:
+def spectrogram_of(
+    evidence: Evidence, spectrogram: SpectrogramConfig | None = None
+) -> SpectrogramConfig:
     """The STFT parameters to use, checked against W and the frame duration."""
     rate = int(evidence.sample_rate)
     hop = int(round(float(evidence.frame_duration) * rate))

@@ -120,9 +120,7 @@ def _merge_runs(runs: list[tuple[int, int]], gap: int) -> list[tuple[int, int]]:
     return merged
 
 
-def _regions(
-    strength: np.ndarray, d: float, s: QueueSettings
-) -> list[tuple[int, int, float]]:
+def _regions(strength: np.ndarray, d: float, s: QueueSettings) -> list[tuple[int, int, float]]:
     """Runs of frames with strength > 0, joined across short gaps: (t0, t1, strength·seconds)."""
     runs = _merge_runs(_runs(strength > 0), int(round(s.merge_gap / d)))
     out = []

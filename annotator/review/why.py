@@ -198,9 +198,7 @@ def why_label(
         push_down=down,
         mean_posterior=float(model.mean()),
         posterior_error=error,
-        reading=_reading(
-            lane_of(evidence, row), contrib, breakdown.logit / (t1 - t0), freqs, W
-        ),
+        reading=_reading(lane_of(evidence, row), contrib, breakdown.logit / (t1 - t0), freqs, W),
     )
 
 

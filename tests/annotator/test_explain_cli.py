@@ -65,7 +65,9 @@ def test_explain_errors_are_one_line(setup, tmp_path) -> None:
         capture_output=True, text=True,
     )  # fmt: skip
     assert missing.returncode == 1
-    assert missing.stderr.strip().splitlines() == [f"annotator: {tmp_path / 'nope.wav'}: no such recording"]
+    assert missing.stderr.strip().splitlines() == [
+        f"annotator: {tmp_path / 'nope.wav'}: no such recording"
+    ]
     bad_class = subprocess.run(
         run + [str(audio), "--out", str(tmp_path / "o"), "--model", str(model),
                "--classes", "laughter", "--quiet"],

@@ -63,7 +63,12 @@ def base_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from segmenter.checkpoint import save_model
     from segmenter.model import ModelConfig, NMFSegmenter
     from segmenter.training import (
-        RandomChunks, Recording, TrainConfig, balanced_dictionary, class_frames, train,
+        RandomChunks,
+        Recording,
+        TrainConfig,
+        balanced_dictionary,
+        class_frames,
+        train,
     )  # fmt: skip
 
     torch.manual_seed(0)

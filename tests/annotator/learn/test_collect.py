@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from annotator.core import Annotation, Lane, Project, RecordingInfo, RecordingStatus, Segment, Source
+from annotator.core import (
+    Annotation,
+    Lane,
+    Project,
+    RecordingInfo,
+    RecordingStatus,
+    Segment,
+    Source,
+)
 from annotator.learn import collect_confirmed, split_held_out
 from annotator.learn.collect import LabelledRecording
 

@@ -98,7 +98,9 @@ def test_cancel_and_empty_projects(base_model, labelled_project, tmp_path) -> No
     for entry in labelled_project.recordings:
         labelled_project.set_status(entry, RecordingStatus.IN_REVIEW)
     with pytest.raises(LearnError, match="no confirmed labels"):
-        finetune_project(Project.open(labelled_project.root), base_model, tmp_path / "e.safetensors")
+        finetune_project(
+            Project.open(labelled_project.root), base_model, tmp_path / "e.safetensors"
+        )
 
 
 def test_cli(base_model, labelled_project, tmp_path, capsys) -> None:

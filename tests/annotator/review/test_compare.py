@@ -12,7 +12,10 @@ INFO = RecordingInfo("a.wav", 10.0)
 
 def annotation(**lanes: list[tuple[float, float, str]]) -> Annotation:
     return Annotation(
-        [Lane(name, [Segment(a, b, label) for a, b, label in spans]) for name, spans in lanes.items()],
+        [
+            Lane(name, [Segment(a, b, label) for a, b, label in spans])
+            for name, spans in lanes.items()
+        ],
         INFO,
     )
 

@@ -28,7 +28,6 @@ D = 0.02
 
 
 def evidence(p_speech: np.ndarray) -> RunEvidence:
-    T = p_speech.size
     return RunEvidence(
         classes=("sp",), lanes=("speech",), posteriors=p_speech[None, :].astype(np.float32),
         H=None, W=np.ones((257, 1)), theta=np.ones((1, 1)), bias=np.zeros(1),
