@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from annotator import __version__
-from annotator.commands.outcome import EXIT_FAILED, EXIT_USAGE, CliError
+from annotator.commands.outcome import EXIT_FAILED, EXIT_USAGE, CliError, one_line_warnings
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -223,6 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"annotator: {exc}", file=sys.stderr)
             return EXIT_FAILED
     args = _build_parser().parse_args(argv)
+    one_line_warnings()
     try:
         if args.command == "convert":
             from annotator.commands.convert import run_convert

@@ -118,6 +118,9 @@ def prelabelled_view(app, folder: Path, settle) -> None:
         copy = folder / "demo" / "demo.flac"
         copy.parent.mkdir(exist_ok=True)
         copy.write_bytes(demo.read_bytes())
+        textgrid = demo.with_suffix(".TextGrid")
+        if textgrid.exists():  # the reference labels, for the why-panel's example stretch
+            copy.with_suffix(".TextGrid").write_bytes(textgrid.read_bytes())
     except ResourceMissing:
         copy = folder / "interview_01.wav"
     window.open_path(copy)
@@ -139,9 +142,53 @@ def prelabelled_view(app, folder: Path, settle) -> None:
     settle(window)
     window.statusBar().showMessage(f"Pre-labelled with the {what}")
     window.grab().save(str(OUT / "editor-prelabelled.png"))
+    explain_views(window, settle)
     doc.stack.clear()
     doc.stack.setClean()
     window.close()
+
+
+def explain_views(window, settle) -> None:
+    """The component inspector and the why-this-label panel beside the pre-labelled view."""
+    from PyQt6.QtCore import Qt
+
+    from annotator.core import Source
+
+    doc, tools = window.document, window.explain
+    if doc.evidence is None or not doc.evidence.explainable:
+        print("no explainable evidence: inspector / why-panel screenshots skipped")
+        return
+    # a stretch a person labelled speech (the demo's reference), else the longest model segment
+    lane, span = "speech", None
+    reference = doc.path.with_suffix(".TextGrid")
+    if reference.exists():
+        from annotator.formats import read_annotation
+
+        spans = [s for s in read_annotation(reference).lane("speech") if 1.0 <= s.duration <= 4]
+        if spans:
+            span = (spans[0].start, spans[0].end)
+    if span is None:
+        found = [(n, s) for n, s in doc.annotation.segments() if s.source is Source.MODEL]
+        if not found:
+            print("no model segment to explain: inspector / why-panel screenshots skipped")
+            return
+        lane, segment = max(found, key=lambda p: min(p[1].duration, 4.0))
+        span = (segment.start, segment.end)
+    window.controller.time_span = span
+    window.controller.set_selection([])
+    tools.why.set_class(lane)
+    window.timeline.set_visible_range(max(0.0, span[0] - 4.0), span[1] + 4.0)
+    tools.show_panel("why")
+    window.resizeDocks([tools.docks["why"]], [640], Qt.Orientation.Horizontal)
+    settle(window)
+    why = tools.refresh_why()
+    settle(window)
+    window.grab().save(str(OUT / "why-panel.png"))
+    k = why.components[0].k if why is not None and why.components else 0
+    tools.filter_heatmap(lane)
+    tools.inspect(k)
+    settle(window)
+    window.grab().save(str(OUT / "inspector.png"))
 
 
 def model_segments(annotation) -> None:

@@ -164,6 +164,9 @@ def _init_worker(job: LabelJob) -> None:
     # Ctrl-C reaches the whole process group; the parent alone decides, and stops the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _limit_threads(job.threads)
+    from annotator.commands.outcome import one_line_warnings
+
+    one_line_warnings()  # a spawned worker starts with Python's two-line format again
     try:
         _worker = Labeller(job)
     except Exception as exc:

@@ -4,11 +4,17 @@ One input file may hold several recordings (an RTTM with many file-ids). Then th
 either one RTTM again, a folder (one file per recording, named after its id), or the single
 recording picked with ``--file-id``. An existing output is never overwritten without ``--force``:
 an annotator's hours of work must not vanish because of a mistyped command.
+
+File-ids come from inside the input file, not from the user, so they are made into safe file
+names (`safe_stem`) before they name an output: an RTTM line with the id ``../../etc/x`` or
+``a/b`` must never make the command write outside the output folder.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
+import unicodedata
 from pathlib import Path
 
 from annotator.commands.outcome import EXIT_OK, CliError
@@ -24,6 +30,45 @@ def _pick(found: dict[str, Annotation], file_id: str | None, source: Path) -> di
         known = ", ".join(sorted(found)) or "none"
         raise CliError(f"{source}: no recording with file-id {file_id!r} (found: {known})")
     return {file_id: found[file_id]}
+
+
+#: Characters never kept in a file name: separators, controls, and what Windows forbids.
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\<>:"|?*]')
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)),
+             *(f"LPT{i}" for i in range(10))}  # fmt: skip
+MAX_STEM_BYTES = 200
+
+
+def safe_stem(recording_id: str) -> str:
+    """A file name stem for ``recording_id`` that stays inside its folder on every system.
+
+    Separators and forbidden characters become ``_``, leading dots and spaces go (no ``..``,
+    no hidden files), Windows device names get a ``_``, and the name is cut to 200 UTF-8 bytes.
+    """
+    stem = _UNSAFE.sub("_", unicodedata.normalize("NFC", recording_id)).strip().lstrip(". ")
+    stem = stem.rstrip(". ")  # Windows drops trailing dots and spaces
+    if stem.split(".")[0].upper() in _RESERVED:
+        stem = f"{stem}_"
+    stem = stem.encode("utf-8")[:MAX_STEM_BYTES].decode("utf-8", "ignore")
+    return stem or "recording"
+
+
+def _folder_targets(ids: list[str], folder: Path, extension: str) -> dict[str, Path]:
+    """One output per recording id, named by `safe_stem`; ids that clash get ``-2``, ``-3``..."""
+    targets: dict[str, Path] = {}
+    taken: set[str] = set()
+    for rid in ids:
+        stem, n = safe_stem(rid), 1
+        name = stem
+        while name.casefold() in taken:
+            n += 1
+            name = f"{stem}-{n}"
+        taken.add(name.casefold())
+        target = folder / f"{name}{extension}"
+        if target.resolve().parent != folder.resolve():  # belt and braces: never outside
+            raise CliError(f"{folder}: file-id {rid!r} does not make a safe file name")
+        targets[rid] = target
+    return targets
 
 
 def _refuse_overwrite(path: Path, force: bool) -> None:
@@ -45,11 +90,13 @@ def run_convert(args: argparse.Namespace) -> int:
                 raise CliError(f"{output}: an output folder needs --to ({', '.join(FORMATS)})")
             chosen = format_for(output, args.to_format)
             output.mkdir(parents=True, exist_ok=True)
-            targets = {rid: output / f"{rid}{chosen.extensions[0]}" for rid in found}
+            targets = _folder_targets(list(found), output, chosen.extensions[0])
             for target in targets.values():
                 _refuse_overwrite(target, args.force)
             for rid, annotation in found.items():
-                write_annotation(annotation, targets[rid], chosen.name, options=_options(chosen.name, rid))
+                write_annotation(
+                    annotation, targets[rid], chosen.name, options=_options(chosen.name, rid)
+                )
             print(f"wrote {len(targets)} file(s) into {output}")
             return EXIT_OK
         chosen = format_for(output, args.to_format)

@@ -7,9 +7,11 @@ from pathlib import Path
 
 from annotator.commands.outcome import EXIT_OK, CliError
 from annotator.core import Annotation
+from annotator.core.sidecar import SIDECAR_SUFFIX
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".mp3", ".aiff", ".aif", ".opus", ".w64", ".caf"}
-MODEL_SUFFIXES = {".safetensors"}
+#: Pickled PyTorch checkpoints are named too, so that ``info`` says why they are refused.
+MODEL_SUFFIXES = {".safetensors", ".pt", ".pth", ".ckpt"}
 
 
 def describe_audio(path: Path) -> list[str]:
@@ -48,6 +50,18 @@ def describe_annotation(annotation: Annotation, title: str) -> list[str]:
     return lines
 
 
+def describe_sidecar(path: Path) -> list[str]:
+    """A sidecar (the saved work on one recording), checked exactly as the editor reads it."""
+    from annotator.core.sidecar import SidecarError, load_sidecar
+
+    try:
+        state = load_sidecar(path)
+    except SidecarError as exc:
+        raise CliError(str(exc)) from exc
+    title = f"{path}: sidecar, status {state.status.label}, saved {state.saved_at or '-'}"
+    return describe_annotation(state.annotation, title)
+
+
 def _short(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
@@ -61,6 +75,8 @@ def run_info(args: argparse.Namespace) -> int:
     suffix = path.suffix.lower()
     if suffix in AUDIO_SUFFIXES:
         lines = describe_audio(path)
+    elif path.name.lower().endswith(SIDECAR_SUFFIX):
+        lines = describe_sidecar(path)
     elif suffix in MODEL_SUFFIXES:
         from annotator.commands.model_info import describe_model
 

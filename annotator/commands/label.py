@@ -74,6 +74,8 @@ def _prelabeler_options(args: argparse.Namespace) -> tuple[dict[str, Any], dict[
     optional: dict[str, Any] = {}
     if args.model is not None:
         model = Path(args.model)
+        if model.is_dir():
+            raise CliError(f"{model}: is a folder, not a model file")
         if not model.is_file():
             raise CliError(f"{model}: no such model file")
         options["model"] = str(model.resolve())

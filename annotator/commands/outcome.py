@@ -5,6 +5,8 @@ Separate from ``cli.py`` so that subcommands never import the module that can st
 
 from __future__ import annotations
 
+import warnings
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -12,3 +14,22 @@ EXIT_USAGE = 2
 
 class CliError(Exception):
     """A user-facing failure: printed as one line, exit code 1."""
+
+
+def _format_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    line: str | None = None,
+) -> str:
+    return f"annotator: warning: {' '.join(str(message).split())}\n"
+
+
+def one_line_warnings() -> None:
+    """Show warnings (a repaired NaN sample, ...) as one ``annotator: warning:`` line each.
+
+    Python's default adds the source line of the code that warned, which tells a user nothing
+    and breaks the one-line-per-problem promise of the CLI's stderr.
+    """
+    warnings.formatwarning = _format_warning

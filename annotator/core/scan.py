@@ -86,6 +86,8 @@ def probe_audio(path: Path) -> AudioFacts:
         return AudioFacts(error=f"cannot read audio: {message}")
     if info.samplerate <= 0:
         return AudioFacts(error="cannot read audio: sample rate is 0")
+    if info.frames <= 0:  # nothing to show or label; flagged in the corpus table, not opened
+        return AudioFacts(error="audio file contains no samples")
     return AudioFacts(duration=info.frames / info.samplerate, sample_rate=int(info.samplerate))
 
 

@@ -69,9 +69,26 @@ def decode_text(path: str | Path, data: bytes, *, legacy: str | None = None) -> 
             what = "UTF-16" if unit == 2 else "UTF-8"
             raise FormatError(path, f"broken {what} text (undecodable bytes)", line) from None
     if "\0" in text:
+        if unit == 1 and _looks_like_utf16(body):
+            raise FormatError(
+                path,
+                "UTF-16 text without a byte-order mark; save it as UTF-8 or as UTF-16 with one",
+            )
         line = text.count("\n", 0, text.index("\0")) + 1
         raise FormatError(path, "not a text file (contains NUL bytes)", line)
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _looks_like_utf16(data: bytes) -> bool:
+    """Every other byte NUL at the start: ASCII-range text in UTF-16 that lost its BOM."""
+    head = data[:512]
+    if len(head) < 8:
+        return False
+    even, odd = head[0::2], head[1::2]
+    return any(
+        half.count(0) >= 0.9 * len(half) and other.count(0) == 0
+        for half, other in ((even, odd), (odd, even))
+    )
 
 
 def write_text(path: str | Path, text: str, *, encoding: str = "utf-8") -> None:

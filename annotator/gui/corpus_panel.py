@@ -2,6 +2,9 @@
 
 A plain table fed from `Project.recordings`; it never reads audio itself (the project caches the
 headers), so a corpus of thousands of files lists instantly on reopening.
+
+`set_effort` adds the expected review effort of each file (`annotator.review.queue`) and puts
+the files needing most review first; next / previous recording then follow that order.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ STATUS_COLOURS = {
     RecordingStatus.IN_REVIEW: "#3b82c4",
     RecordingStatus.DONE: "#4caf50",
 }
-COLUMNS = ("Recording", "Status", "Duration", "Segments")
+COLUMNS = ("Recording", "Status", "Duration", "Segments", "Review")
 
 
 def format_duration(seconds: float | None) -> str:
@@ -51,14 +54,25 @@ class CorpusPanel(QTableWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.project: Project | None = None
         self.entries: list[RecordingEntry] = []
+        #: rel_path -> FileEffort once sorted by review effort (None: corpus order)
+        self.effort: dict | None = None
         self.cellDoubleClicked.connect(lambda row, _col: self._open_row(row))
 
     def set_project(self, project: Project | None) -> None:
         self.project = project
         self.refresh()
 
+    def set_effort(self, efforts) -> None:
+        """Show ``annotator.review.queue.FileEffort`` rows (in their order: most effort first);
+        None goes back to corpus order."""
+        self.effort = None if efforts is None else {e.rel_path: e for e in efforts}
+        self.refresh()
+
     def refresh(self) -> None:
         self.entries = list(self.project.recordings) if self.project else []
+        if self.effort is not None:
+            rank = {rel: i for i, rel in enumerate(self.effort)}
+            self.entries.sort(key=lambda e: rank.get(e.rel_path, len(rank)))
         self.setRowCount(len(self.entries))
         for row, entry in enumerate(self.entries):
             name = QTableWidgetItem(entry.rel_path)
@@ -70,7 +84,13 @@ class CorpusPanel(QTableWidget):
             status.setForeground(QColor(STATUS_COLOURS[entry.status]))
             duration = QTableWidgetItem(format_duration(entry.duration))
             count = QTableWidgetItem(str(entry.n_segments))
-            for column, item in enumerate((name, status, duration, count)):
+            found = (self.effort or {}).get(entry.rel_path)
+            effort = QTableWidgetItem(
+                "" if found is None or found.effort is None else f"{found.effort:.1f}"
+            )
+            if found is not None:
+                effort.setToolTip(f"{found.items} places to review (strength-seconds)")
+            for column, item in enumerate((name, status, duration, count, effort)):
                 if column:
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter

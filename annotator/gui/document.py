@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import soundfile
 from PyQt6.QtCore import QObject, QStandardPaths, pyqtSignal
 
 from annotator.core import Annotation
@@ -21,6 +20,7 @@ from annotator.core.autosave import Autosaver
 from annotator.core.envelope import EnvelopePyramid
 from annotator.core.project import Project, ProjectError, RecordingEntry
 from annotator.core.sidecar import RecordingStatus, SidecarError, SidecarState
+from annotator.gui.audio_samples import Samples, decode
 from annotator.gui.evidence import Evidence
 from annotator.gui.undo import UndoStack
 
@@ -44,11 +44,14 @@ class DocumentError(Exception):
 
 @dataclass(frozen=True)
 class Audio:
-    """Decoded mono samples (float32, native rate) and their envelope pyramid."""
+    """Decoded mono samples (native rate; int16 or float32, read as float32) and their envelope
+    pyramid."""
 
-    samples: np.ndarray
+    samples: Samples
     sample_rate: int
     pyramid: EnvelopePyramid
+    #: what was repaired while decoding (NaN samples zeroed), to show the user
+    warnings: tuple[str, ...] = ()
 
     @property
     def duration(self) -> float:
@@ -56,14 +59,33 @@ class Audio:
 
 
 def load_audio(path: Path) -> Audio:
-    """Decode a recording to mono float32; raises `DocumentError` naming the file."""
+    """Decode a recording to compact mono samples; raises `DocumentError` naming the file."""
     try:
-        data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+        samples, rate = decode(path)
     except Exception as exc:  # libsndfile raises several types
         raise DocumentError(f"{path}: cannot read audio ({' '.join(str(exc).split())})") from exc
-    samples = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
-    samples = np.ascontiguousarray(samples, dtype=np.float32)
-    return Audio(samples, int(rate), EnvelopePyramid(samples, rate))
+    if rate <= 0:
+        raise DocumentError(f"{path}: cannot read audio (sample rate {rate})")
+    if len(samples) == 0:
+        raise DocumentError(f"{path}: audio file contains no samples")
+    repaired = _zero_non_finite(samples.raw)
+    notes = (f"{path}: {repaired} non-finite sample(s) (NaN/Inf) shown as 0",) if repaired else ()
+    return Audio(samples, rate, EnvelopePyramid(samples.raw, rate, scale=samples.scale), notes)
+
+
+def _zero_non_finite(raw: np.ndarray, block: int = 1 << 22) -> int:
+    """Set NaN/Inf samples of a float file to 0 in place (they would break every view's range,
+    as the segmenter's decoder zeroes them too); block-wise, so no full-length mask."""
+    if raw.dtype.kind != "f":
+        return 0
+    count = 0
+    for start in range(0, raw.shape[0], block):
+        chunk = raw[start : start + block]
+        bad = ~np.isfinite(chunk)
+        if bad.any():
+            chunk[bad] = 0.0
+            count += int(bad.sum())
+    return count
 
 
 def fallback_state_dir(folder: Path) -> Path:
@@ -145,6 +167,7 @@ class Document(QObject):
             state = project.load_state(entry, fall_back_to_backup=True)
         except SidecarError as exc:
             raise DocumentError(str(exc)) from exc
+        state.warnings[:0] = audio.warnings
         return cls(project, entry, audio, state)
 
     @property

@@ -3,16 +3,22 @@ from, and its cache beside the sidecar so a pre-labelled file reopens without th
 
 The cache is two files in the project's state folder, next to the sidecar::
 
-    <rel>.evidence.npz    posteriors (C, T) float32, activations H (K, T) float16, and ``heat``,
-                          H as the heat map draws it (log-compressed, uint8)
+    <rel>.evidence.npz    posteriors (C, T) float32, activations H (K, T) float16, ``heat``,
+                          H as the heat map draws it (log-compressed, uint8), and the model's
+                          explanation parameters W (F, K), theta (C, K), bias (C,) when known
     <rel>.evidence.json   model name, classes, lanes, frame length, thresholds, recording stamp
 
 Kept apart so a threshold change (saved with the labels) rewrites a few hundred bytes rather
 than the arrays. H goes to float16: it is only drawn, and an hour of a K = 256 model is 92 MB
 instead of 184. Opening reads only the posteriors and ``heat`` (46 MB for that hour, ready to
 draw: no percentile or logarithm over 46 million values on the way to the first paint);
-`load_activations` reads H itself when something needs the numbers. The recording's size and modification time are stored with it: evidence of a
-recording that has changed since is ignored, never shown against the wrong audio.
+`load_activations` reads H itself when something needs the numbers. The recording's size and
+modification time are stored with it: evidence of a recording that has changed since is ignored,
+never shown against the wrong audio.
+
+W, Θ and the bias (a few hundred kB) travel with the evidence so the inspector and the
+why-this-label panel work on a reopened file without loading the model; caches written before
+they were stored simply lack them (the panels then say to pre-label again).
 
 No Qt in here (it could live in ``annotator.core`` but for numpy arrays as its subject); the
 decision rule comes from ``segmenter.decisions`` and is imported only when a slider moves, so
@@ -40,6 +46,8 @@ log = logging.getLogger(__name__)
 CACHE_VERSION = 1
 ARRAYS_SUFFIX = ".evidence.npz"
 META_SUFFIX = ".evidence.json"
+#: optional arrays of the cache (absent from caches written before they were kept)
+EXPLAIN_ARRAYS = ("W", "theta", "bias")
 
 
 @dataclass
@@ -63,10 +71,31 @@ class Evidence:
     prelabeler: str = ""
     #: H as drawn: `display_activations` of it (made once, cached; H itself may stay on disk)
     heat: np.ndarray | None = None
+    #: the model's dictionary (F, K), class weights Θ (C, K) and bias (C,): what explains H
+    W: np.ndarray | None = None
+    theta: np.ndarray | None = None
+    bias: np.ndarray | None = None
+    #: the model's analysis rate (Hz), with W's rows the frequency axis of a component
+    sample_rate: int | None = None
 
     def __post_init__(self) -> None:
         if self.heat is None and self.H is not None:
             self.heat = display_activations(self.H)
+
+    @property
+    def frame_duration(self) -> float:
+        """`frame_s` under the name `annotator.review` reads."""
+        return self.frame_s
+
+    @property
+    def explainable(self) -> bool:
+        """Whether W, Θ, bias and the rate are known (the review tools need all four)."""
+        return (
+            self.W is not None
+            and self.theta is not None
+            and self.bias is not None
+            and self.sample_rate is not None
+        )
 
     @property
     def tunable(self) -> bool:
@@ -104,6 +133,8 @@ class Evidence:
         if provenance is not None and provenance.model:
             model = f"{prelabeler} · {Path(str(provenance.model)).name}"
         h = getattr(ev, "H", None)
+        parts = {name: _optional_array(ev, name) for name in ("W", "theta", "bias")}
+        rate = getattr(ev, "sample_rate", None)
         return cls(
             model=model,
             classes=classes,
@@ -114,6 +145,8 @@ class Evidence:
             duration=annotation.recording.duration,
             thresholds={str(c): dict(v) for c, v in (thresholds or {}).items()},
             prelabeler=prelabeler,
+            sample_rate=int(rate) if rate else None,
+            **parts,
         )
 
     # --- re-deciding ----------------------------------------------------------------------------
@@ -136,6 +169,11 @@ class Evidence:
                     segments.append(Segment(start, stop, name, conf, Source.MODEL))
             lanes.append(Lane(name, segments))
         return Annotation(lanes, recording=recording)
+
+
+def _optional_array(source: Any, name: str) -> np.ndarray | None:
+    value = getattr(source, name, None)
+    return None if value is None else np.asarray(value, dtype=np.float32)
 
 
 def display_activations(h: np.ndarray, chunk: int = 8192) -> np.ndarray:
@@ -176,6 +214,7 @@ def _meta(evidence: Evidence, audio: Path) -> dict[str, Any]:
         "frame_s": evidence.frame_s,
         "duration": evidence.duration,
         "thresholds": evidence.thresholds,
+        "sample_rate": evidence.sample_rate,
         "recording": recording_stamp(audio),
     }
 
@@ -190,6 +229,10 @@ def save_evidence(sidecar: Path, audio: Path, evidence: Evidence) -> None:
         arrays["H"] = np.asarray(evidence.H, dtype=np.float16)
     if evidence.heat is not None:
         arrays["heat"] = np.asarray(evidence.heat, dtype=np.uint8)
+    for name in EXPLAIN_ARRAYS:
+        value = getattr(evidence, name)
+        if value is not None:
+            arrays[name] = np.asarray(value, dtype=np.float32)
     np.savez(buffer, **arrays)
     atomic_write_bytes(arrays_path, buffer.getbuffer().tobytes())
     atomic_write_text(meta_path, json.dumps(_meta(evidence, audio), indent=1))
@@ -214,6 +257,7 @@ def load_evidence(sidecar: Path, audio: Path) -> Evidence | None:
         with np.load(arrays_path, allow_pickle=False) as data:
             posteriors = np.asarray(data["posteriors"], dtype=np.float32)
             heat = np.asarray(data["heat"]) if "heat" in data.files else None
+            parts = {n: np.asarray(data[n]) for n in EXPLAIN_ARRAYS if n in data.files}
         classes = tuple(meta["classes"])
         if posteriors.ndim != 2 or posteriors.shape[0] != len(classes):
             return None
@@ -227,6 +271,8 @@ def load_evidence(sidecar: Path, audio: Path) -> Evidence | None:
             duration=meta.get("duration"),
             thresholds={str(c): dict(v) for c, v in (meta.get("thresholds") or {}).items()},
             prelabeler=str(meta.get("prelabeler", "")),
+            sample_rate=int(meta["sample_rate"]) if meta.get("sample_rate") else None,
+            **parts,
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         log.warning("%s: cached model evidence ignored (%s)", arrays_path, exc)

@@ -2,6 +2,12 @@
 
 Both take plain numpy arrays with a frame duration (0.02 s by default), so the views can be
 built and tested before any model runs: the pre-labeler later hands its arrays over as is.
+
+Neither holds the whole hour in its graphics item: like the waveform, each keeps levels of
+detail (`detail_levels.ColumnLevels` for H, one `EnvelopePyramid` per posterior curve) and the
+view calls ``show_range`` on every change of the visible range, which draws only the visible
+stretch (plus half a screen each side) at about the screen's resolution. A pan that stays
+inside what was drawn hands pyqtgraph no new data at all.
 """
 
 from __future__ import annotations
@@ -13,9 +19,17 @@ import pyqtgraph as pg
 from PyQt6.QtCore import QRectF, Qt
 from PyQt6.QtGui import QColor, QPen
 
+from annotator.core.envelope import EnvelopePyramid
 from annotator.gui import style
+from annotator.gui.detail_levels import ColumnLevels, DrawnSpan
+from annotator.gui.evidence import display_activations
 
 FRAME_S = 0.02
+#: heat map columns per pixel handed to pyqtgraph (its own downsampling averages them, and the
+#: rows, down to the pixels)
+COLUMNS_PER_PIXEL = 2
+#: posterior min/max blocks per pixel (each drawn as two points, as the waveform's)
+BLOCKS_PER_PIXEL = 2
 
 
 class HeatmapItem(pg.ImageItem):
@@ -24,25 +38,52 @@ class HeatmapItem(pg.ImageItem):
     def __init__(self) -> None:
         super().__init__(axisOrder="row-major")
         self.setColorMap(pg.colormap.get("inferno"))
+        # what is handed over is at most a screen's width of columns: averaging those (and the
+        # K rows) down to the pixels is cheap, and keeps thin atoms from aliasing away
         self.setAutoDownsample(True)
         self.shape: tuple[int, int] | None = None
+        self.frame_s = FRAME_S
+        self.levels_of_detail: ColumnLevels | None = None
+        self.drawn = DrawnSpan()
 
     def set_activations(self, activations: np.ndarray, frame_s: float = FRAME_S) -> None:
-        h = np.asarray(activations, dtype=np.float32)
-        if h.ndim != 2:
+        """Show H: float values are log-compressed first (`evidence.display_activations`);
+        uint8 are taken as compressed already, so a cached hour needs no pass over its values."""
+        h = np.asarray(activations)
+        if h.ndim != 2 or h.size == 0:
             raise ValueError(f"activations must be a (K, T) array, got shape {h.shape}")
         if frame_s <= 0:
             raise ValueError(f"frame duration must be positive, got {frame_s!r}")
-        k, t = h.shape
-        # compress the dynamic range so weak atoms stay visible next to dominant ones
-        shown = np.log1p(np.maximum(h, 0) / (np.percentile(h, 99) + 1e-12) * 10)
-        self.setImage(shown, autoLevels=True)
-        self.setRect(QRectF(0.0, 0.0, t * frame_s, float(k)))
-        self.shape = (k, t)
+        if h.dtype != np.uint8:
+            h = display_activations(h)
+        self.levels_of_detail = ColumnLevels(h, factor=4)
+        self.shape = self.levels_of_detail.shape
+        self.frame_s = float(frame_s)
+        self.drawn.reset()
+
+    def show_range(self, start: float, end: float, width_px: int) -> None:
+        """Draw the columns of [start, end) (and a margin) at about one per pixel."""
+        if self.levels_of_detail is None or self.drawn.covers(start, end, width_px):
+            return
+        lo, hi = self.drawn.widened(start, end)
+        pixels = width_px * (hi - lo) / max(end - start, 1e-12)
+        part = self.levels_of_detail.query(
+            lo / self.frame_s, hi / self.frame_s, int(COLUMNS_PER_PIXEL * pixels) + 1
+        )
+        k = self.shape[0] if self.shape else 1
+        if part.image.shape[1] == 0:
+            self.setImage(np.zeros((1, 1), dtype=np.uint8), autoLevels=False, levels=(0, 255))
+        else:
+            self.setImage(part.image, autoLevels=False, levels=(0, 255))
+            seconds = part.step * self.frame_s
+            self.setRect(QRectF(part.first * seconds, 0.0, part.image.shape[1] * seconds, float(k)))
+        self.drawn.remember(start, end, width_px, lo, hi)
 
     def clear(self) -> None:
         self.setImage(np.zeros((1, 1), dtype=np.float32))
         self.shape = None
+        self.levels_of_detail = None
+        self.drawn.reset()
 
 
 class PosteriorItems:
@@ -50,8 +91,11 @@ class PosteriorItems:
 
     def __init__(self, plot: pg.PlotItem) -> None:
         self.plot = plot
-        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.curves: dict[str, pg.PlotCurveItem] = {}
         self.thresholds: dict[str, pg.InfiniteLine] = {}
+        self.pyramids: dict[str, EnvelopePyramid] = {}
+        self.frame_s = FRAME_S
+        self.drawn = DrawnSpan()
 
     def set_posteriors(
         self,
@@ -69,27 +113,43 @@ class PosteriorItems:
         if thresholds is not None and len(thresholds) != len(class_names):
             raise ValueError("give one threshold per class")
         self.clear()
-        times = (np.arange(p.shape[1]) + 0.5) * frame_s
+        self.frame_s = float(frame_s)
         for index, name in enumerate(class_names):
             colour = style.lane_colour(name, index)
             curve = self.curves.get(name)
             if curve is None:
-                # items are kept and reused: removing PlotDataItems makes pyqtgraph 0.14 complain
-                curve = pg.PlotDataItem(name=name)
-                curve.setDownsampling(auto=True, method="peak")
-                curve.setClipToView(True)
+                # items are kept and reused: removing curve items makes pyqtgraph 0.14 complain
+                curve = pg.PlotCurveItem(name=name, antialias=False)
+                curve.setSkipFiniteCheck(True)
                 self.plot.addItem(curve)
                 self.curves[name] = curve
                 line = pg.InfiniteLine(0.0, angle=0, movable=False)
                 self.plot.addItem(line)
                 self.thresholds[name] = line
-            curve.setData(times, p[index], pen=QPen(colour, 0))
+            self.pyramids[name] = EnvelopePyramid(
+                np.ascontiguousarray(p[index]), 1.0 / self.frame_s, base=4, factor=4
+            )
+            curve.setPen(QPen(colour, 0))
             curve.show()
             line = self.thresholds[name]
             line.setPen(QPen(QColor(colour), 0, Qt.PenStyle.DashLine))
             line.setValue(float(thresholds[index]) if thresholds is not None else 0.0)
             line.setVisible(thresholds is not None)
 
+    def show_range(self, start: float, end: float, width_px: int) -> None:
+        """Draw each curve's min/max over [start, end) (and a margin), two blocks a pixel."""
+        if not self.pyramids or self.drawn.covers(start, end, width_px):
+            return
+        lo, hi = self.drawn.widened(start, end)
+        pixels = width_px * (hi - lo) / max(end - start, 1e-12)
+        for name, pyramid in self.pyramids.items():
+            x, y = pyramid.query(lo, hi, int(BLOCKS_PER_PIXEL * pixels) + 1).zigzag()
+            # a posterior belongs to the middle of its frame
+            self.curves[name].setData(x + 0.5 * self.frame_s, y)
+        self.drawn.remember(start, end, width_px, lo, hi)
+
     def clear(self) -> None:
+        self.pyramids = {}
+        self.drawn.reset()
         for item in [*self.curves.values(), *self.thresholds.values()]:
             item.hide()

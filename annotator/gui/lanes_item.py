@@ -53,6 +53,7 @@ class LanesItem(pg.GraphicsObject):
         self._press_modifiers = Qt.KeyboardModifier.NoModifier
         self._font = QFont()
         self._font.setPointSizeF(9.0)
+        self._styles: dict[tuple, tuple[QPen, QColor]] = {}
         self.setAcceptHoverEvents(True)
 
     # --- model ------------------------------------------------------------------------------
@@ -120,13 +121,17 @@ class LanesItem(pg.GraphicsObject):
         painter.save()
         painter.resetTransform()
         painter.setFont(self._font)
+        # the view maps time and row by a scale and a shift (no rotation): rectangles are
+        # mapped by hand, and pens and brushes come from a cache, since a full hour can put
+        # thousands of segments on screen and Qt object churn would dominate the repaint
+        scale = (transform.m11(), transform.m22(), transform.dx(), transform.dy())
+        metrics = painter.fontMetrics()
         for row, lane in enumerate(self.annotation.lanes):
             back = QColor(style.LANE_BACKGROUND[row % 2])
             painter.fillRect(transform.mapRect(QRectF(x0, row, x1 - x0, 1)), back)
-            colour = style.lane_colour(lane.name, row)
             for segment in lane.in_range(x0, x1):
                 selected = (lane.name, segment) in self.selection
-                self._paint_segment(painter, transform, row, segment, colour, selected)
+                self._paint_segment(painter, scale, metrics, row, lane.name, segment, selected)
         if self._rubber is not None:
             row, t0, t1 = self._rubber
             rect = transform.mapRect(QRectF(min(t0, t1), row + PAD, abs(t1 - t0), 1 - 2 * PAD))
@@ -143,27 +148,45 @@ class LanesItem(pg.GraphicsObject):
             painter.drawRect(rect)
         painter.restore()
 
+    def _style(self, lane: str, row: int, segment: Segment, selected: bool) -> tuple[QPen, QColor]:
+        """Pen and fill of a segment, cached by what decides them."""
+        model = segment.source is Source.MODEL
+        if model:
+            # model guesses are paler the less sure the model was, and carry a dashed border
+            confidence = 0.5 if segment.confidence is None else segment.confidence
+            alpha = int(60 + 150 * confidence)
+        else:
+            alpha = 215
+        key = (lane, row, model, alpha, selected)
+        found = self._styles.get(key)
+        if found is None:
+            colour = style.lane_colour(lane, row)
+            fill = QColor(colour)
+            fill.setAlpha(alpha)
+            if selected:
+                pen = QPen(QColor(style.SELECTION), 2)
+            elif model:
+                pen = QPen(colour.lighter(150), 1, Qt.PenStyle.DashLine)
+            else:
+                pen = QPen(colour.lighter(160), 1)
+            found = self._styles[key] = (pen, fill)
+        return found
+
     def _paint_segment(
         self,
         painter: QPainter,
-        transform,
+        scale: tuple[float, float, float, float],
+        metrics,
         row: int,
+        lane: str,
         segment: Segment,
-        colour: QColor,
         selected: bool,
     ) -> None:
-        rect = transform.mapRect(QRectF(segment.start, row + PAD, segment.duration, 1 - 2 * PAD))
-        fill = QColor(colour)
-        if segment.source is Source.MODEL:
-            # model guesses are paler the less sure the model was, and carry a dashed border
-            confidence = 0.5 if segment.confidence is None else segment.confidence
-            fill.setAlpha(int(60 + 150 * confidence))
-            pen = QPen(colour.lighter(150), 1, Qt.PenStyle.DashLine)
-        else:
-            fill.setAlpha(215)
-            pen = QPen(colour.lighter(160), 1)
-        if selected:
-            pen = QPen(QColor(style.SELECTION), 2)
+        sx, sy, dx, dy = scale
+        left, right = sx * segment.start + dx, sx * segment.end + dx
+        top, bottom = sy * (row + PAD) + dy, sy * (row + 1 - PAD) + dy
+        rect = QRectF(left, min(top, bottom), right - left, abs(bottom - top))
+        pen, fill = self._style(lane, row, segment, selected)
         painter.setPen(pen)
         painter.setBrush(fill)
         painter.drawRect(rect)
@@ -173,9 +196,7 @@ class LanesItem(pg.GraphicsObject):
                 text = f"{text} {segment.confidence:.2f}"
             painter.setPen(QColor(style.TEXT))
             inner = rect.adjusted(4, 0, -3, 0)
-            elided = painter.fontMetrics().elidedText(
-                text, Qt.TextElideMode.ElideRight, int(inner.width())
-            )
+            elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, int(inner.width()))
             painter.drawText(
                 inner, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, elided
             )

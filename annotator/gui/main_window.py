@@ -23,6 +23,7 @@ from annotator.gui import file_actions
 from annotator.gui.corpus_panel import CorpusPanel
 from annotator.gui.document import Document, DocumentError, project_for
 from annotator.gui.editor import EditorController
+from annotator.gui.explain_tools import ExplainTools
 from annotator.gui.label_editor import InlineLabelEditor
 from annotator.gui.menus import build_actions, build_menus
 from annotator.gui.overview import OverviewStrip
@@ -64,6 +65,7 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([300, 1100])
         self.setCentralWidget(self.splitter)
         self.actions: dict[str, QAction] = {}
+        self.explain = ExplainTools(self)
         build_actions(self)
         build_menus(self)
         self._build_status_bar()
@@ -178,6 +180,7 @@ class MainWindow(QMainWindow):
         self.overview.show_range(*self.timeline.visible_range())
         self.controller.set_document(document)
         self.prelabel.show_document(document)
+        self.explain.show_document(document)
         document.cleanChanged.connect(lambda _clean: self._update_title())
         document.changed.connect(self._update_actions)
         document.stack.refused.connect(lambda reason: self.statusBar().showMessage(reason, 5000))
@@ -391,5 +394,6 @@ class MainWindow(QMainWindow):
                 self.document.autosaver.mark_saved()
         self.player.stop()
         self.prelabel.shutdown()
+        self.explain.shutdown()
         self.save_settings()
         event.accept()

@@ -48,6 +48,13 @@ def build_actions(window: MainWindow) -> None:
         "next_file": lambda: window.step_file(1),
         "prev_file": lambda: window.step_file(-1),
         "keys": window.show_keys,
+        "review_next": lambda: window.explain.reviewing.review_step(1),
+        "review_prev": lambda: window.explain.reviewing.review_step(-1),
+        "disagreement_next": lambda: window.explain.reviewing.disagreement_step(1),
+        "disagreement_prev": lambda: window.explain.reviewing.disagreement_step(-1),
+        "copy_reference": lambda: window.explain.reviewing.copy_reference(),
+        "why": lambda: window.explain.show_panel("why"),
+        "inspector": lambda: window.explain.show_panel("inspector"),
     }
     for b in BINDINGS:
         action = QAction(b.text, window)
@@ -64,6 +71,7 @@ def build_actions(window: MainWindow) -> None:
         "Import labels…", window, triggered=lambda: window.import_labels()
     )
     window.prelabel.add_actions(window.actions)
+    window.explain.add_actions(window.actions)
     window.actions["settings"] = QAction("Settings…", window, enabled=False)
     window.actions["mark_done"] = QAction(
         "Mark recording done", window, triggered=lambda: window.save(RecordingStatus.DONE)
@@ -113,10 +121,15 @@ def build_menus(window: MainWindow) -> None:
         "play_span",
     ):
         view_menu.addSeparator() if name is None else view_menu.addAction(a[name])
+    review_menu = bar.addMenu("&Review")
+    for name in ("why", "inspector", None, "review_next", "review_prev", None,
+                 "disagreement_next", "disagreement_prev", "copy_reference"):  # fmt: skip
+        review_menu.addSeparator() if name is None else review_menu.addAction(a[name])
     tools = bar.addMenu("&Tools")
     tools.addAction(a["prelabel"])
     tools.addAction(a["prelabel_all"])
     window.prelabel.fill_menu(tools.addMenu("Pre-label with"))
+    window.explain.fill_menus(view_menu, tools)
     tools.addSeparator()
     tools.addAction(a["settings"])
     help_menu = bar.addMenu("&Help")

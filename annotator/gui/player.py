@@ -53,6 +53,11 @@ class Player(QObject):
         self._timer = QTimer(self, interval=30)
         self._timer.timeout.connect(self._poll)
 
+    def sibling(self, parent: QObject | None = None) -> Player:
+        """A second player on the same backend (for clips that are not the recording, such as
+        a sonified selection), so the recording's player and cursor are left alone."""
+        return Player(parent, backend=self._sd, reason=self.reason)
+
     @property
     def available(self) -> bool:
         return self._sd is not None

@@ -227,7 +227,7 @@ class PrelabelController(QObject):
             self._entries[entry.path] = entry
             if doc is not None and doc.entry is entry:
                 audio = doc.audio
-                wave = Waveform(audio.samples, audio.sample_rate, entry.path.name)
+                wave = Waveform(audio.samples.to_float32(), audio.sample_rate, entry.path.name)
                 targets.append(Target(entry.path, sidecar, doc.annotation.recording, wave))
             else:
                 info = w.project.recording_info(entry, checksum=False)

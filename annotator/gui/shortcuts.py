@@ -55,6 +55,13 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("export", ("Ctrl+E",), "Export TextGrid…", "File"),
     Binding("next_file", ("PgDown",), "Next recording of the corpus", "File"),
     Binding("prev_file", ("PgUp",), "Previous recording of the corpus", "File"),
+    Binding("review_next", ("N",), "Next place to review (review queue)", "Review"),
+    Binding("review_prev", ("Shift+N",), "Previous place to review", "Review"),
+    Binding("disagreement_next", ("D",), "Next largest disagreement with the reference", "Review"),
+    Binding("disagreement_prev", ("Shift+D",), "Previous disagreement", "Review"),
+    Binding("copy_reference", ("Shift+C",), "Copy the reference segment into the lane", "Review"),
+    Binding("why", ("F3",), "Why this label: explain the selection", "Review"),
+    Binding("inspector", ("F4",), "Component inspector (click a heatmap row)", "Review"),
     Binding("keys", ("F1",), "Show this keyboard map", "Help"),
 )
 
@@ -67,6 +74,7 @@ MOUSE_HELP: tuple[tuple[str, str], ...] = (
     ("Double-click a segment", "relabel it"),
     ("Drag on waveform or spectrogram", "select a time span"),
     ("Wheel / Ctrl+wheel", "scroll / zoom around the pointer"),
+    ("Click a heatmap row", "inspect that component (hover names it)"),
 )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QRectF, QTimer, pyqtSignal
+from PyQt6.QtCore import QTimer, pyqtSignal
 from PyQt6.QtGui import QColor, QPen
 from PyQt6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
@@ -107,6 +107,9 @@ class TimelineView(QWidget):
             ("lanes", False),
         ):
             widget, box = _plot(name, selects)
+            # every range is set explicitly: auto-range would re-measure the items' bounds
+            # (all their data) after each change
+            box.disableAutoRange()
             box.sigClickedTime.connect(self.cursorClicked)
             box.sigSelectDrag.connect(self.spanSelected)
             self.rows[name] = widget
@@ -159,7 +162,8 @@ class TimelineView(QWidget):
         self.splitter.setSizes([140, 110, 80, 80, 4 * LANE_PX + 40])
 
     # --- content ----------------------------------------------------------------------------
-    def set_document(self, annotation, samples: np.ndarray, sample_rate: int, pyramid) -> None:
+    def set_document(self, annotation, samples, sample_rate: int, pyramid) -> None:
+        """Show a recording: ``samples`` reads as float32 by slice (`audio_samples.Samples`)."""
         self.duration = max(annotation.end_time, samples.shape[0] / sample_rate, 1e-3)
         if self.lanes is None:
             self.lanes = LanesItem(annotation)
@@ -167,11 +171,7 @@ class TimelineView(QWidget):
         self.lanes.set_annotation(annotation, self.duration)
         self.waveform.set_pyramid(pyramid)
         self.spectrogram.set_audio(samples, sample_rate)
-        peak = (
-            float(max(abs(pyramid.levels[-1][0].min()), pyramid.levels[-1][1].max()))
-            if pyramid.levels
-            else 1.0
-        )
+        peak = pyramid.peak() if pyramid.levels else 1.0
         self.rows["waveform"].setYRange(-max(peak, 1e-3), max(peak, 1e-3), padding=0.05)
         for widget in self.rows.values():
             widget.getViewBox().setLimits(xMin=0.0, xMax=self.duration, minXRange=MIN_SPAN_S)
@@ -207,12 +207,6 @@ class TimelineView(QWidget):
         """
         if activations is None:
             self.heatmap.clear()
-        elif activations.dtype == np.uint8 and activations.ndim == 2:
-            k, t = activations.shape
-            self.heatmap.setImage(activations, autoLevels=False, levels=(0, 255))
-            self.heatmap.setRect(QRectF(0.0, 0.0, t * frame_s, float(k)))
-            self.heatmap.shape = (k, t)
-            self.rows["heatmap"].setYRange(0, k, padding=0)
         else:
             self.heatmap.set_activations(activations, frame_s)
             self.rows["heatmap"].setYRange(0, activations.shape[0], padding=0)
@@ -222,6 +216,7 @@ class TimelineView(QWidget):
         else:
             self.posteriors.set_posteriors(posteriors, class_names, thresholds, frame_s)
         self.rows["posteriors"].setVisible(posteriors is not None)
+        self._draw_range(*self.visible_range())
 
     # --- cursor, span, range ----------------------------------------------------------------
     def set_cursor(self, t: float) -> None:
@@ -262,10 +257,20 @@ class TimelineView(QWidget):
 
     def _on_range_changed(self, _box, rng) -> None:
         x0, x1 = float(rng[0]), float(rng[1])
-        width = self.rows["waveform"].getViewBox().width() or 800
-        self.waveform.show_range(x0, x1, int(width))
+        self._draw_range(x0, x1)
+        for widget in self.rows.values():
+            # pyqtgraph defers the new view transform to just before the paint, and moving
+            # the items then asks for a second paint of every row: apply it now, so one does
+            widget.getViewBox().updateMatrix()
         self._spectrogram_timer.start()
         self.rangeChanged.emit(x0, x1)
+
+    def _draw_range(self, x0: float, x1: float) -> None:
+        """Hand each data row what [x0, x1] needs (they skip it when a pan stays in view)."""
+        width = int(self.rows["waveform"].getViewBox().width() or 800)
+        self.waveform.show_range(x0, x1, width)
+        self.heatmap.show_range(x0, x1, width)
+        self.posteriors.show_range(x0, x1, width)
 
     def _refresh_spectrogram(self) -> None:
         x0, x1 = self.visible_range()

@@ -3,7 +3,8 @@
 The item holds no samples of its own: on every change of the visible range the view calls
 `show_range`, which asks the pyramid for about two blocks per pixel and draws them as one
 min/max zigzag line. A full hour therefore repaints from a few thousand points, the same as a
-second, and a lone click stays visible at every zoom (min/max never averages it away).
+second, and a lone click stays visible at every zoom (min/max never averages it away). Half a
+screen is drawn beyond each side, so a pan that stays inside it needs no new data.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from PyQt6.QtGui import QColor, QPen
 
 from annotator.core.envelope import EnvelopePyramid
 from annotator.gui import style
+from annotator.gui.detail_levels import DrawnSpan
 
 BLOCKS_PER_PIXEL = 2
 
@@ -22,23 +24,25 @@ class WaveformItem(pg.PlotCurveItem):
 
     def __init__(self, pyramid: EnvelopePyramid | None = None) -> None:
         super().__init__(pen=QPen(QColor(style.WAVEFORM), 0), antialias=False)
+        self.setSkipFiniteCheck(True)
         self.pyramid = pyramid
         self.shown: tuple[float, float, int] | None = None  # range and block size drawn
+        self.drawn = DrawnSpan()
 
     def set_pyramid(self, pyramid: EnvelopePyramid | None) -> None:
         self.pyramid = pyramid
         self.shown = None
+        self.drawn.reset()
         self.setData([], [])
 
     def show_range(self, start: float, end: float, width_px: int) -> None:
         """Draw [start, end) with about `BLOCKS_PER_PIXEL` blocks per pixel of ``width_px``."""
-        if self.pyramid is None:
+        if self.pyramid is None or self.drawn.covers(start, end, width_px):
             return
-        span = max(end - start, 1e-9)
-        # a margin of half a screen each side, so small pans do not expose an empty edge
-        chunk = self.pyramid.query(
-            start - span / 2, end + span / 2, 2 * BLOCKS_PER_PIXEL * max(width_px, 1)
-        )
+        lo, hi = self.drawn.widened(start, end)
+        pixels = width_px * (hi - lo) / max(end - start, 1e-12)
+        chunk = self.pyramid.query(lo, hi, int(BLOCKS_PER_PIXEL * pixels) + 1)
         x, y = chunk.zigzag()
         self.setData(x, y)
         self.shown = (start, end, chunk.samples_per_block)
+        self.drawn.remember(start, end, width_px, lo, hi)

@@ -58,6 +58,10 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
     a("--steps-per-epoch", type=int, default=d.steps_per_epoch)
     a("--batch-size", type=int, default=d.batch_size)
     a("--components", type=int, default=d.n_components)
+    a("--n-fft", type=int, default=d.n_fft)
+    a("--win-length", type=int, default=d.win_length)
+    a("--lr", type=float, default=d.lr)
+    a("--threads", type=int, default=d.threads, help="torch CPU threads")
     a("--dict-iterations", type=int, default=d.dictionary_iterations)
     a("--dict-chunks", type=int, default=d.dictionary_chunks)
     a("--val-chunks", type=int, default=d.val_chunks)
@@ -73,7 +77,8 @@ def _train(args: argparse.Namespace) -> None:
     config = RecipeConfig(
         seed=args.seed, front_end=args.front_end, wavlm=args.wavlm, minutes=args.minutes,
         epochs=args.epochs, steps_per_epoch=args.steps_per_epoch, batch_size=args.batch_size,
-        n_components=args.components, dictionary_iterations=args.dict_iterations,
+        n_components=args.components, n_fft=args.n_fft, win_length=args.win_length, lr=args.lr,
+        threads=args.threads, dictionary_iterations=args.dict_iterations,
         dictionary_chunks=args.dict_chunks, val_chunks=args.val_chunks,
         tune_chunks=args.eval_chunks, eval_chunks=args.eval_chunks,
     )  # fmt: skip

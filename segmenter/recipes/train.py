@@ -75,13 +75,15 @@ class RecipeConfig:
     front_end: str = "spectrogram"
     wavlm: str = ""
     n_components: int = 256
+    n_fft: int = 512
+    win_length: int = 400
     repeats: int = 2
     dictionary_chunks: int = 240
     dictionary_frames: int = 15000
     dictionary_iterations: int = 200
-    epochs: int = 14
-    steps_per_epoch: int = 80
-    batch_size: int = 64
+    epochs: int = 16
+    steps_per_epoch: int = 200
+    batch_size: int = 32
     lr: float = 1e-3
     patience: int = 4
     val_chunks: int = 384
@@ -173,7 +175,8 @@ def build_model(config: RecipeConfig) -> NMFSegmenter:
     return NMFSegmenter(
         ModelConfig(
             front_end=config.front_end, front_end_params=params,
-            n_components=config.n_components, repeats=config.repeats,
+            n_components=config.n_components, repeats=config.repeats, n_fft=config.n_fft,
+            win_length=config.win_length,
         )
     )  # fmt: skip
 

@@ -84,3 +84,45 @@ def test_rejects_stereo_and_bad_rate():
 def test_empty_signal():
     pyramid = EnvelopePyramid(np.zeros(0, np.float32), 16000)
     assert len(pyramid.query(0, 1, 100)) == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(1, 4000),
+    start=st.floats(0, 1),
+    span=st.floats(0.001, 1),
+    max_blocks=st.integers(1, 400),
+    seed=st.integers(0, 2**16),
+)
+def test_int16_levels_are_exact_and_scaled_only_on_the_way_out(n, start, span, max_blocks, seed):
+    rng = np.random.default_rng(seed)
+    samples = rng.integers(-32768, 32768, n).astype(np.int16)
+    scale = 1 / 32768
+    pyramid = EnvelopePyramid(samples, 1000.0, base=4, factor=3, scale=scale)
+    assert pyramid.samples is samples  # no float copy of the signal
+    assert all(m.dtype == np.int16 for m, _, _ in pyramid.levels)
+    t0, t1 = start * n / 1000.0, min(start + span, 1.0) * n / 1000.0
+    got = pyramid.query(t0, t1, max_blocks)
+    i0, i1 = int(np.floor(t0 * 1000)), int(np.ceil(t1 * 1000))
+    if i1 <= i0:
+        assert len(got) == 0
+        return
+    mins, maxs = brute(samples, i0, i1, got.samples_per_block)
+    assert got.mins.dtype == np.float32 and got.maxs.dtype == np.float32
+    np.testing.assert_array_equal(got.mins, mins.astype(np.float32) * np.float32(scale))
+    np.testing.assert_array_equal(got.maxs, maxs.astype(np.float32) * np.float32(scale))
+
+
+def test_peak_is_the_largest_magnitude_in_drawing_units():
+    samples = np.zeros(10_000, np.int16)
+    samples[1234] = -16384
+    samples[5000] = 8192
+    assert EnvelopePyramid(samples, 8000, scale=1 / 32768).peak() == pytest.approx(0.5)
+    assert EnvelopePyramid(np.zeros(0, np.float32), 8000).peak() == 0.0
+
+
+def test_rejects_bad_scale_and_non_real_samples():
+    with pytest.raises(ValueError, match="scale"):
+        EnvelopePyramid(np.zeros(10, np.int16), 16000, scale=0.0)
+    with pytest.raises(ValueError, match="real"):
+        EnvelopePyramid(np.zeros(10, np.complex64), 16000)

@@ -1,0 +1,164 @@
+"""Levels of detail for the evidence rows: column-mean levels of the heat map, and the span an
+item last drew so that a pan inside it costs no new data.
+
+Why: an hour of a K = 256 model is a 256 × 180 000 image. Handing all of it to pyqtgraph makes
+every repaint downsample (or, zoomed in, colour) 46 million values: 90 ms to 700 ms a frame and
+a 180 MB transient image. Mean levels, each ``factor`` times narrower than the one below, let a
+view take only the visible columns of the level that has about one column per pixel: a few
+hundred kilobytes whatever the zoom. The first fold reads the row-major image in cache-sized
+column chunks and writes a time-major level, so every further fold is a reduction over whole
+contiguous rows, which numpy vectorises (a fold of a row-major image along its rows is 10-30
+times slower). numpy only; no Qt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: input columns per chunk of the first fold (K × this many bytes stays in cache)
+CHUNK_COLUMNS = 8192
+#: drawn range on each side of the visible one, in screens: small pans need no new data
+MARGIN = 0.5
+
+
+@dataclass(frozen=True)
+class ImageSlice:
+    """Columns [first, first + image.shape[1]) of a level; one column covers ``step`` frames."""
+
+    image: np.ndarray  # (K, n) row-major, contiguous, uint8
+    first: int
+    step: int
+
+
+class ColumnLevels:
+    """Mean levels of a uint8 image (K rows × T columns), queried by column range."""
+
+    def __init__(self, image: np.ndarray, factor: int = 4) -> None:
+        image = np.asarray(image)
+        if image.ndim != 2 or image.dtype != np.uint8:
+            raise ValueError(f"need a (K, T) uint8 image, got {image.dtype} {image.shape}")
+        if not 2 <= factor <= 256:
+            raise ValueError("factor must be between 2 and 256")
+        self.image = image
+        self.factor = int(factor)
+        #: coarser levels, time-major (columns × K), with the frames each column covers
+        self.levels: list[tuple[np.ndarray, int]] = []
+        t, f = image.shape[1], self.factor
+        if t > 1:
+            level, step = _fold_row_major(image, f), f
+            tail = t - (level.shape[0] - 1) * step  # frames under the last column
+            while True:
+                self.levels.append((level, step))
+                if level.shape[0] <= 1:
+                    break
+                level, tail = _fold_time_major(level, f, step, tail)
+                step *= f
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (int(self.image.shape[0]), int(self.image.shape[1]))
+
+    @property
+    def nbytes(self) -> int:
+        return sum(level.nbytes for level, _ in self.levels)
+
+    def query(self, c0: float, c1: float, max_columns: int) -> ImageSlice:
+        """Columns covering frames [c0, c1) from the finest level with at most ``max_columns``
+        of them (the coarsest level answers when none has so few)."""
+        k, t = self.shape
+        i0 = int(np.clip(np.floor(c0), 0, t))
+        i1 = int(np.clip(np.ceil(c1), 0, t))
+        max_columns = max(int(max_columns), 1)
+        if i1 <= i0:
+            return ImageSlice(np.zeros((k, 0), np.uint8), i0, 1)
+        if i1 - i0 <= max_columns or not self.levels:
+            return ImageSlice(np.ascontiguousarray(self.image[:, i0:i1]), i0, 1)
+        for level, step in self.levels:
+            b0, b1 = i0 // step, min(-(-i1 // step), level.shape[0])
+            if b1 - b0 <= max_columns or step == self.levels[-1][1]:
+                return ImageSlice(np.ascontiguousarray(level[b0:b1].T), b0, step)
+        raise AssertionError("unreachable: the last level always answers")
+
+
+def _fold_row_major(image: np.ndarray, f: int) -> np.ndarray:
+    """Mean over groups of ``f`` columns of a (K, T) image, as a time-major (ceil(T/f), K)."""
+    k, t = image.shape
+    full = t // f
+    out = np.empty((full + (t % f > 0), k), dtype=np.uint8)
+    step = max(CHUNK_COLUMNS // f, 1)
+    for a in range(0, full, step):
+        b = min(full, a + step)
+        block = np.ascontiguousarray(image[:, a * f : b * f].T)  # (cols, K), in cache
+        out[a:b] = _rounded_mean(block.reshape(b - a, f, k), f)
+    if t % f:
+        out[-1] = _rounded_mean(image[:, full * f :].T[None], t - full * f)[0]
+    return out
+
+
+def _fold_time_major(level: np.ndarray, f: int, step: int, tail: int) -> tuple[np.ndarray, int]:
+    """Mean over groups of ``f`` rows of a time-major (n, K) level whose columns cover ``step``
+    frames each but the last, which covers ``tail``; returns the new level and its tail.
+
+    The last group is weighted by frames, so a short last column counts for what it covers.
+    """
+    n, k = level.shape
+    full = n // f
+    out = np.empty((full + (n % f > 0), k), dtype=np.uint8)
+    out[:full] = _rounded_mean(level[: full * f].reshape(full, f, k), f)
+    start = (out.shape[0] - 1) * f
+    last = level[start:n].astype(np.float64)
+    weights = np.full(last.shape[0], float(step))
+    weights[-1] = tail
+    out[-1] = np.floor(weights @ last / weights.sum() + 0.5).astype(np.uint8)
+    return out, int((last.shape[0] - 1) * step + tail)
+
+
+def _rounded_mean(groups: np.ndarray, count: int) -> np.ndarray:
+    """Mean over axis 1 of uint8 groups (``count`` <= 256 of them), rounded, as uint8.
+
+    Sums in uint16 (a uint8 sum of 256 fits) and shifts when ``count`` is a power of two:
+    integer division is several times slower than the sum itself.
+    """
+    total = groups.sum(axis=1, dtype=np.uint16)
+    total += count // 2
+    if count & (count - 1) == 0:
+        total >>= count.bit_length() - 1
+    else:
+        total //= count
+    return total.astype(np.uint8)
+
+
+class DrawnSpan:
+    """The time range an item last drew data for (the visible range plus `MARGIN` screens).
+
+    `fresh` says whether a new visible range needs new data: a pan that stays inside the drawn
+    range at the same zoom does not (the item is only repainted, which is cheap).
+    """
+
+    def __init__(self) -> None:
+        self.lo = self.hi = self.span = 0.0
+        self.width = 0
+        self.valid = False
+
+    def covers(self, start: float, end: float, width_px: int) -> bool:
+        span = end - start
+        return (
+            self.valid
+            and width_px == self.width
+            and abs(span - self.span) <= 1e-9 * max(span, 1e-9)
+            and self.lo <= start
+            and end <= self.hi
+        )
+
+    def widened(self, start: float, end: float) -> tuple[float, float]:
+        span = end - start
+        return start - MARGIN * span, end + MARGIN * span
+
+    def remember(self, start: float, end: float, width_px: int, lo: float, hi: float) -> None:
+        """Drew [lo, hi] for the visible [start, end]; a pan keeps it while inside [lo, hi]."""
+        self.lo, self.hi, self.span, self.width, self.valid = lo, hi, end - start, width_px, True
+
+    def reset(self) -> None:
+        self.valid = False

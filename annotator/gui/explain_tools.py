@@ -1,0 +1,319 @@
+"""`ExplainTools`: the "show why" side of the editor, wired into the window in a few lines.
+
+Four dock panels — component inspector, why this label, review queue, compare with a reference —
+a picker on the activation heatmap, a player for sonified clips, and the fine-tune dialog. The
+window creates this object before its actions (`menus.build_actions` asks it for its own),
+calls `show_document` when a recording is shown and `shutdown` when it closes.
+
+Panels are recomputed when what they show changes: the evidence (a new pre-label, an undo), its
+thresholds (the sliders), the labels (any edit), the selection, the visible range. Work that
+needs H (inspector, why) is done only while its panel is visible; a hidden panel is marked stale
+and catches up when shown.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PyQt6.QtCore import QObject, Qt
+from PyQt6.QtGui import QAction
+from PyQt6.QtWidgets import QDockWidget, QMenu
+
+from annotator.gui.explain_source import (
+    ExplainUnavailable,
+    activations_of,
+    check_explainable,
+    listen_selection,
+    why_selection,
+)
+from annotator.gui.heatmap_picker import HeatmapPicker
+from annotator.gui.inspector_panel import InspectorPanel
+from annotator.gui.review_tools import ReviewTools
+from annotator.gui.why_panel import WhyPanel, clip_gain
+
+if TYPE_CHECKING:
+    from annotator.gui.document import Document
+    from annotator.gui.main_window import MainWindow
+
+PANELS = {
+    "inspector": "Component inspector",
+    "why": "Why this label",
+    "review": "Review queue",
+    "compare": "Compare with reference",
+}
+
+
+class ExplainTools(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.inspector = InspectorPanel()
+        self.why = WhyPanel()
+        self.reviewing = ReviewTools(window)
+        self.picker = HeatmapPicker(window.timeline, self)
+        self.clip_player = window.player.sibling(self)
+        self.last_clip = None  # the Sonification last asked for (what the Listen buttons play)
+        self.finetune = None  # FinetuneDialog, made on first use
+        self.document: Document | None = None
+        self._evidence_key: tuple | None = None
+        self._stale: set[str] = set()
+        self._descriptions: dict[int, str] = {}
+        self.docks: dict[str, QDockWidget] = {}
+        widgets = {
+            "inspector": self.inspector,
+            "why": self.why,
+            "review": self.reviewing.review,
+            "compare": self.reviewing.compare_panel,
+        }
+        for name, title in PANELS.items():  # fmt: skip
+            dock = QDockWidget(title, window)
+            dock.setObjectName(f"dock-{name}")
+            dock.setWidget(widgets[name])
+            dock.setAllowedAreas(
+                Qt.DockWidgetArea.RightDockWidgetArea | Qt.DockWidgetArea.LeftDockWidgetArea
+                | Qt.DockWidgetArea.BottomDockWidgetArea
+            )  # fmt: skip
+            window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            # a bound method: PyQt drops it with this object, while the window is torn down
+            dock.visibilityChanged.connect(self._on_dock_visibility)
+            dock.hide()
+            self.docks[name] = dock
+        window.tabifyDockWidget(self.docks["inspector"], self.docks["why"])
+        window.tabifyDockWidget(self.docks["review"], self.docks["compare"])
+        self.picker.hovered.connect(self._on_hover)
+        self.picker.clicked.connect(self._on_heatmap_click)
+        self.inspector.filterChanged.connect(self._apply_filter)
+        self.why.classChanged.connect(lambda _lane: self.refresh_why())
+        self.why.countChanged.connect(lambda _n: self.refresh_why())
+        self.why.componentChosen.connect(self.inspect)
+        self.why.listenRequested.connect(self.listen)
+        window.controller.selectionChanged.connect(self._on_selection)
+        window.timeline.rangeChanged.connect(self._on_range)
+
+    # --- the window's hooks -------------------------------------------------------------------
+    def add_actions(self, actions: dict[str, QAction]) -> None:
+        w = self.window
+        for name, dock in self.docks.items():
+            action = dock.toggleViewAction()
+            action.setText(PANELS[name])
+            actions[f"panel_{name}"] = action
+        actions["load_reference"] = QAction(
+            "Compare with reference…", w, triggered=lambda: self.load_reference()
+        )
+        actions["sort_by_effort"] = QAction(
+            "Sort corpus by review effort", w, triggered=self.reviewing.sort_corpus_by_effort
+        )
+        actions["finetune"] = QAction(
+            "Learn from corrections (fine-tune)…", w, triggered=self.open_finetune
+        )
+
+    def fill_menus(self, view: QMenu, tools: QMenu) -> None:
+        a = self.window.actions
+        panels = view.addMenu("Panels")
+        for name in PANELS:
+            panels.addAction(a[f"panel_{name}"])
+        tools.addSeparator()
+        for name in ("load_reference", "sort_by_effort", "finetune"):
+            tools.addAction(a[name])
+
+    def show_document(self, document: Document) -> None:
+        if self.document is not None:
+            with contextlib.suppress(TypeError):  # it was never connected
+                self.document.changed.disconnect(self._on_changed)
+        self.document = document
+        self._evidence_key = None
+        self.reviewing.clear_reference()
+        document.changed.connect(self._on_changed)
+        self._on_changed()
+
+    def shutdown(self) -> None:
+        self.clip_player.stop()
+        if self.finetune is not None:
+            self.finetune.shutdown()
+
+    # --- panels -------------------------------------------------------------------------------
+    def show_panel(self, name: str) -> None:
+        dock = self.docks[name]
+        dock.show()
+        dock.raise_()
+
+    def _on_dock_visibility(self, shown: bool) -> None:
+        name = next((n for n, d in self.docks.items() if d is self.sender()), None)
+        if name is not None:
+            self._on_visible(name, shown)
+
+    def _on_visible(self, name: str, shown: bool) -> None:
+        if shown and name in self._stale:
+            self._stale.discard(name)
+            {"inspector": self.refresh_inspector, "why": self.refresh_why}.get(name, lambda: None)()
+
+    def _visible(self, name: str) -> bool:
+        if self.docks[name].isVisible():
+            return True
+        self._stale.add(name)
+        return False
+
+    def _on_changed(self) -> None:
+        """Labels, evidence or thresholds changed."""
+        doc = self.document
+        ev = doc.evidence if doc is not None else None
+        key = None if ev is None else (id(ev), json.dumps(ev.thresholds, sort_keys=True))
+        if key != self._evidence_key:
+            self._evidence_key = key
+            self.why.set_classes(ev)
+            self.picker.set_components(_components(ev))
+            self._descriptions = {}
+            self.refresh_inspector()
+        self.reviewing.refresh_queue()
+        self.reviewing.refresh_comparison()
+        self.refresh_why()
+
+    def _evidence(self):
+        """The open recording's explainable evidence and its H, or ExplainUnavailable."""
+        doc = self.document
+        ev = check_explainable(doc.evidence if doc is not None else None)
+        H = activations_of(ev, doc.project.sidecar_path(doc.entry))
+        return ev, H
+
+    # --- the inspector ------------------------------------------------------------------------
+    def refresh_inspector(self) -> None:
+        if not self._visible("inspector"):
+            return
+        try:
+            ev, H = self._evidence()
+        except ExplainUnavailable as exc:
+            self.inspector.set_unavailable(str(exc))
+            return
+        self.inspector.set_evidence(ev, H)
+        self.inspector.show_range(*self.window.timeline.visible_range())
+        self._apply_filter(str(self.inspector.filter.currentData() or ""))
+
+    def inspect(self, k: int) -> None:
+        """Show component ``k`` in the inspector (and outline its heatmap row)."""
+        self.show_panel("inspector")
+        if self.inspector.evidence is None:
+            self.refresh_inspector()
+        self.inspector.show_component(k)
+        self.picker.set_marked(k)
+
+    def filter_heatmap(self, lane_or_code: str) -> list[int]:
+        """Show only the components relevant to a class ("" for all); returns them."""
+        self.show_panel("inspector")
+        self.inspector.set_filter(lane_or_code)
+        return list(self.picker.rows[::-1]) if self.picker.rows is not None else []
+
+    def _apply_filter(self, code: str) -> None:
+        doc = self.document
+        ev = doc.evidence if doc is not None else None
+        if not code or ev is None or ev.heat is None or self.inspector.relevance is None:
+            self.picker.set_filter(None, None, 0.02)
+            return
+        self.picker.set_filter(self.inspector.relevant(code), ev.heat, ev.frame_s)
+
+    def _on_heatmap_click(self, k: int, _t: float) -> None:
+        self.inspect(k)
+
+    def _on_hover(self, k: int, _t: float) -> None:
+        if k < 0:
+            return
+        text = self._descriptions.get(k)
+        if text is None:
+            try:
+                ev = check_explainable(self.document.evidence if self.document else None)
+            except ExplainUnavailable:
+                return
+            from annotator.gui.explain_source import frequencies
+            from segmenter.explain import describe_component
+
+            text = describe_component(np.asarray(ev.W)[:, k], frequencies(ev))
+            self._descriptions[k] = text
+        self.window.statusBar().showMessage(f"component {k}: {text} (click to inspect)", 3000)
+
+    def _on_range(self, start: float, end: float) -> None:
+        if self.docks["inspector"].isVisible():
+            self.inspector.show_range(start, end)
+
+    # --- why this label -----------------------------------------------------------------------
+    def _on_selection(self) -> None:
+        c = self.window.controller
+        if c.selection:
+            self.why.set_class(c.selection[0][0])
+        self.refresh_why()
+
+    def refresh_why(self):
+        """Recompute the why-panel for the selection; returns the `WhyLabel` shown, if any."""
+        if not self._visible("why"):
+            return None
+        from annotator.review.evidence import ReviewError
+
+        span = self.window.controller.span
+        try:
+            ev, _H = self._evidence()
+        except ExplainUnavailable as exc:
+            self.why.set_message(str(exc))
+            return None
+        if span is None:
+            self.why.set_message("Select a segment or drag a span to see why the model labels it")
+            return None
+        lane = self.why.lane.currentText() or ev.lanes[0]
+        try:
+            why = why_selection(ev, lane, span[0], span[1], self.why.count.value())
+        except ReviewError as exc:
+            self.why.set_message(str(exc))
+            return None
+        self.why.show_why(why)
+        return why
+
+    def listen(self, which: str) -> str | None:
+        """Play the selection's ticked components ("selected"), the rest, or the mixture;
+        returns the reason nothing plays, if any (the clip is computed either way)."""
+        from annotator.review.evidence import ReviewError
+
+        why, doc = self.why.why, self.document
+        if why is None or doc is None:
+            return "Nothing selected to listen to"
+        try:
+            ev, _H = self._evidence()
+            clip = listen_selection(ev, doc.audio.samples, doc.audio.sample_rate,
+                                    why.start, why.end, self.why.ticked())  # fmt: skip
+        except (ExplainUnavailable, ReviewError) as exc:
+            self.window.statusBar().showMessage(str(exc), 6000)
+            return str(exc)
+        self.last_clip = clip
+        samples = {"selected": clip.selected, "rest": clip.rest}.get(which, clip.mixture)
+        self.window.player.stop()
+        self.clip_player.set_audio(clip_gain(samples), clip.sample_rate)
+        problem = self.clip_player.play(0.0)
+        share = clip.selected_energy_share
+        what = {"selected": f"components {list(clip.components)}", "rest": "the rest"}
+        self.window.statusBar().showMessage(
+            problem or f"Playing {what.get(which, 'the original')} "
+            f"({100 * share:.0f} % of the energy in the ticked components)", 6000
+        )  # fmt: skip
+        return problem
+
+    # --- reference, fine-tune -----------------------------------------------------------------
+    def load_reference(self, path=None) -> bool:
+        self.show_panel("compare")
+        return self.reviewing.load_reference(path)
+
+    def open_finetune(self):
+        from annotator.gui.finetune_dialog import FinetuneDialog
+
+        if self.finetune is None:
+            self.finetune = FinetuneDialog(self.window)
+        self.finetune.reset()
+        self.finetune.show()
+        self.finetune.raise_()
+        return self.finetune
+
+
+def _components(evidence) -> int:
+    if evidence is None:
+        return 0
+    if evidence.heat is not None:
+        return int(evidence.heat.shape[0])
+    return int(evidence.H.shape[0]) if evidence.H is not None else 0

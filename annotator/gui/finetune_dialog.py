@@ -1,0 +1,268 @@
+"""Learn from corrections: fine-tune the pre-labelling model on the project's confirmed labels.
+
+The dialog runs `annotator.learn.finetune_project` on a worker thread (the same progress and
+cancel protocol as pre-labelling), shows held-out F1 per class before and after, and writes a
+new model file — never over the model it started from nor inside the installed package. "Use
+for pre-labelling" points the NMF pre-labeler at the new file, so the next run uses it.
+
+The open recording is saved first when it has unsaved edits: the job reads labels from the
+project's sidecars, and corrections still in memory would otherwise be left out.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PyQt6.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
+
+from annotator.extensions import error_line
+
+if TYPE_CHECKING:
+    from annotator.gui.main_window import MainWindow
+
+MODEL_SETTING = "prelabel/nmf/model"
+
+
+class FinetuneJob(QObject):
+    """`finetune_project` on a thread pool; signals arrive on the GUI thread."""
+
+    progress = pyqtSignal(float, str)
+    #: a `FinetuneResult`, or None with "cancelled" / "failed: <line>"
+    finished = pyqtSignal(object, str)
+
+    def __init__(self, project, model: Path, output: Path, config, parent=None) -> None:
+        super().__init__(parent)
+        self.project, self.model, self.output, self.config = project, model, output, config
+        self.cancel_event = threading.Event()
+        self.running = False
+        self._last = 0.0
+        self._runnable: QRunnable | None = None
+
+    def start(self, pool: QThreadPool) -> None:
+        self.running = True
+        job = self
+
+        class _Run(QRunnable):
+            def run(self) -> None:
+                job.run()
+
+        self._runnable = _Run()
+        self._runnable.setAutoDelete(False)
+        pool.start(self._runnable)
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+    def run(self) -> None:
+        from annotator.learn import finetune_project
+
+        result, outcome = None, "done"
+        try:
+            result = finetune_project(
+                self.project, self.model, self.output, self.config,
+                progress=self._report, cancel=self.cancel_event,
+            )  # fmt: skip
+        except Exception as exc:  # LearnError, Cancelled, unreadable recordings: one line each
+            outcome = "cancelled" if self.cancel_event.is_set() else f"failed: {error_line(exc)}"
+        self.running = False
+        self.finished.emit(result, outcome)
+
+    def _report(self, fraction: float, message: str = "") -> None:
+        now = time.monotonic()
+        if now - self._last >= 0.1 or fraction >= 1.0:
+            self._last = now
+            self.progress.emit(float(fraction), str(message))
+
+
+def default_output(window: MainWindow, model: Path) -> Path:
+    """A new file in the project's state folder, named after the model and the time."""
+    project = window.project
+    folder = (project.state_dir if project is not None else model.parent) / "models"
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return folder / f"{model.stem}-finetuned-{stamp}.safetensors"
+
+
+def _f1(scores: dict[str, Any] | None, code: str | None = None) -> str:
+    if not scores:
+        return "—"
+    if code is None:
+        value = scores.get("summary_f1")
+    else:
+        value = (scores.get("classes", {}).get(code) or {}).get("f1")
+    return "—" if value is None or value != value else f"{100 * float(value):.1f}"
+
+
+class FinetuneDialog(QDialog):
+    """Model, output, a few settings, Start / Cancel, progress, and the before/after table."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.setWindowTitle("Learn from corrections")
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self.job: FinetuneJob | None = None
+        self.result = None
+        self.model = QLineEdit()
+        self.output = QLineEdit()
+        self.include = QComboBox()
+        self.include.addItem("recordings marked done", "done")
+        self.include.addItem("done + human segments elsewhere", "done+human")
+        self.steps = QSpinBox()
+        self.steps.setRange(10, 5000)
+        self.steps.setValue(300)
+        form = QFormLayout()
+        form.addRow("Start from model", self.model)
+        form.addRow("Save new model as", self.output)
+        form.addRow("Learn from", self.include)
+        form.addRow("Steps", self.steps)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.status = QLabel("Fine-tunes Θ on the confirmed labels; F1 is measured on held-out "
+                             "confirmed recordings the fine-tune never sees.")  # fmt: skip
+        self.status.setWordWrap(True)
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(("Held-out F1 (%)", "Before", "After"))
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.start_button = QPushButton("Start")
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.use_button = QPushButton("Use for pre-labelling")
+        self.use_button.clicked.connect(self.use_model)
+        buttons = QHBoxLayout()
+        for button in (self.start_button, self.cancel_button, self.use_button):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        self.resize(520, 420)
+        self.reset()
+
+    def reset(self) -> None:
+        """Fill in the current model and a fresh output name (on every open)."""
+        if self.running:
+            return
+        from annotator.gui.prelabel_actions import default_model
+
+        chosen = str(self.window.settings.value(MODEL_SETTING, "") or "")
+        model = Path(chosen) if chosen else default_model()
+        self.model.setText(str(model) if model else "")
+        if model is not None:
+            self.output.setText(str(default_output(self.window, model)))
+        self._buttons()
+
+    @property
+    def running(self) -> bool:
+        return self.job is not None and self.job.running
+
+    def _buttons(self) -> None:
+        self.start_button.setEnabled(not self.running)
+        self.cancel_button.setEnabled(self.running)
+        self.use_button.setEnabled(not self.running and self.result is not None)
+
+    def start(self) -> bool:
+        from annotator.learn import FinetuneConfig, LearnError
+
+        w = self.window
+        if self.running:
+            return False
+        if w.project is None:
+            self.status.setText("Open a corpus folder first: fine-tuning learns from a project")
+            return False
+        if w.document is not None and w.document.dirty and not w.save():
+            return False
+        model, output = Path(self.model.text().strip()), Path(self.output.text().strip())
+        if not self.model.text().strip() or not model.is_file():
+            self.status.setText(f"{model}: no such model file")
+            return False
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            config = FinetuneConfig(steps=self.steps.value(), include=self.include.currentData())
+        except (LearnError, OSError) as exc:
+            self.status.setText(str(exc))
+            return False
+        self.result = None
+        self.table.setRowCount(0)
+        self.job = FinetuneJob(w.project, model, output, config, self)
+        self.job.progress.connect(self._on_progress)
+        self.job.finished.connect(self._on_finished)
+        self.progress.setValue(0)
+        self.status.setText("Starting…")
+        self.job.start(self.pool)
+        self._buttons()
+        return True
+
+    def cancel(self) -> None:
+        if self.running:
+            self.job.cancel()
+            self.status.setText("Cancelling…")
+
+    def shutdown(self, wait_ms: int = 10000) -> None:
+        self.cancel()
+        self.pool.waitForDone(wait_ms)
+
+    def _on_progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(round(fraction * 1000))
+        self.status.setText(f"{message} — {fraction:.0%}" if message else f"{fraction:.0%}")
+
+    def _on_finished(self, result, outcome: str) -> None:
+        self.result = result
+        if result is None:
+            self.status.setText(
+                "Cancelled; no model written" if outcome == "cancelled" else outcome[8:]
+            )
+        else:
+            self.progress.setValue(1000)
+            self._fill(result)
+        # the dialog may have been closed while the job ran on: say it in the window too
+        self.window.statusBar().showMessage(f"Fine-tuning: {self.status.text()}", 8000)
+        self._buttons()
+
+    def _fill(self, result) -> None:
+        before, after = result.before, result.after
+        codes = sorted(
+            set((before or {}).get("classes", {})) | set((after or {}).get("classes", {}))
+        )
+        rows = [(code, code) for code in codes] + [("all (harmonic mean)", None)]
+        self.table.setRowCount(len(rows))
+        for i, (name, code) in enumerate(rows):
+            for column, text in enumerate((name, _f1(before, code), _f1(after, code))):
+                self.table.setItem(i, column, QTableWidgetItem(text))
+        held = len(result.held_out_files)
+        note = "" if held else " (no held-out recording: F1 not measured)"
+        self.status.setText(
+            f"Saved {result.output.name}: learned from {len(result.train_files)} recordings "
+            f"({result.frames} frames), held out {held}{note}"
+            + (f"; {'; '.join(result.warnings[:2])}" if result.warnings else "")
+        )
+
+    def use_model(self) -> None:
+        if self.result is not None:
+            self.window.settings.setValue(MODEL_SETTING, str(self.result.output))
+            self.window.statusBar().showMessage(
+                f"Pre-labelling will use {self.result.output.name}", 6000
+            )
+            self.status.setText(f"Pre-labelling now uses {self.result.output}")

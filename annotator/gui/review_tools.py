@@ -1,0 +1,229 @@
+"""The review queue and the reference comparison of the open recording, driven from the window.
+
+Both are recomputed from scratch when the labels change (they are cheap: a pass over the
+posteriors, a sweep over segment boundaries), so what the panels list is never stale; the
+cursor of each walk is kept by place (lane and start), not by index, across recomputations.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PyQt6.QtCore import QObject
+
+from annotator.gui.compare_panel import ComparePanel, DisagreementMarks
+from annotator.gui.review_panel import ReviewPanel
+
+if TYPE_CHECKING:
+    from annotator.gui.main_window import MainWindow
+
+CONTEXT_S = 1.0  # seconds shown either side of a place jumped to
+
+
+class ReviewTools(QObject):
+    """Owns the review and compare panels' data; the explain tools forward events here."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.review = ReviewPanel()
+        self.compare_panel = ComparePanel()
+        self.queue = None
+        self.reference = None  # annotator.core.Annotation
+        self.reference_path: Path | None = None
+        self.comparison = None
+        # in the scene from the start: a graphics item left to Python's garbage collector could
+        # be destroyed on a worker thread
+        self.marks = DisagreementMarks()
+        window.timeline.lanes_plot.addItem(self.marks, ignoreBounds=True)
+        self.review.jumpRequested.connect(self.review_jump)
+        self.compare_panel.loadRequested.connect(lambda: self.load_reference())
+        self.compare_panel.clearRequested.connect(self.clear_reference)
+        self.compare_panel.jumpRequested.connect(self.disagreement_jump)
+        self.compare_panel.copyRequested.connect(lambda: self.copy_reference())
+
+    # --- the review queue ---------------------------------------------------------------------
+    def refresh_queue(self) -> None:
+        from annotator.review.queue import Band, ReviewQueue, review_items
+
+        doc = self.window.document
+        ev = doc.evidence if doc is not None else None
+        if doc is None or ev is None:
+            self.queue = None
+            self.review.set_queue(None)
+            return
+        bands = {
+            code: Band(float(v.get("onset", 0.5)), float(v.get("offset", v.get("onset", 0.5))))
+            for code, v in ev.thresholds.items()
+        }
+        before = self.queue.current if self.queue is not None else None
+        self.queue = ReviewQueue(review_items(ev, doc.annotation, bands or None))
+        if before is not None:
+            for i, item in enumerate(self.queue.items):
+                if (item.lane, item.kind, item.start) == (before.lane, before.kind, before.start):
+                    self.queue.position = i
+                    break
+        self.review.set_queue(self.queue)
+
+    def review_step(self, step: int) -> bool:
+        """Jump to the next (step 1) or previous (-1) place of the queue."""
+        if self.queue is None or not len(self.queue):
+            self.window.statusBar().showMessage("Nothing in the review queue", 3000)
+            return False
+        item = self.queue.next() if step > 0 else self.queue.previous()
+        if item is None:
+            where = "last" if step > 0 else "first"
+            self.window.statusBar().showMessage(f"That was the {where} place to review", 3000)
+            return False
+        self._go(item.lane, item.start, item.end, item.detail)
+        self.review.show_position()
+        return True
+
+    def review_jump(self, index: int) -> None:
+        if self.queue is not None and 0 <= index < len(self.queue):
+            self.queue.position = index - 1
+            self.review_step(1)
+
+    def _go(self, lane: str, start: float, end: float, message: str) -> None:
+        """Select ``[start, end)`` in ``lane`` and show it with some context around it."""
+        w = self.window
+        c = w.controller
+        c.time_span = (start, end)
+        if w.document is not None and lane in w.document.annotation:
+            c.current_lane = lane
+        c.set_selection([])
+        c.set_cursor(start)
+        x0, x1 = w.timeline.visible_range()
+        span = end - start + 2 * CONTEXT_S
+        if not (x0 <= start and end <= x1) or (x1 - x0) > 8 * span:
+            w.timeline.set_visible_range(start - CONTEXT_S, end + CONTEXT_S)
+        w.statusBar().showMessage(message, 6000)
+
+    # --- the reference ------------------------------------------------------------------------
+    def load_reference(self, path: Path | None = None) -> bool:
+        """Read a reference annotation of the open recording and compare with it."""
+        from annotator.formats import FormatError, read_annotation
+        from annotator.gui import file_actions
+
+        w = self.window
+        if w.document is None:
+            return False
+        if path is None:
+            folder = str(w.document.path.parent)
+            path = w.prompts.open_annotation(folder, file_actions.import_filter())
+            if path is None:
+                return False
+        try:
+            reference = read_annotation(path)
+        except (FormatError, OSError) as exc:
+            w._fail(f"{path}: {exc}" if str(path) not in str(exc) else str(exc))
+            return False
+        if not len(reference):
+            w._fail(f"{path}: holds no lanes to compare with")
+            return False
+        self.reference, self.reference_path = reference, Path(path)
+        self.refresh_comparison()
+        w.statusBar().showMessage(f"Comparing with {Path(path).name}", 5000)
+        return True
+
+    def clear_reference(self) -> None:
+        self.reference, self.reference_path, self.comparison = None, None, None
+        self.refresh_comparison()
+
+    def refresh_comparison(self) -> None:
+        from annotator.review.compare import compare
+
+        doc = self.window.document
+        if doc is None or self.reference is None:
+            self.comparison = None
+            self.compare_panel.show_comparison(None)
+            self.marks.set_marks([])
+            return
+        before = self.compare_panel.current()
+        key = None
+        if 0 <= before < len(self.compare_panel.disagreements):
+            d = self.compare_panel.disagreements[before]
+            key = (d.lane, d.start)
+        self.comparison = compare(self.reference, doc.annotation)
+        self.compare_panel.show_comparison(
+            self.comparison, f"Reference: {self.reference_path.name}" if self.reference_path else ""
+        )
+        if key is not None:
+            for i, d in enumerate(self.compare_panel.disagreements):
+                if (d.lane, d.start) == key:
+                    self.compare_panel.select(i)
+                    break
+        self._draw_marks()
+
+    def _draw_marks(self) -> None:
+        timeline = self.window.timeline
+        lanes = timeline.lanes
+        if lanes is None:
+            return
+        names = list(lanes.lane_names)
+        marks = []
+        for d in self.compare_panel.disagreements:
+            # a lane confusion is a miss in one lane met by a false alarm in another: mark both
+            for lane in (d.lane, d.other_lane) if d.other_lane else (d.lane,):
+                if lane in names:
+                    marks.append((d.start, d.end, names.index(lane), d.kind))
+        self.marks.set_marks(marks)
+
+    def disagreement_step(self, step: int) -> bool:
+        """Jump to the next largest (step 1) or previous (-1) disagreement."""
+        items = self.compare_panel.disagreements
+        if not items:
+            text = "No reference loaded" if self.reference is None else "No disagreements"
+            self.window.statusBar().showMessage(text, 3000)
+            return False
+        index = self.compare_panel.current() + step
+        if not 0 <= index < len(items):
+            self.window.statusBar().showMessage("No further disagreement", 3000)
+            return False
+        self.disagreement_jump(index)
+        return True
+
+    def disagreement_jump(self, index: int) -> None:
+        items = self.compare_panel.disagreements
+        if 0 <= index < len(items):
+            d = items[index]
+            self.compare_panel.select(index)
+            labels = f"reference {d.reference or '∅'}, working {d.working or '∅'}"
+            self._go(d.lane, d.start, d.end, f"{d.kind} in {d.lane}: {labels}")
+
+    def copy_reference(self, index: int | None = None) -> bool:
+        """Copy the reference segment under disagreement ``index`` (default: the selected one)
+        into its working lane, as one undoable edit."""
+        from annotator.review.compare import copy_reference_segment
+
+        w, items = self.window, self.compare_panel.disagreements
+        index = self.compare_panel.current() if index is None else index
+        if w.document is None or self.comparison is None or not 0 <= index < len(items):
+            w.statusBar().showMessage("Choose a disagreement first (D jumps to the largest)", 4000)
+            return False
+        d = items[index]
+        reference_lane = self.comparison.lanes[d.lane].reference_lane
+        segment = self.reference.lane(reference_lane).at(0.5 * (d.start + d.end))
+        if segment is None:
+            w.statusBar().showMessage("The reference has no segment there to copy", 4000)
+            return False
+        edit = copy_reference_segment(w.document.annotation, d.lane, segment)
+        return w.controller.push(edit)
+
+    # --- the corpus ---------------------------------------------------------------------------
+    def sort_corpus_by_effort(self) -> bool:
+        """Order the corpus panel by expected review effort (most first)."""
+        from annotator.review.queue import corpus_effort
+
+        w = self.window
+        if w.project is None:
+            return False
+        if w.document is not None and w.document.dirty:
+            w.save()
+        efforts = corpus_effort(w.project)
+        w.corpus.set_effort(efforts)
+        if w.document is not None:
+            w.corpus.mark_current(w.document.path)
+        w.statusBar().showMessage("Corpus sorted by expected review effort", 4000)
+        return True
