@@ -10,20 +10,50 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from segmenter.audio import SAMPLE_RATE, AudioInfo, audio_info, load_audio, stream_audio
-from segmenter.checkpoint import (
-    ModelInfo,
-    load_model,
-    read_model_info,
-    save_model,
-    update_metadata,
-)
-from segmenter.dictionary import activations_for, learn_dictionary
-from segmenter.errors import AudioError, Cancelled, FrontEndError, ModelFileError, SegmenterError
-from segmenter.features import FrontEnd, SpectrogramConfig, log_power_spectrogram, num_frames
-from segmenter.loss import segmenter_loss
-from segmenter.model import CLASSES, ModelConfig, ModelOutput, NMFSegmenter
-from segmenter.progress import ProgressCallback, check_cancelled
+_LAZY = {
+    "SAMPLE_RATE": "segmenter.audio",
+    "AudioInfo": "segmenter.audio",
+    "audio_info": "segmenter.audio",
+    "load_audio": "segmenter.audio",
+    "stream_audio": "segmenter.audio",
+    "ModelInfo": "segmenter.checkpoint",
+    "load_model": "segmenter.checkpoint",
+    "read_model_info": "segmenter.checkpoint",
+    "save_model": "segmenter.checkpoint",
+    "update_metadata": "segmenter.checkpoint",
+    "activations_for": "segmenter.dictionary",
+    "learn_dictionary": "segmenter.dictionary",
+    "AudioError": "segmenter.errors",
+    "Cancelled": "segmenter.errors",
+    "FrontEndError": "segmenter.errors",
+    "ModelFileError": "segmenter.errors",
+    "SegmenterError": "segmenter.errors",
+    "FrontEnd": "segmenter.features",
+    "SpectrogramConfig": "segmenter.features",
+    "log_power_spectrogram": "segmenter.features",
+    "num_frames": "segmenter.features",
+    "segmenter_loss": "segmenter.loss",
+    "CLASSES": "segmenter.model",
+    "ModelConfig": "segmenter.model",
+    "ModelOutput": "segmenter.model",
+    "NMFSegmenter": "segmenter.model",
+    "ProgressCallback": "segmenter.progress",
+    "check_cancelled": "segmenter.progress",
+}
+
+
+def __getattr__(name: str) -> object:
+    """Load re-exported names on first use, so that ``import segmenter.explain`` (numpy only)
+    does not pay for torch: the editor opens a file without loading the model stack."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'segmenter' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "CLASSES",

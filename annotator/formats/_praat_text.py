@@ -136,7 +136,7 @@ class _Cursor:
     def count(self, what: str) -> int:
         token = self.take("number", what)
         value = token.value
-        if value < 0 or value != int(value):
+        if not math.isfinite(value) or value < 0 or value != int(value):  # 1e309 reads as inf
             raise self.fail(f"{what} must be a whole number >= 0, got {value:g}", token.line)
         return int(value)
 

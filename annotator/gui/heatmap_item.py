@@ -41,7 +41,9 @@ class HeatmapItem(pg.ImageItem):
         # what is handed over is at most a screen's width of columns: averaging those (and the
         # K rows) down to the pixels is cheap, and keeps thin atoms from aliasing away
         self.setAutoDownsample(True)
-        self.shape: tuple[int, int] | None = None
+        #: (K, T) of the activations shown (not `shape`: that is QGraphicsItem.shape(), which
+        #: pyqtgraph calls to dispatch clicks and hovers)
+        self.data_shape: tuple[int, int] | None = None
         self.frame_s = FRAME_S
         self.levels_of_detail: ColumnLevels | None = None
         self.drawn = DrawnSpan()
@@ -57,7 +59,7 @@ class HeatmapItem(pg.ImageItem):
         if h.dtype != np.uint8:
             h = display_activations(h)
         self.levels_of_detail = ColumnLevels(h, factor=4)
-        self.shape = self.levels_of_detail.shape
+        self.data_shape = self.levels_of_detail.shape
         self.frame_s = float(frame_s)
         self.drawn.reset()
 
@@ -70,7 +72,7 @@ class HeatmapItem(pg.ImageItem):
         part = self.levels_of_detail.query(
             lo / self.frame_s, hi / self.frame_s, int(COLUMNS_PER_PIXEL * pixels) + 1
         )
-        k = self.shape[0] if self.shape else 1
+        k = self.data_shape[0] if self.data_shape else 1
         if part.image.shape[1] == 0:
             self.setImage(np.zeros((1, 1), dtype=np.uint8), autoLevels=False, levels=(0, 255))
         else:
@@ -81,7 +83,7 @@ class HeatmapItem(pg.ImageItem):
 
     def clear(self) -> None:
         self.setImage(np.zeros((1, 1), dtype=np.float32))
-        self.shape = None
+        self.data_shape = None
         self.levels_of_detail = None
         self.drawn.reset()
 

@@ -21,6 +21,8 @@ from annotator.gui import style
 #: how close (in screen pixels) the pointer must be to grab a boundary
 GRAB_PX = 5.0
 PAD = 0.08  # vertical padding of a segment inside its row, in row units
+#: segments narrower than this (screen pixels) are drawn as plain fills, batched by colour
+NARROW_PX = 3.0
 
 
 @dataclass(frozen=True)
@@ -126,12 +128,24 @@ class LanesItem(pg.GraphicsObject):
         # thousands of segments on screen and Qt object churn would dominate the repaint
         scale = (transform.m11(), transform.m22(), transform.dx(), transform.dy())
         metrics = painter.fontMetrics()
+        narrow = NARROW_PX / scale[0] if scale[0] > 0 else 0.0
         for row, lane in enumerate(self.annotation.lanes):
             back = QColor(style.LANE_BACKGROUND[row % 2])
             painter.fillRect(transform.mapRect(QRectF(x0, row, x1 - x0, 1)), back)
+            slivers: dict[int, list[QRectF]] = {}
             for segment in lane.in_range(x0, x1):
                 selected = (lane.name, segment) in self.selection
-                self._paint_segment(painter, scale, metrics, row, lane.name, segment, selected)
+                if segment.end - segment.start < narrow and not selected:
+                    # a few pixels wide: no room for a border or text; filled in one call
+                    # per colour below (a zoomed-out hour has thousands of these)
+                    key = self._style(lane.name, row, segment, False)[1].rgba()
+                    slivers.setdefault(key, []).append(self._rect(scale, row, segment))
+                else:
+                    self._paint_segment(painter, scale, metrics, row, lane.name, segment, selected)
+            painter.setPen(Qt.PenStyle.NoPen)
+            for rgba, rects in slivers.items():
+                painter.setBrush(QColor.fromRgba(rgba))
+                painter.drawRects(rects)
         if self._rubber is not None:
             row, t0, t1 = self._rubber
             rect = transform.mapRect(QRectF(min(t0, t1), row + PAD, abs(t1 - t0), 1 - 2 * PAD))
@@ -172,6 +186,14 @@ class LanesItem(pg.GraphicsObject):
             found = self._styles[key] = (pen, fill)
         return found
 
+    @staticmethod
+    def _rect(scale: tuple[float, float, float, float], row: int, segment: Segment) -> QRectF:
+        """The segment's box in device pixels."""
+        sx, sy, dx, dy = scale
+        left, right = sx * segment.start + dx, sx * segment.end + dx
+        top, bottom = sy * (row + PAD) + dy, sy * (row + 1 - PAD) + dy
+        return QRectF(left, min(top, bottom), right - left, abs(bottom - top))
+
     def _paint_segment(
         self,
         painter: QPainter,
@@ -182,10 +204,7 @@ class LanesItem(pg.GraphicsObject):
         segment: Segment,
         selected: bool,
     ) -> None:
-        sx, sy, dx, dy = scale
-        left, right = sx * segment.start + dx, sx * segment.end + dx
-        top, bottom = sy * (row + PAD) + dy, sy * (row + 1 - PAD) + dy
-        rect = QRectF(left, min(top, bottom), right - left, abs(bottom - top))
+        rect = self._rect(scale, row, segment)
         pen, fill = self._style(lane, row, segment, selected)
         painter.setPen(pen)
         painter.setBrush(fill)

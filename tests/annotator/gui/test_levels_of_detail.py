@@ -27,7 +27,7 @@ def test_the_whole_file_is_drawn_from_coarse_levels(window):
     timeline = window.timeline
     timeline.set_visible_range(0.0, 10.0)
     width = pixels(window)
-    assert timeline.heatmap.shape == (16, FRAMES)
+    assert timeline.heatmap.data_shape == (16, FRAMES)
     shown = timeline.heatmap.image
     assert shown.shape[0] == 16 and 0 < shown.shape[1] <= 2 * 2 * width + 2
     x, y = timeline.posteriors.curves["music"].getData()

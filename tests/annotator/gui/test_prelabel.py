@@ -92,7 +92,7 @@ def test_prelabel_the_open_recording_in_one_undo_step(win, qtbot, corpus):
     # evidence is shown, and named in the status bar
     assert win.timeline.rows["posteriors"].isVisibleTo(win)
     assert win.timeline.rows["heatmap"].isVisibleTo(win)
-    assert win.timeline.heatmap.shape[0] == 16
+    assert win.timeline.heatmap.data_shape[0] == 16
     assert "tiny.safetensors" in win.model_label.text()
     assert win.prelabel.panel.isVisibleTo(win)
     # one undo step takes it all back, evidence included; redo restores it

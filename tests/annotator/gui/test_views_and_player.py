@@ -22,7 +22,7 @@ def test_heatmap_and_posteriors_from_synthetic_arrays(window):
     assert not window.timeline.rows["heatmap"].isVisibleTo(window)
     window.timeline.set_evidence(h, p, names, (0.5, 0.5, 0.6, 0.4))
     heat = window.timeline.heatmap
-    assert heat.shape == (16, 500)
+    assert heat.data_shape == (16, 500)
     rect = heat.mapRectToParent(heat.boundingRect())
     assert rect.width() == pytest.approx(10.0) and rect.height() == pytest.approx(16.0)
     curves = window.timeline.posteriors.curves
