@@ -210,6 +210,18 @@ ANNOTATIONS = [
         _content(GOOD_TEXTGRID.replace('"speech"', '"../../etc/x"')),
         None,
     ),  # fmt: skip
+    BadInput(  # found by benchmarks/fuzz_readers.py: 1e309 reads as inf
+        "tier-count-inf.TextGrid",
+        "textgrid",
+        _content(GOOD_TEXTGRID.replace("size = 1", "size = 1e309", 1)),
+        "whole number",
+    ),
+    BadInput(
+        "interval-count-inf.TextGrid",
+        "textgrid",
+        _content(GOOD_TEXTGRID.replace("intervals: size = 2", "intervals: size = 1e309")),
+        "whole number",
+    ),
     BadInput(
         "spaces-in-id.rttm",
         "rttm",
