@@ -66,6 +66,7 @@ class EditorController(QObject):
         self.selection: list[Placed] = []
         self.time_span: tuple[float, float] | None = None
         self.current_lane: str | None = None
+        self.snap_px = SNAP_PX  # the Settings dialog may change it
         self._drag: dict | None = None
         view.cursorClicked.connect(self.set_cursor)
         view.spanSelected.connect(self._on_span_drag)
@@ -185,14 +186,14 @@ class EditorController(QObject):
 
     # --- snapping -----------------------------------------------------------------------------
     def snap(self, t: float, ignore: Iterable[Placed] = ()) -> float:
-        """The nearest boundary of any lane (or the cursor) within SNAP_PX pixels, else t.
+        """The nearest boundary of any lane (or the cursor) within `snap_px` pixels, else t.
 
         ``ignore`` names segments whose edges do not count (the one being dragged).
         """
         lanes, annotation = self.view.lanes, self.annotation
         if lanes is None or annotation is None:
             return t
-        tol = SNAP_PX * lanes.seconds_per_pixel()
+        tol = self.snap_px * lanes.seconds_per_pixel()
         skip = set(ignore)
         candidates = [self.cursor]
         for lane in annotation:

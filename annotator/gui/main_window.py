@@ -19,7 +19,7 @@ from annotator.core.autosave import discard_recovery, find_recoverable, load_rec
 from annotator.core.project import Project, ProjectError
 from annotator.core.sidecar import RecordingStatus
 from annotator.formats import FormatError
-from annotator.gui import file_actions
+from annotator.gui import file_actions, settings_dialog
 from annotator.gui.corpus_panel import CorpusPanel
 from annotator.gui.document import Document, DocumentError, project_for
 from annotator.gui.editor import EditorController
@@ -179,6 +179,7 @@ class MainWindow(QMainWindow):
         self.overview.set_pyramid(audio.pyramid)
         self.overview.show_range(*self.timeline.visible_range())
         self.controller.set_document(document)
+        settings_dialog.apply(self, document)  # autosave delay, snapping from the Settings
         self.prelabel.show_document(document)
         self.explain.show_document(document)
         document.cleanChanged.connect(lambda _clean: self._update_title())

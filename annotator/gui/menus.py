@@ -11,7 +11,10 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QAction, QKeySequence
 
 from annotator.core.sidecar import RecordingStatus
-from annotator.gui import file_actions
+from annotator.gui import file_actions, settings_dialog
+from annotator.gui.boundary_keys import move_nearest_boundary
+from annotator.gui.lane_actions import LaneActions
+from annotator.gui.playback_controls import PlaybackControls
 from annotator.gui.shortcuts import BINDINGS
 from annotator.gui.timeline_view import ZOOM_STEP
 
@@ -24,6 +27,11 @@ def build_actions(window: MainWindow) -> None:
     handlers = {
         "play_pause": window.play_pause,
         "play_span": window.play_span,
+        "play_visible": lambda: window.playback.play_visible(),
+        "loop": lambda: window.playback.toggle_loop(),
+        "slower": lambda: window.playback.step_speed(-1),
+        "faster": lambda: window.playback.step_speed(1),
+        "boundary_to_cursor": lambda: move_nearest_boundary(window.controller),
         "cursor_left": lambda: window.controller.move_cursor(-0.01),
         "cursor_right": lambda: window.controller.move_cursor(0.01),
         "cursor_left_far": lambda: window.controller.move_cursor(-0.1),
@@ -44,7 +52,7 @@ def build_actions(window: MainWindow) -> None:
         "save": window.save,
         "open_files": window.choose_files,
         "open_folder": window.choose_folder,
-        "export": lambda: window.export("textgrid"),
+        "export": lambda: window.export(settings_dialog.export_format(window.settings)),
         "next_file": lambda: window.step_file(1),
         "prev_file": lambda: window.step_file(-1),
         "keys": window.show_keys,
@@ -72,7 +80,12 @@ def build_actions(window: MainWindow) -> None:
     )
     window.prelabel.add_actions(window.actions)
     window.explain.add_actions(window.actions)
-    window.actions["settings"] = QAction("Settings…", window, enabled=False)
+    window.actions["settings"] = QAction(
+        "Settings…", window, triggered=lambda: settings_dialog.show_settings(window)
+    )
+    window.playback = PlaybackControls(window)
+    window.lane_actions = LaneActions(window)
+    settings_dialog.apply(window)
     window.actions["mark_done"] = QAction(
         "Mark recording done", window, triggered=lambda: window.save(RecordingStatus.DONE)
     )
@@ -101,6 +114,7 @@ def build_menus(window: MainWindow) -> None:
         "split",
         "merge",
         "relabel",
+        "boundary_to_cursor",
         "accept_next",
         None,
         "toggle_1",
@@ -121,6 +135,8 @@ def build_menus(window: MainWindow) -> None:
         "play_span",
     ):
         view_menu.addSeparator() if name is None else view_menu.addAction(a[name])
+    window.playback.fill_menu(view_menu)
+    window.lane_actions.fill_menu(bar.addMenu("&Lanes"))
     review_menu = bar.addMenu("&Review")
     for name in ("why", "inspector", None, "review_next", "review_prev", None,
                  "disagreement_next", "disagreement_prev", "copy_reference"):  # fmt: skip

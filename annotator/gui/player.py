@@ -4,6 +4,11 @@ PortAudio may be missing (no shared library), or present with no output device (
 container, a remote desktop). Neither may stop the editor: the player then reports
 ``available == False`` with a one-line reason and every play request is a no-op that says so.
 The audio callback only copies samples; the GUI polls `position` from a timer to move the cursor.
+
+Speed (0.5x-2x) resamples the played stretch on the fly by linear interpolation, like a tape
+played faster: the pitch moves with the speed. That is what phoneticians expect from Praat-style
+slow playback for listening to boundaries, needs no extra library and costs nothing when
+``speed == 1`` (plain copy). Looping replays [start, end) until stopped.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import numpy as np
 from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 
 BLOCK = 1024
+SPEEDS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
 
 
 def open_backend() -> tuple[Any | None, str | None]:
@@ -48,8 +54,11 @@ class Player(QObject):
         self.sample_rate = 16000
         self._stream = None
         self._lock = threading.Lock()
-        self._frame = 0
+        self._frame = 0.0  # fractional source frame: speed != 1 advances by non-integers
+        self._start = 0
         self._end = 0
+        self.speed = 1.0
+        self.loop = False
         self._timer = QTimer(self, interval=30)
         self._timer.timeout.connect(self._poll)
 
@@ -66,6 +75,11 @@ class Player(QObject):
     def playing(self) -> bool:
         return self._stream is not None
 
+    def set_speed(self, speed: float) -> None:
+        """Playback rate in 0.5..2 (takes effect on the next block, also while playing)."""
+        with self._lock:
+            self.speed = float(min(max(speed, 0.5), 2.0))
+
     def set_audio(self, samples: np.ndarray | None, sample_rate: int) -> None:
         self.stop()
         self.samples, self.sample_rate = samples, int(sample_rate)
@@ -78,7 +92,8 @@ class Player(QObject):
             return "nothing to play"
         self.stop()
         n = self.samples.shape[0]
-        self._frame = int(np.clip(start * self.sample_rate, 0, n))
+        self._frame = float(int(np.clip(start * self.sample_rate, 0, n)))
+        self._start = int(self._frame)
         self._end = n if end is None else int(np.clip(end * self.sample_rate, 0, n))
         if self._end <= self._frame:
             return "nothing to play there"
@@ -116,13 +131,39 @@ class Player(QObject):
 
     def _callback(self, outdata, frames, _time, _status) -> None:
         with self._lock:
-            chunk = self.samples[self._frame : min(self._frame + frames, self._end)]
-            outdata[: len(chunk), 0] = chunk
-            outdata[len(chunk) :, 0] = 0
-            self._frame += len(chunk)
+            written = 0
+            while written < frames:
+                n = self._fill(outdata[written:, 0], frames - written)
+                written += n
+                if self._frame >= self._end and self.loop and self._end > self._start:
+                    self._frame = float(self._start)
+                elif n == 0 or self._frame >= self._end:
+                    break
+            outdata[written:, 0] = 0
             done = self._frame >= self._end
         if done:
             raise self._sd.CallbackStop
+
+    def _fill(self, out: np.ndarray, frames: int) -> int:
+        """Write up to ``frames`` output samples from the current frame; returns how many."""
+        speed, pos = self.speed, self._frame
+        if speed == 1.0 and pos == int(pos):
+            start = int(pos)
+            chunk = self.samples[start : min(start + frames, self._end)]
+            out[: len(chunk)] = chunk
+            self._frame = float(start + len(chunk))
+            return len(chunk)
+        count = min(frames, int(np.ceil((self._end - pos) / speed)))
+        if count <= 0:
+            self._frame = float(self._end)
+            return 0
+        where = pos + speed * np.arange(count)
+        lo = int(where[0])
+        hi = min(int(where[-1]) + 2, self._end)
+        source = np.asarray(self.samples[lo:hi], dtype=np.float32)
+        out[:count] = np.interp(where - lo, np.arange(source.shape[0]), source)
+        self._frame = min(pos + speed * count, float(self._end))
+        return count
 
     def _poll(self) -> None:
         self.positionChanged.emit(self.position)

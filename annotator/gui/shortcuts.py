@@ -27,6 +27,10 @@ class Binding:
 BINDINGS: tuple[Binding, ...] = (
     Binding("play_pause", ("Space",), "Play / pause from the cursor", "Playback"),
     Binding("play_span", ("Tab",), "Play the selection", "Playback"),
+    Binding("play_visible", ("Shift+Space",), "Play the visible range", "Playback"),
+    Binding("loop", ("Ctrl+L",), "Loop the selection on / off", "Playback"),
+    Binding("slower", ("[",), "Play slower (down to 0.5×; pitch follows)", "Playback"),
+    Binding("faster", ("]",), "Play faster (up to 2×; pitch follows)", "Playback"),
     Binding("cursor_left", ("Left",), "Cursor left (1% of the view)", "Navigate"),
     Binding("cursor_right", ("Right",), "Cursor right (1% of the view)", "Navigate"),
     Binding("cursor_left_far", ("Shift+Left",), "Cursor left (10% of the view)", "Navigate"),
@@ -42,7 +46,10 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("delete", ("Delete", "Backspace"), "Delete the selected segments", "Edit"),
     Binding("split", ("S",), "Split at the cursor", "Edit"),
     Binding("merge", ("M",), "Merge the selected segment with the next", "Edit"),
-    Binding("relabel", ("F2", "L"), "Relabel the selection (inline editor)", "Edit"),
+    Binding("relabel", ("F2", "L"), "Relabel the selection (all selected segments)", "Edit"),
+    Binding(
+        "boundary_to_cursor", ("B",), "Move the nearest boundary of the lane to the cursor", "Edit"
+    ),
     Binding("toggle_1", ("1",), "Toggle speech over the selection", "Edit"),
     Binding("toggle_2", ("2",), "Toggle music over the selection", "Edit"),
     Binding("toggle_3", ("3",), "Toggle noise over the selection", "Edit"),
@@ -52,7 +59,7 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("save", ("Ctrl+S",), "Save the labels", "File"),
     Binding("open_files", ("Ctrl+O",), "Open recordings…", "File"),
     Binding("open_folder", ("Ctrl+Shift+O",), "Open a corpus folder…", "File"),
-    Binding("export", ("Ctrl+E",), "Export TextGrid…", "File"),
+    Binding("export", ("Ctrl+E",), "Export (default format: Settings)…", "File"),
     Binding("next_file", ("PgDown",), "Next recording of the corpus", "File"),
     Binding("prev_file", ("PgUp",), "Previous recording of the corpus", "File"),
     Binding("review_next", ("N",), "Next place to review (review queue)", "Review"),
