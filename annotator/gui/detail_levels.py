@@ -56,6 +56,18 @@ class ColumnLevels:
                 level, tail = _fold_time_major(level, f, step, tail)
                 step *= f
 
+    def with_rows(self, rows: np.ndarray) -> ColumnLevels:
+        """The same levels with the rows taken in order ``rows`` (row i of the result is row
+        ``rows[i]`` here). A mean is per row, so permuting every level once is exact and avoids
+        folding again; each query then returns rows already in drawing order."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if sorted(rows.tolist()) != list(range(self.shape[0])):
+            raise ValueError(f"need a permutation of the {self.shape[0]} rows")
+        out = ColumnLevels.__new__(ColumnLevels)
+        out.image, out.factor = np.ascontiguousarray(self.image[rows]), self.factor
+        out.levels = [(np.ascontiguousarray(level[:, rows]), step) for level, step in self.levels]
+        return out
+
     @property
     def shape(self) -> tuple[int, int]:
         return (int(self.image.shape[0]), int(self.image.shape[1]))

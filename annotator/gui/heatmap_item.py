@@ -33,7 +33,8 @@ BLOCKS_PER_PIXEL = 2
 
 
 class HeatmapItem(pg.ImageItem):
-    """Activations H (K atoms × T frames) as an image: atom k is row k, frame t at t·frame_s."""
+    """Activations H (K atoms × T frames) as an image, frame t at t·frame_s: image row i (from
+    the bottom) is component ``rows[i]``, by default component i."""
 
     def __init__(self) -> None:
         super().__init__(axisOrder="row-major")
@@ -46,11 +47,18 @@ class HeatmapItem(pg.ImageItem):
         self.data_shape: tuple[int, int] | None = None
         self.frame_s = FRAME_S
         self.levels_of_detail: ColumnLevels | None = None
+        #: component drawn in each image row, bottom up (None: row i is component i)
+        self.rows: np.ndarray | None = None
         self.drawn = DrawnSpan()
 
-    def set_activations(self, activations: np.ndarray, frame_s: float = FRAME_S) -> None:
+    def set_activations(
+        self, activations: np.ndarray, frame_s: float = FRAME_S, rows: np.ndarray | None = None
+    ) -> None:
         """Show H: float values are log-compressed first (`evidence.display_activations`);
-        uint8 are taken as compressed already, so a cached hour needs no pass over its values."""
+        uint8 are taken as compressed already, so a cached hour needs no pass over its values.
+
+        ``rows`` (component per image row, bottom up) reorders the levels once, here, so that
+        drawing a range stays a plain slice whatever the order."""
         h = np.asarray(activations)
         if h.ndim != 2 or h.size == 0:
             raise ValueError(f"activations must be a (K, T) array, got shape {h.shape}")
@@ -59,6 +67,10 @@ class HeatmapItem(pg.ImageItem):
         if h.dtype != np.uint8:
             h = display_activations(h)
         self.levels_of_detail = ColumnLevels(h, factor=4)
+        self.rows = None
+        if rows is not None:
+            self.levels_of_detail = self.levels_of_detail.with_rows(rows)
+            self.rows = np.asarray(rows, dtype=np.int64)
         self.data_shape = self.levels_of_detail.shape
         self.frame_s = float(frame_s)
         self.drawn.reset()
@@ -81,10 +93,24 @@ class HeatmapItem(pg.ImageItem):
             self.setRect(QRectF(part.first * seconds, 0.0, part.image.shape[1] * seconds, float(k)))
         self.drawn.remember(start, end, width_px, lo, hi)
 
+    def component_at_row(self, row: int) -> int | None:
+        """The component drawn in image row ``row`` (0 at the bottom), if any."""
+        k = self.data_shape[0] if self.data_shape else 0
+        if not 0 <= row < k:
+            return None
+        return int(self.rows[row]) if self.rows is not None else row
+
+    def row_of_component(self, k: int) -> int | None:
+        n = self.data_shape[0] if self.data_shape else 0
+        if not 0 <= k < n:
+            return None
+        return int(np.flatnonzero(self.rows == k)[0]) if self.rows is not None else k
+
     def clear(self) -> None:
         self.setImage(np.zeros((1, 1), dtype=np.float32))
         self.data_shape = None
         self.levels_of_detail = None
+        self.rows = None
         self.drawn.reset()
 
 

@@ -5,6 +5,9 @@ Why beside the heatmap rather than inside it: the heatmap item only draws H; whi
 component, and which rows are shown, is the inspector's business. The picker listens to the
 heatmap row's own scene (each time row is its own plot), so no view needs to know about it.
 
+Without a filter the heatmap draws its rows in its own order (grouped by class, see
+`heatmap_order`): the heatmap item says which component each row is.
+
 While a filter is on, the picker draws the chosen rows (in the given order, most relevant at the
 top) with its own image item and hides the full heatmap; the left axis then names the
 components, since row i is no longer component i.
@@ -62,12 +65,25 @@ class HeatmapPicker(QObject):
         row = int(np.floor(y))
         if self.rows is not None:
             return self.rows[row] if 0 <= row < len(self.rows) else None
-        return row if 0 <= row < self.n_components else None
+        if not 0 <= row < self.n_components:
+            return None
+        return self._heatmap_row_component(row)
 
     def row_of(self, k: int) -> int | None:
         if self.rows is not None:
             return self.rows.index(k) if k in self.rows else None
-        return k if 0 <= k < self.n_components else None
+        if not 0 <= k < self.n_components:
+            return None
+        heatmap = self.timeline.heatmap
+        if heatmap.rows is not None and len(heatmap.rows) == self.n_components:
+            return heatmap.row_of_component(k)
+        return k
+
+    def _heatmap_row_component(self, row: int) -> int:
+        heatmap = self.timeline.heatmap
+        if heatmap.rows is not None and len(heatmap.rows) == self.n_components:
+            return int(heatmap.rows[row])
+        return row
 
     def scene_point(self, k: int, t: float) -> QPointF | None:
         """Scene position of component ``k`` at time ``t`` (for tests and tooltips)."""
@@ -106,7 +122,7 @@ class HeatmapPicker(QObject):
             self.rows = None
             self.filtered.hide()
             self.timeline.heatmap.show()
-            axis.setTicks(None)
+            self._show_groups(True, axis)
             if self.n_components:
                 self.widget.setYRange(0, self.n_components, padding=0)
             plot.setLabel("left", "heatmap")
@@ -120,10 +136,22 @@ class HeatmapPicker(QObject):
             self.timeline.heatmap.hide()
             step = max(1, int(np.ceil(len(shown) / MAX_TICKS)))
             ticks = [(i + 0.5, str(k)) for i, k in enumerate(shown)][::step]
-            axis.setTicks([ticks, []])
+            self._show_groups(False, axis, ticks)
             self.widget.setYRange(0, max(len(shown), 1), padding=0)
             plot.setLabel("left", f"{len(shown)} comp.")
         self.set_marked(self.marked)
+
+    def _show_groups(self, shown: bool, axis, ticks=None) -> None:
+        """The class groups of the full heatmap, or the filtered rows' component numbers."""
+        legend = getattr(self.timeline, "heatmap_legend", None)
+        if legend is None:
+            axis.setTicks(None if shown else [ticks, []])
+            return
+        legend.show_groups(shown)
+        if shown:
+            legend.axis.show_groups()
+        else:
+            legend.axis.show_plain(ticks)
 
     def set_marked(self, k: int | None) -> None:
         """Outline the row of component ``k`` (the inspected one)."""

@@ -334,7 +334,9 @@ class PrelabelController(QObject):
         if ev is None:
             timeline.set_evidence(None, None)
         else:
-            timeline.set_evidence(ev.heat, ev.posteriors, ev.lanes, ev.onsets(), ev.frame_s)
+            timeline.set_evidence(
+                ev.heat, ev.posteriors, ev.lanes, ev.onsets(), ev.frame_s, theta=ev.theta
+            )
         self.panel.set_evidence(ev)
         self.window.model_label.setText(f"model: {ev.model if ev else 'none'}")
 

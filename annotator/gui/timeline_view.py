@@ -19,6 +19,8 @@ from PyQt6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from annotator.gui import style
 from annotator.gui.heatmap_item import FRAME_S, HeatmapItem, PosteriorItems
+from annotator.gui.heatmap_legend import HeatmapLegend
+from annotator.gui.heatmap_order import mean_from_heat, row_order
 from annotator.gui.lanes_item import LanesItem
 from annotator.gui.spectrogram_item import SpectrogramItem
 from annotator.gui.waveform_item import WaveformItem
@@ -134,6 +136,7 @@ class TimelineView(QWidget):
         self.rows["spectrogram"].addItem(self.spectrogram)
         self.heatmap = HeatmapItem()
         self.rows["heatmap"].addItem(self.heatmap)
+        self.heatmap_legend = HeatmapLegend(self.rows["heatmap"])
         posterior_plot = self.rows["posteriors"].getPlotItem()
         posterior_plot.setYRange(0, 1, padding=0.05)
         self.posteriors = PosteriorItems(posterior_plot)
@@ -199,17 +202,31 @@ class TimelineView(QWidget):
         class_names: Sequence[str] = (),
         thresholds: Sequence[float] | None = None,
         frame_s: float = FRAME_S,
+        theta: np.ndarray | None = None,
     ) -> None:
         """Show model evidence; rows without evidence are hidden rather than left empty.
 
         ``activations`` as uint8 are taken as drawn already (`evidence.display_activations`):
-        an hour of them is shown without a pass over every value.
+        an hour of them is shown without a pass over every value. With the class weights
+        ``theta`` (C, K), one row per class name, the heatmap's rows are grouped by the class
+        each component pushes most (`heatmap_order`); without them (an old cache) they stay in
+        index order.
         """
+        groups = ()
         if activations is None:
             self.heatmap.clear()
         else:
-            self.heatmap.set_activations(activations, frame_s)
-            self.rows["heatmap"].setYRange(0, activations.shape[0], padding=0)
+            k = activations.shape[0]
+            order = None
+            if theta is not None and np.shape(theta) == (len(class_names), k):
+                h = activations
+                means = mean_from_heat(h) if h.dtype == np.uint8 else np.mean(h, axis=1)
+                order = row_order(means, theta, class_names)
+                groups = order.groups
+            rows = None if order is None else order.bottom_up
+            self.heatmap.set_activations(activations, frame_s, rows)
+            self.rows["heatmap"].setYRange(0, k, padding=0)
+        self.heatmap_legend.set_groups(groups, 0 if activations is None else activations.shape[0])
         self.rows["heatmap"].setVisible(activations is not None)
         if posteriors is None:
             self.posteriors.clear()

@@ -12,23 +12,13 @@ import pytest
 import soundfile as sf
 
 from annotator.cli import main
-
-SMALL = dict(n_components=16, bottleneck_channels=8, hidden_channels=16)
+from tests.tiny_models import tiny_model_file
 
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    import torch
-
-    from segmenter.checkpoint import save_model
-    from segmenter.model import ModelConfig, NMFSegmenter
-
     folder = tmp_path_factory.mktemp("explain")
-    torch.manual_seed(0)
-    model = NMFSegmenter(ModelConfig(**SMALL))
-    for p in model.parameters():
-        p.data.normal_(0, 0.3)
-    save_model(model, folder / "tiny.safetensors")
+    tiny_model_file(folder)
     t = np.arange(3 * 16000) / 16000
     x = 0.01 * np.random.default_rng(0).standard_normal(t.size)
     x[16000:32000] += 0.3 * np.sin(2 * np.pi * 220 * t[16000:32000])

@@ -28,6 +28,7 @@ from annotator.batch import (
 from annotator.cli import main
 from annotator.core import Annotation, Lane, Segment, Source
 from annotator.formats import FORMATS, read_annotation
+from tests.tiny_models import tiny_model_file
 
 ROOT = Path(__file__).resolve().parents[2]
 if importlib.util.find_spec("nmf_prelabeler") is None:  # editable install made before the bridge
@@ -36,18 +37,7 @@ if importlib.util.find_spec("nmf_prelabeler") is None:  # editable install made 
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import torch
-
-    from segmenter.checkpoint import save_model
-    from segmenter.model import ModelConfig, NMFSegmenter
-
-    torch.manual_seed(0)
-    net = NMFSegmenter(ModelConfig(n_components=16, bottleneck_channels=8, hidden_channels=16))
-    for p in net.parameters():
-        p.data.normal_(0, 0.3)
-    path = tmp_path_factory.mktemp("model") / "tiny.safetensors"
-    save_model(net, path)
-    return path
+    return tiny_model_file(tmp_path_factory.mktemp("model"))
 
 
 def write_tone(path: Path, seconds: float = 1.0, seed: int = 0) -> Path:

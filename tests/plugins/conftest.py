@@ -12,30 +12,18 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from tests.tiny_models import tiny_model_file
+
 ROOT = Path(__file__).resolve().parents[2]
 
 if importlib.util.find_spec("nmf_prelabeler") is None:  # editable install made before the bridge
     sys.path.insert(0, str(ROOT / "plugins"))
 
 
-SMALL = dict(n_components=16, bottleneck_channels=8, hidden_channels=16)
-
-
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A random but complete model file (K = 16): fast, and exercises the real loading path."""
-    import torch
-
-    from segmenter.checkpoint import save_model
-    from segmenter.model import ModelConfig, NMFSegmenter
-
-    torch.manual_seed(0)
-    model = NMFSegmenter(ModelConfig(**SMALL))
-    for p in model.parameters():
-        p.data.normal_(0, 0.3)
-    path = tmp_path_factory.mktemp("model") / "tiny.safetensors"
-    save_model(model, path, thresholds={"sp": {"onset": 0.5, "offset": 0.4, "min_on": 0.04}})
-    return path
+    return tiny_model_file(tmp_path_factory.mktemp("model"), threshold_classes=("sp",))
 
 
 def tone_with_pauses(seconds: float = 3.0, rate: int = 16000, seed: int = 0) -> np.ndarray:

@@ -17,6 +17,7 @@ from annotator.core import AddSegment, Annotation, Lane, Segment, Source
 from annotator.core.sidecar import RecordingStatus
 from annotator.formats import write_annotation
 from tests.annotator.gui.conftest import write_wav
+from tests.tiny_models import tiny_model_file
 
 ROOT = Path(__file__).resolve().parents[3]
 if importlib.util.find_spec("nmf_prelabeler") is None:  # editable install made before the bridge
@@ -26,19 +27,9 @@ if importlib.util.find_spec("nmf_prelabeler") is None:  # editable install made 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A random but complete model file (K = 16), loaded through the real checkpoint path."""
-    import torch
-
-    from segmenter.checkpoint import save_model
-    from segmenter.model import ModelConfig, NMFSegmenter
-
-    torch.manual_seed(0)
-    model = NMFSegmenter(ModelConfig(n_components=16, bottleneck_channels=8, hidden_channels=16))
-    for p in model.parameters():
-        p.data.normal_(0, 0.3)
-    path = tmp_path_factory.mktemp("model") / "tiny.safetensors"
-    thresholds = {c: {"onset": 0.5, "offset": 0.4, "min_on": 0.04} for c in model.classes}
-    save_model(model, path, thresholds=thresholds)
-    return path
+    return tiny_model_file(
+        tmp_path_factory.mktemp("model"), threshold_classes=("sp", "mu", "no", "ov")
+    )
 
 
 def prelabel(qtbot, window, model: Path) -> None:

@@ -16,6 +16,7 @@ from annotator.extensions import PRELABELER_GROUP, names
 from annotator.gui import prelabel_actions
 from annotator.gui.evidence import cache_paths
 from tests.annotator.gui.conftest import write_wav
+from tests.tiny_models import tiny_model_file
 
 ROOT = Path(__file__).resolve().parents[3]
 if importlib.util.find_spec("nmf_prelabeler") is None:  # editable install made before the bridge
@@ -25,19 +26,7 @@ if importlib.util.find_spec("nmf_prelabeler") is None:  # editable install made 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A random but complete model file (K = 16), loaded through the real checkpoint path."""
-    import torch
-
-    from segmenter.checkpoint import save_model
-    from segmenter.model import ModelConfig, NMFSegmenter
-
-    torch.manual_seed(0)
-    model = NMFSegmenter(ModelConfig(n_components=16, bottleneck_channels=8, hidden_channels=16))
-    for p in model.parameters():
-        p.data.normal_(0, 0.3)
-    path = tmp_path_factory.mktemp("model") / "tiny.safetensors"
-    thresholds = {c: {"onset": 0.5, "offset": 0.4, "min_on": 0.04} for c in ("sp", "mu", "no")}
-    save_model(model, path, thresholds=thresholds)
-    return path
+    return tiny_model_file(tmp_path_factory.mktemp("model"), threshold_classes=("sp", "mu", "no"))
 
 
 @pytest.fixture

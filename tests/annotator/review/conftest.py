@@ -9,9 +9,9 @@ import pytest
 import soundfile as sf
 
 from annotator.review.export import RunEvidence
+from tests.tiny_models import tiny_model_file
 
 RATE = 16000
-SMALL = dict(n_components=16, bottleneck_channels=8, hidden_channels=16)
 
 
 def evidence_from(H, W, theta, bias, frame_duration=0.02, sample_rate=RATE) -> RunEvidence:
@@ -48,18 +48,7 @@ def tone_recording(seconds: float = 3.0, seed: int = 0) -> np.ndarray:
 
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import torch
-
-    from segmenter.checkpoint import save_model
-    from segmenter.model import ModelConfig, NMFSegmenter
-
-    torch.manual_seed(0)
-    model = NMFSegmenter(ModelConfig(**SMALL))
-    for p in model.parameters():
-        p.data.normal_(0, 0.3)
-    path = tmp_path_factory.mktemp("model") / "tiny.safetensors"
-    save_model(model, path)
-    return path
+    return tiny_model_file(tmp_path_factory.mktemp("model"))
 
 
 @pytest.fixture(scope="session")
