@@ -25,15 +25,19 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from annotator.core.annotation import Annotation
+from annotator.core.change import (
+    Change,
+    Placed,
+    commit_change,
+    describe_segment,
+    describe_span,
+    format_seconds,
+)
 from annotator.core.errors import InvalidEdit
 from annotator.core.lane import Lane
 from annotator.core.segment import Segment, Source
-
-#: A segment together with the name of the lane it lives in.
-Placed = tuple[str, Segment]
 
 SIDES = ("start", "end")
 
@@ -41,83 +45,6 @@ SIDES = ("start", "end")
 def touched(segment: Segment, **changes: object) -> Segment:
     """The segment after a human edit: the changed fields, ``Source.HUMAN``, no model confidence."""
     return segment.with_(source=Source.HUMAN, confidence=None, **changes)
-
-
-def _t(seconds: float) -> str:
-    """Seconds for a menu: millisecond precision, at least two decimals (1.20, 1.234)."""
-    text = f"{seconds:.3f}"
-    return text[:-1] if text.endswith("0") else text
-
-
-def _span(segment: Segment) -> str:
-    return f"{_t(segment.start)}–{_t(segment.end)} s"
-
-
-def _what(segment: Segment) -> str:
-    return f"{segment.label or 'unlabelled'} segment {_span(segment)}"
-
-
-@dataclass(frozen=True)
-class Change:
-    """The net effect of a segment edit: segments taken out and segments put in, per lane.
-
-    Segments are values and a lane never holds two equal ones, so a change is plain set
-    arithmetic; that is what lets consecutive drags fold into one step (`then`).
-    """
-
-    removed: tuple[Placed, ...] = ()
-    added: tuple[Placed, ...] = ()
-
-    @classmethod
-    def of(cls, removed: Iterable[Placed], added: Iterable[Placed]) -> Change:
-        """A change with segments that are both removed and re-added cancelled out."""
-        removed, added = list(removed), list(added)
-        return cls(
-            tuple(p for p in removed if p not in added), tuple(p for p in added if p not in removed)
-        )
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.removed and not self.added
-
-    def inverse(self) -> Change:
-        return Change(self.added, self.removed)
-
-    def then(self, later: Change) -> Change:
-        """One change with the effect of this one followed by `later`."""
-        removed = list(self.removed) + [p for p in later.removed if p not in self.added]
-        added = [p for p in self.added if p not in later.removed] + list(later.added)
-        return Change.of(removed, added)
-
-
-def check_change(annotation: Annotation, change: Change) -> None:
-    """Raise `InvalidEdit` unless `change` can be made to `annotation` as it is now."""
-    removed: dict[str, list[Segment]] = {}
-    for name, segment in change.removed:
-        lane = annotation.lane(name)
-        if segment not in lane:
-            raise InvalidEdit(f"{_what(segment)} is not in lane {name!r}")
-        if segment in removed.setdefault(name, []):
-            raise InvalidEdit(f"{_what(segment)} is named twice in one edit")
-        removed[name].append(segment)
-    added: dict[str, list[Segment]] = {}
-    for name, segment in change.added:
-        lane = annotation.lane(name)
-        annotation.check_inside(segment)
-        clash = lane.collisions(segment, ignoring=removed.get(name, ()))
-        clash += [other for other in added.get(name, []) if other.overlaps(segment)]
-        if clash:
-            raise InvalidEdit(f"{_span(segment)} would overlap {_span(clash[0])} in lane {name!r}")
-        added.setdefault(name, []).append(segment)
-
-
-def commit_change(annotation: Annotation, change: Change) -> None:
-    """Check `change`, then make it; after a successful check nothing below can fail."""
-    check_change(annotation, change)
-    for name, segment in change.removed:
-        annotation.lane(name).remove(segment)
-    for name, segment in change.added:
-        annotation.lane(name).add(segment)
 
 
 class Edit(ABC):
@@ -184,7 +111,7 @@ class SegmentEdit(Edit):
 def _require(annotation: Annotation, lane: str, segment: Segment) -> Lane:
     found = annotation.lane(lane)
     if segment not in found:
-        raise InvalidEdit(f"{_what(segment)} is not in lane {lane!r}")
+        raise InvalidEdit(f"{describe_segment(segment)} is not in lane {lane!r}")
     return found
 
 
@@ -195,7 +122,7 @@ class AddSegment(SegmentEdit):
 
     @property
     def description(self) -> str:
-        return f"Add {_what(self.segment)} to {self.lane}"
+        return f"Add {describe_segment(self.segment)} to {self.lane}"
 
     def _plan(self, annotation: Annotation) -> Change:
         return Change((), ((self.lane, self.segment),))
@@ -208,7 +135,7 @@ class RemoveSegment(SegmentEdit):
 
     @property
     def description(self) -> str:
-        return f"Remove {_what(self.segment)} from {self.lane}"
+        return f"Remove {describe_segment(self.segment)} from {self.lane}"
 
     def _plan(self, annotation: Annotation) -> Change:
         return Change(((self.lane, self.segment),), ())
@@ -235,7 +162,7 @@ class MoveBoundary(SegmentEdit):
 
     @property
     def description(self) -> str:
-        return f"Move {self.side} boundary of {_what(self.segment)}"
+        return f"Move {self.side} boundary of {describe_segment(self.segment)}"
 
     @property
     def result(self) -> Segment | None:
@@ -248,19 +175,19 @@ class MoveBoundary(SegmentEdit):
         if not math.isfinite(t):
             raise InvalidEdit(f"a boundary needs a finite time, got {t!r}")
         if t < 0:
-            raise InvalidEdit(f"a boundary cannot move before 0 s (asked for {_t(t)} s)")
+            raise InvalidEdit(f"a boundary cannot move before 0 s (asked for {format_seconds(t)} s)")
         duration = annotation.duration
         if duration is not None and t > duration:
             raise InvalidEdit(
-                f"a boundary cannot move past the end of the recording ({_t(duration)} s)"
+                f"a boundary cannot move past the end of the recording ({format_seconds(duration)} s)"
             )
         old = seg.start if side == "start" else seg.end
         if t == old:
-            raise InvalidEdit(f"the {side} boundary is already at {_t(t)} s")
+            raise InvalidEdit(f"the {side} boundary is already at {format_seconds(t)} s")
         if side == "start" and t >= seg.end:
-            raise InvalidEdit(f"the start boundary must stay before the end ({_t(seg.end)} s)")
+            raise InvalidEdit(f"the start boundary must stay before the end ({format_seconds(seg.end)} s)")
         if side == "end" and t <= seg.start:
-            raise InvalidEdit(f"the end boundary must stay after the start ({_t(seg.start)} s)")
+            raise InvalidEdit(f"the end boundary must stay after the start ({format_seconds(seg.start)} s)")
         before, after = lane.neighbours(seg)
         moved = touched(seg, **{side: t})
         removed, added = [(self.lane, seg)], [(self.lane, moved)]
@@ -273,14 +200,14 @@ class MoveBoundary(SegmentEdit):
         if self.with_neighbour and neighbour is not None:
             if (side == "start" and t <= neighbour.start) or (side == "end" and t >= neighbour.end):
                 raise InvalidEdit(
-                    f"the shared boundary would swallow the neighbouring {_what(neighbour)}"
+                    f"the shared boundary would swallow the neighbouring {describe_segment(neighbour)}"
                 )
             other_side = "end" if side == "start" else "start"
             removed.append((self.lane, neighbour))
             added.append((self.lane, touched(neighbour, **{other_side: t})))
         elif blocker is not None and moved.overlaps(blocker):
             raise InvalidEdit(
-                f"the {side} boundary would run into the neighbouring {_what(blocker)}"
+                f"the {side} boundary would run into the neighbouring {describe_segment(blocker)}"
                 + (" (move the shared boundary instead)" if blocker is neighbour else "")
             )
         self._result = moved
@@ -313,13 +240,13 @@ class SplitSegment(SegmentEdit):
 
     @property
     def description(self) -> str:
-        return f"Split {_what(self.segment)} at {_t(self.at)} s"
+        return f"Split {describe_segment(self.segment)} at {format_seconds(self.at)} s"
 
     def _plan(self, annotation: Annotation) -> Change:
         _require(annotation, self.lane, self.segment)
         seg = self.segment
         if not seg.start < self.at < seg.end:
-            raise InvalidEdit(f"the split point {_t(self.at)} s is not inside {_span(seg)}")
+            raise InvalidEdit(f"the split point {format_seconds(self.at)} s is not inside {describe_span(seg)}")
         halves = (touched(seg, end=self.at), touched(seg, start=self.at))
         return Change(((self.lane, seg),), tuple((self.lane, h) for h in halves))
 
@@ -349,7 +276,7 @@ class MergeSegments(SegmentEdit):
     @property
     def description(self) -> str:
         first, second = sorted((self.first, self.second))
-        return f"Merge {_what(first)} with {_what(second)}"
+        return f"Merge {describe_segment(first)} with {describe_segment(second)}"
 
     def _plan(self, annotation: Annotation) -> Change:
         lane = _require(annotation, self.lane, self.first)
@@ -359,7 +286,7 @@ class MergeSegments(SegmentEdit):
         first, second = sorted((self.first, self.second))
         if lane.neighbours(first)[1] != second:
             raise InvalidEdit(
-                f"{_span(first)} and {_span(second)} are not neighbours in lane {self.lane!r}"
+                f"{describe_span(first)} and {describe_span(second)} are not neighbours in lane {self.lane!r}"
             )
         label = self.label if self.label is not None else merged_label(first.label, second.label)
         joined = Segment(first.start, second.end, label, None, Source.HUMAN)
@@ -401,7 +328,7 @@ class RelabelSegment(RelabelSegments):
 
     @property
     def description(self) -> str:
-        return f"Relabel {_what(self.targets[0][1])} as {self.new_label!r}"
+        return f"Relabel {describe_segment(self.targets[0][1])} as {self.new_label!r}"
 
 
 class ChangeLane(SegmentEdit):
@@ -416,7 +343,7 @@ class ChangeLane(SegmentEdit):
 
     @property
     def description(self) -> str:
-        return f"Move {_what(self.segment)} from {self.from_lane} to {self.to_lane}"
+        return f"Move {describe_segment(self.segment)} from {self.from_lane} to {self.to_lane}"
 
     def _plan(self, annotation: Annotation) -> Change:
         _require(annotation, self.from_lane, self.segment)

@@ -108,12 +108,12 @@ class ActivationScale(pg.GraphicsWidget, pg.GraphicsWidgetAnchor):
 class HeatmapLegend:
     """The group axis, separators and colour scale of the heatmap row (one per timeline)."""
 
-    def __init__(self, widget: pg.PlotWidget) -> None:
+    def __init__(self, widget: pg.PlotWidget, axis_width: int) -> None:
         plot = widget.getPlotItem()
         old = plot.getAxis("left")
         self.axis = GroupAxis()
         plot.setAxisItems({"left": self.axis})
-        self.axis.setWidth(old.width())
+        self.axis.setWidth(axis_width)  # as every row's: time lines up
         self.axis.enableAutoSIPrefix(False)
         self.plot = plot
         plot.setLabel("left", old.labelText)

@@ -136,7 +136,7 @@ class TimelineView(QWidget):
         self.rows["spectrogram"].addItem(self.spectrogram)
         self.heatmap = HeatmapItem()
         self.rows["heatmap"].addItem(self.heatmap)
-        self.heatmap_legend = HeatmapLegend(self.rows["heatmap"])
+        self.heatmap_legend = HeatmapLegend(self.rows["heatmap"], AXIS_WIDTH)
         posterior_plot = self.rows["posteriors"].getPlotItem()
         posterior_plot.setYRange(0, 1, padding=0.05)
         self.posteriors = PosteriorItems(posterior_plot)
