@@ -82,7 +82,9 @@ def check_change(annotation: Annotation, change: Change) -> None:
         clash = lane.collisions(segment, ignoring=removed.get(name, ()))
         clash += [other for other in added.get(name, []) if other.overlaps(segment)]
         if clash:
-            raise InvalidEdit(f"{describe_span(segment)} would overlap {describe_span(clash[0])} in lane {name!r}")
+            raise InvalidEdit(
+                f"{describe_span(segment)} would overlap {describe_span(clash[0])} in lane {name!r}"
+            )
         added.setdefault(name, []).append(segment)
 
 
