@@ -19,6 +19,8 @@ from annotator.gui import style
 from annotator.gui.heatmap_order import RowGroup
 
 STRIP_PX = 5
+#: the least vertical distance between two group names, in pixels
+LABEL_PX = 13
 SEPARATOR = QColor(232, 234, 237, 150)
 OTHER_COLOUR = "#5f6770"
 COLOUR_MAP = "inferno"
@@ -39,6 +41,7 @@ class GroupAxis(pg.AxisItem):
             (float(k - g.stop), float(k - g.start), c) for g, c in zip(groups, colours, strict=True)
         ]
         self.group_ticks = [(k - (g.start + g.stop) / 2, g.name) for g in groups] or None
+        self.rows_shown = k
         self.show_groups()
 
     def clear_groups(self) -> None:
@@ -48,8 +51,29 @@ class GroupAxis(pg.AxisItem):
     def show_groups(self) -> None:
         """Back to the group names (or plain numbers when there are no groups)."""
         self._plain = False
-        self.setTicks(None if self.group_ticks is None else [self.group_ticks, []])
+        self.setTicks(None if self.group_ticks is None else [self._fitting_ticks(), []])
         self.update()
+
+    def _fitting_ticks(self) -> list[tuple[float, str]]:
+        """The group names that fit: largest groups first, a name only where it clears the
+        ones kept (a one-row group between two big ones keeps its strip but not its name)."""
+        ticks = self.group_ticks or []
+        px_per_row = self.height() / max(getattr(self, "rows_shown", 1), 1)
+        if px_per_row <= 0:
+            return ticks
+        sizes = [y1 - y0 for y0, y1, _ in self.strips]
+        kept: list[tuple[float, str]] = []
+        for i in sorted(range(len(ticks)), key=lambda i: -sizes[i]):
+            y = ticks[i][0]
+            if all(abs(y - other) * px_per_row >= LABEL_PX for other, _ in kept):
+                kept.append(ticks[i])
+        return sorted(kept)
+
+    def resizeEvent(self, ev) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(ev)
+        # (Qt resizes the axis inside AxisItem.__init__, before this class's attributes exist)
+        if not getattr(self, "_plain", False) and getattr(self, "group_ticks", None) is not None:
+            self.setTicks([self._fitting_ticks(), []])
 
     def show_plain(self, ticks: list[tuple[float, str]]) -> None:
         """Other ticks (the filtered components' numbers); the strips hide meanwhile."""
