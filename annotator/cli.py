@@ -11,6 +11,8 @@ Exit codes: 0 success, 1 the input could not be processed, 2 bad command line.
 from __future__ import annotations
 
 import argparse
+import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -225,37 +227,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     one_line_warnings()
     try:
-        if args.command == "convert":
-            from annotator.commands.convert import run_convert
-
-            return run_convert(args)
-        if args.command == "info":
-            from annotator.commands.info import run_info
-
-            return run_info(args)
-        if args.command == "label":
-            from annotator.commands.label import run_label
-
-            return run_label(args)
-        if args.command == "plugins":
-            from annotator.commands.plugins import run_plugins
-
-            return run_plugins(args)
-        if args.command == "explain":
-            from annotator.commands.explain import run_explain
-
-            return run_explain(args)
-        if args.command == "finetune":
-            from annotator.commands.finetune import run_finetune
-
-            return run_finetune(args)
+        # Each subcommand lives in annotator/commands/<name>.py as run_<name>(args), imported
+        # only when used so that `annotator info` never pays for torch or Qt.
+        command = importlib.import_module(f"annotator.commands.{args.command}")
+        return int(getattr(command, f"run_{args.command}")(args))
     except CliError as exc:
         print(f"annotator: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("annotator: interrupted", file=sys.stderr)
         return 130
-    return EXIT_USAGE
+    except BrokenPipeError:  # `annotator plugins list | head`: the reader left, not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":
