@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -165,15 +166,33 @@ def test_threshold_slider_re_decides_model_segments_live_and_undoes_in_one_step(
         assert slider.value() > first and doc.stack.count() == depth + 2
 
 
-def test_cancel_leaves_the_labels_alone(win, qtbot, corpus):
+def test_cancel_leaves_the_labels_alone(win, qtbot, corpus, monkeypatch):
+    # A tiny model finishes 120 s of audio before a click could land; make the run wait for the
+    # cancel (as a slow model would) and then go through the real pre-labeler, which must stop.
+    from annotator.gui import prelabel_worker
+
+    real_build = prelabel_worker.built_prelabeler
+    inside = threading.Event()
+
+    def slow_build(*args, **kwargs):
+        real = real_build(*args, **kwargs)
+
+        def slow(source, *, progress, cancel):
+            progress(0.01)
+            inside.set()
+            assert cancel.wait(timeout=60), "the test never cancelled"
+            return real(source, progress=progress, cancel=cancel)
+
+        return slow
+
+    monkeypatch.setattr(prelabel_worker, "built_prelabeler", slow_build)
     write_wav(corpus / "long.wav", 120.0, seed=5)
     assert win.open_path(corpus / "long.wav")
     doc, before = win.document, win.document.annotation.to_dict()
     win.actions["prelabel:nmf"].trigger()
     job = win.prelabel.job
     assert win.actions["prelabel_cancel"].isEnabled()
-    with qtbot.waitSignal(job.progress, timeout=60000):
-        pass
+    qtbot.waitUntil(inside.is_set, timeout=60000)  # the worker is in the middle of a file
     win.actions["prelabel_cancel"].trigger()
     qtbot.waitUntil(lambda: not win.prelabel.running, timeout=60000)
     qtbot.wait(10)
