@@ -9,6 +9,7 @@ the STFT size implied by W) into checked values, so each tool fails with one cle
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -40,6 +41,22 @@ class Evidence(Protocol):
     frame_duration: float
     sample_rate: int
 
+
+
+@dataclass
+class RunEvidence:
+    """Evidence of one model run as plain arrays: the one concrete `Evidence` (the bridge's
+    ``ModelEvidence`` extends it; the GUI's cached evidence only has to match the protocol)."""
+
+    classes: tuple[str, ...]
+    lanes: tuple[str, ...]
+    posteriors: np.ndarray
+    H: np.ndarray | None
+    W: np.ndarray
+    theta: np.ndarray
+    bias: np.ndarray
+    frame_duration: float
+    sample_rate: int
 
 def class_row(evidence: Evidence, name: str) -> int:
     """Row of a class given by code (``"sp"``) or lane name (``"speech"``)."""

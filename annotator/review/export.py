@@ -33,6 +33,7 @@ from annotator.review.evidence import (
     LANE_OF_CLASS,
     Evidence,
     ReviewError,
+    RunEvidence,
     activations,
     as_float,
     class_row,
@@ -54,21 +55,6 @@ __all__ = ["ExplanationSummary", "RunEvidence", "export_explanations", "explain_
 
 BLOCK_FRAMES = 4096
 SUMMARY_NAME = "summary.json"
-
-
-@dataclass
-class RunEvidence:
-    """Evidence of one model run (satisfies :class:`~annotator.review.evidence.Evidence`)."""
-
-    classes: tuple[str, ...]
-    lanes: tuple[str, ...]
-    posteriors: np.ndarray
-    H: np.ndarray | None
-    W: np.ndarray
-    theta: np.ndarray
-    bias: np.ndarray
-    frame_duration: float
-    sample_rate: int
 
 
 @dataclass

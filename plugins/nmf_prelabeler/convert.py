@@ -10,9 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from annotator.core import Annotation, Lane, Provenance, RecordingInfo, Segment, Source
+from annotator.review.evidence import RunEvidence
 
 #: Segmenter class codes → the annotator's lane names (others keep their code as lane name).
 CLASS_LANE_NAMES: dict[str, str] = {"sp": "speech", "mu": "music", "no": "noise", "ov": "overlap"}
@@ -23,23 +22,13 @@ def lane_name(class_code: str) -> str:
 
 
 @dataclass
-class ModelEvidence:
+class ModelEvidence(RunEvidence):
     """What the model saw, for the GUI's heat maps and explanations (rows follow ``classes``).
 
     ``posteriors`` (C, T) and ``H`` (K, T; None unless activations were kept) are per frame of
     ``frame_duration`` seconds; ``W`` (F, K) is the dictionary, ``theta`` (C, K) and ``bias``
     (C,) the linear probe, so ``sigmoid(theta @ H + bias)`` gives the posteriors back.
     """
-
-    classes: tuple[str, ...]
-    lanes: tuple[str, ...]
-    posteriors: np.ndarray
-    H: np.ndarray | None
-    W: np.ndarray
-    theta: np.ndarray
-    bias: np.ndarray
-    frame_duration: float
-    sample_rate: int
 
     @property
     def num_frames(self) -> int:
