@@ -61,6 +61,13 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
     a("--n-fft", type=int, default=d.n_fft)
     a("--win-length", type=int, default=d.win_length)
     a("--lr", type=float, default=d.lr)
+    a("--lr-schedule", choices=("constant", "cosine"), default=d.lr_schedule)
+    a(
+        "--layers-per-repeat",
+        type=int,
+        default=d.layers_per_repeat,
+        help="TCN blocks per repeat (dilations 1, 2, 4, …): sets the receptive field",
+    )
     a("--threads", type=int, default=d.threads, help="torch CPU threads")
     a("--dict-iterations", type=int, default=d.dictionary_iterations)
     a("--dict-chunks", type=int, default=d.dictionary_chunks)
@@ -81,6 +88,7 @@ def _train(args: argparse.Namespace) -> None:
         threads=args.threads, dictionary_iterations=args.dict_iterations,
         dictionary_chunks=args.dict_chunks, val_chunks=args.val_chunks,
         tune_chunks=args.eval_chunks, eval_chunks=args.eval_chunks,
+        lr_schedule=args.lr_schedule, layers_per_repeat=args.layers_per_repeat,
     )  # fmt: skip
     run_recipe(args.cache, args.out, config, ami_dir=args.ami, demo_dir=args.demo, work=args.work)
 

@@ -78,6 +78,7 @@ class RecipeConfig:
     n_fft: int = 512
     win_length: int = 400
     repeats: int = 2
+    layers_per_repeat: int = 3
     dictionary_chunks: int = 240
     dictionary_frames: int = 15000
     dictionary_iterations: int = 200
@@ -85,6 +86,7 @@ class RecipeConfig:
     steps_per_epoch: int = 200
     batch_size: int = 32
     lr: float = 1e-3
+    lr_schedule: str = "constant"
     patience: int = 4
     val_chunks: int = 384
     tune_chunks: int = 150
@@ -176,6 +178,7 @@ def build_model(config: RecipeConfig) -> NMFSegmenter:
         ModelConfig(
             front_end=config.front_end, front_end_params=params,
             n_components=config.n_components, repeats=config.repeats, n_fft=config.n_fft,
+            layers_per_repeat=config.layers_per_repeat,
             win_length=config.win_length,
         )
     )  # fmt: skip
@@ -276,6 +279,7 @@ def train_recipe(
     tc = TrainConfig(
         epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
         patience=config.patience, seed=config.seed, device="cpu",
+        lr_schedule=config.lr_schedule,
     )  # fmt: skip
     train_set = SourceChunks(
         chunk_source(train_gen), config.steps_per_epoch * config.batch_size, seed=config.seed

@@ -29,9 +29,29 @@ from segmenter.model import NMFSegmenter
 from segmenter.progress import ProgressCallback, check_cancelled, report
 from segmenter.training.state import TrainingState, load_state, save_state
 
-__all__ = ["TrainConfig", "TrainResult", "train", "CHECKPOINT_NAME"]
+__all__ = ["TrainConfig", "TrainResult", "train", "learning_rate", "CHECKPOINT_NAME"]
 
 CHECKPOINT_NAME = "last.safetensors"
+LR_SCHEDULES = ("constant", "cosine")
+
+
+def learning_rate(config: TrainConfig, step: int, total_steps: int) -> float:
+    """The learning rate of global step ``step`` (0-based) out of ``total_steps``.
+
+    A pure function of the step, not an optimiser-side scheduler object, so a resumed run picks
+    up exactly the rate an uninterrupted run would use, with nothing extra in the checkpoint.
+    ``cosine`` decays from ``lr`` to ``lr · lr_final_ratio`` over the planned steps (after a
+    linear warm-up): with a fixed step budget the last epochs then refine instead of bouncing
+    around, which is where a constant rate left our validation loss noisy.
+    """
+    if config.warmup_steps and step < config.warmup_steps:
+        return config.lr * (step + 1) / config.warmup_steps
+    if config.lr_schedule == "constant":
+        return config.lr
+    span = max(1, total_steps - config.warmup_steps)
+    progress = min(1.0, max(0.0, (step - config.warmup_steps) / span))
+    floor = config.lr * config.lr_final_ratio
+    return floor + (config.lr - floor) * 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
 @dataclass
@@ -52,6 +72,15 @@ class TrainConfig:
     kd_weight: float = 0.5
     temperature: float = 2.0
     device: str = "auto"
+    lr_schedule: str = "constant"
+    lr_final_ratio: float = 0.05
+    warmup_steps: int = 0
+
+    def __post_init__(self) -> None:
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(
+                f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {self.lr_schedule!r}"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -184,6 +213,8 @@ def train(
         for i, batch in enumerate(_loader(train_data, config, epoch)):
             check_cancelled(cancel, "training")
             loss, step_parts = _step_loss(model, batch, config, device, teacher)
+            for group in optimizer.param_groups:
+                group["lr"] = learning_rate(config, epoch * steps + i, total_steps)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if config.grad_clip:

@@ -99,3 +99,11 @@ def corpus(tmp_path_factory) -> dict[str, Path]:
         "dev_dir": root / "dev",
         "pools": pools,
     }
+
+
+@pytest.fixture(scope="session")
+def data(corpus):
+    """Train/dev recordings and a small dictionary (see :func:`helpers.corpus_data`)."""
+    from tests.segmenter.training.helpers import corpus_data
+
+    return corpus_data(corpus)
