@@ -219,8 +219,9 @@ class NMFSegmenter(nn.Module):
             device=self.dictionary.device, dtype=self.dictionary.dtype
         )
         target = log_power_spectrogram(waveform, self.spectrogram)
-        if self.front_end.name == "spectrogram":
-            return target, target
+        features = self.front_end.from_target(target)
+        if features is not None:
+            return features, target
         return self.front_end(waveform), target
 
     def activations(self, features: torch.Tensor) -> torch.Tensor:
@@ -261,7 +262,8 @@ class NMFSegmenter(nn.Module):
         spectrogram, whose features are X itself).
         """
         if inputs.dim() == 3:
-            target = inputs if self.front_end.name == "spectrogram" else None
+            same = getattr(self.front_end, "features_are_target", False)
+            target = inputs if same else None
             return self.forward_features(inputs, target)
         features, target = self.compute_features(inputs)
         return self.forward_features(features, target)

@@ -15,7 +15,15 @@ from torch import nn
 
 from segmenter.features.spectrogram import SpectrogramConfig, log_power_spectrogram, num_frames
 
-__all__ = ["FrontEnd", "SpectrogramFrontEnd", "FRONT_ENDS", "build_front_end"]
+__all__ = [
+    "FrontEnd",
+    "SpectrogramFrontEnd",
+    "SPECTROGRAM_COMPRESSIONS",
+    "FRONT_ENDS",
+    "build_front_end",
+]
+
+SPECTROGRAM_COMPRESSIONS = ("log1p", "log")
 
 
 class FrontEnd(nn.Module, ABC):
@@ -54,22 +62,59 @@ class FrontEnd(nn.Module, ABC):
         """
         return ()
 
+    def from_target(self, target: torch.Tensor) -> torch.Tensor | None:
+        """Features computed from the target spectrogram X alone, or None when this front end
+        needs the waveform (WavLM). Lets chunked inference compute the STFT once."""
+        return None
+
 
 class SpectrogramFrontEnd(FrontEnd):
-    """Ψ reads the target log-power spectrogram X itself (D = F); no learned weights."""
+    """Ψ reads the spectrogram itself (D = F); no learned weights.
+
+    ``compression`` says how: ``"log1p"`` is X = log(1 + |STFT|²) itself (SPEC, the paper code's
+    ``input_spec``); ``"log"`` is log(|STFT|² + ``floor``). Why the second exists: at the levels
+    of real recordings most bins have |STFT|² ≪ 1, where log1p is linear, so music 20 dB under
+    speech or a faint noise floor reaches Ψ as numbers near zero; a true log with a floor just
+    above 16-bit dither keeps them visible. The target W·H rebuilds is X in both cases, so W, H
+    and every explanation mean the same thing.
+    """
 
     name = "spectrogram"
     is_local = True
+
+    def __init__(
+        self, spectrogram: SpectrogramConfig, compression: str = "log1p", floor: float = 1e-6
+    ) -> None:
+        super().__init__(spectrogram)
+        if compression not in SPECTROGRAM_COMPRESSIONS:
+            raise ValueError(
+                f"compression must be one of {', '.join(SPECTROGRAM_COMPRESSIONS)}, "
+                f"got {compression!r}"
+            )
+        if not floor > 0:
+            raise ValueError(f"floor must be positive, got {floor!r}")
+        self.compression, self.floor = compression, float(floor)
 
     @property
     def feature_dim(self) -> int:
         return self.spectrogram.n_bins
 
+    @property
+    def features_are_target(self) -> bool:
+        return self.compression == "log1p"
+
     def forward(self, waveform: torch.Tensor) -> torch.Tensor:
-        return log_power_spectrogram(waveform, self.spectrogram)
+        return self.from_target(log_power_spectrogram(waveform, self.spectrogram))
+
+    def from_target(self, target: torch.Tensor) -> torch.Tensor:
+        if self.compression == "log1p":
+            return target
+        return torch.log(torch.expm1(target) + self.floor)  # expm1 undoes log1p exactly
 
     def config_dict(self) -> dict[str, Any]:
-        return {}
+        if self.compression == "log1p":
+            return {}  # files written before the option existed stay byte-identical
+        return {"compression": self.compression, "floor": self.floor}
 
 
 def _build_wavlm(spectrogram: SpectrogramConfig, **params: Any) -> FrontEnd:

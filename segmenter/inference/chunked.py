@@ -47,7 +47,7 @@ def _run_chunk(
     X = log_power_spectrogram(samples.unsqueeze(0), cfg, padded=False)
     if X.shape[-1] != hi - lo:  # pragma: no cover - guards the framing arithmetic
         raise RuntimeError(f"chunk gave {X.shape[-1]} frames, expected {hi - lo}")
-    H = model.activations(X)[..., s - lo : e - lo]
+    H = model.activations(model.front_end.from_target(X))[..., s - lo : e - lo]
     logits = model.classify(H)
     sink.append(
         logits[0].float().cpu().numpy(),

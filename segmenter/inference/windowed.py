@@ -36,9 +36,8 @@ __all__ = ["run_windowed", "window_features"]
 def window_features(model: NMFSegmenter, waves: torch.Tensor) -> torch.Tensor:
     """Features S (B, D, T) of waveforms (B, N), without the target X a front end other than
     the spectrogram would compute needlessly (inference never reconstructs)."""
-    if model.front_end.name == "spectrogram":
-        return log_power_spectrogram(waves, model.spectrogram)
-    return model.front_end(waves)
+    features = model.front_end.from_target(log_power_spectrogram(waves, model.spectrogram))
+    return model.front_end(waves) if features is None else features
 
 
 class _OverlapAdd:

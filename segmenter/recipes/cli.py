@@ -52,6 +52,12 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
     a("--out", type=Path, required=True, help="model file to write (.safetensors)")
     a("--seed", type=int, default=d.seed)
     a("--front-end", choices=("spectrogram", "wavlm"), default=d.front_end)
+    a(
+        "--input-compression",
+        choices=("log1p", "log"),
+        default=d.input_compression,
+        help="what Ψ reads with the spectrogram front end: log(1+|S|²) or log(|S|²+1e-6)",
+    )
     a("--wavlm", default=d.wavlm, help="local WavLM directory (with --front-end wavlm)")
     a("--minutes", type=float, default=d.minutes, help="wall-clock cap on the training stage")
     a("--epochs", type=int, default=d.epochs)
@@ -88,7 +94,7 @@ def _train(args: argparse.Namespace) -> None:
         threads=args.threads, dictionary_iterations=args.dict_iterations,
         dictionary_chunks=args.dict_chunks, val_chunks=args.val_chunks,
         tune_chunks=args.eval_chunks, eval_chunks=args.eval_chunks,
-        lr_schedule=args.lr_schedule, layers_per_repeat=args.layers_per_repeat,
+        lr_schedule=args.lr_schedule, input_compression=args.input_compression, layers_per_repeat=args.layers_per_repeat,
     )  # fmt: skip
     run_recipe(args.cache, args.out, config, ami_dir=args.ami, demo_dir=args.demo, work=args.work)
 

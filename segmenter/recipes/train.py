@@ -73,6 +73,7 @@ class RecipeConfig:
 
     seed: int = 0
     front_end: str = "spectrogram"
+    input_compression: str = "log1p"
     wavlm: str = ""
     n_components: int = 256
     n_fft: int = 512
@@ -173,6 +174,8 @@ def build_model(config: RecipeConfig) -> NMFSegmenter:
         params = {"model_path": config.wavlm}
     elif config.front_end != "spectrogram":
         raise RecipeError(f"unknown front end {config.front_end!r} (spectrogram or wavlm)")
+    elif config.input_compression != "log1p":
+        params = {"compression": config.input_compression}
     torch.manual_seed(config.seed)
     return NMFSegmenter(
         ModelConfig(
