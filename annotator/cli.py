@@ -88,8 +88,9 @@ def _add_label(sub: argparse._SubParsersAction) -> None:
         "--device", default="auto", help="auto (default), cpu, cuda or cuda:N"
     )
     label.add_argument(
-        "--jobs", type=int, default=1, metavar="N",
-        help="worker processes (default 1; 0 = one per CPU core)",
+        "--jobs", type=int, default=None, metavar="N",
+        help="worker processes (default 1; 0 = one per CPU core; with --backend ray, "
+        "default and 0 = as many as the cluster holds)",
     )  # fmt: skip
     label.add_argument(
         "--shard", metavar="I/N",
@@ -108,6 +109,9 @@ def _add_label(sub: argparse._SubParsersAction) -> None:
     label.add_argument(
         "--quiet", action="store_true", help="no progress; errors and the summary only"
     )
+    from annotator.commands.label import add_backend_arguments
+
+    add_backend_arguments(label)
 
 
 def _add_plugins(sub: argparse._SubParsersAction) -> None:

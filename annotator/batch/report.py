@@ -105,6 +105,11 @@ class Progress:
                 f"{result.item.key}" + (f" ({took})" if result.status == DONE else "")
             )
 
+    def note(self, line: str) -> None:
+        """A line about the run itself (where it runs), shown unless quiet."""
+        if not self.quiet:
+            self._write(line)
+
     def _write(self, line: str) -> None:
         if self.bar is not None:
             self.bar.write(line, file=self.stream)

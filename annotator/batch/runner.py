@@ -158,26 +158,47 @@ def limit_torch_threads(threads: int | None) -> None:
         torch.set_num_threads(threads)
 
 
-def _init_worker(job: LabelJob) -> None:
-    """Build the worker's tools once; a failure is kept and reported per file, not fatal."""
-    global _worker, _worker_error
-    # Ctrl-C reaches the whole process group; the parent alone decides, and stops the workers.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def start_worker(job: LabelJob) -> tuple[Labeller | None, str | None]:
+    """Build a worker process's tools once (the model loads here, not per file).
+
+    A failure is returned, not raised: each file then fails with it in one line, as any other
+    per-file error, instead of the whole worker (or Ray actor) dying over and over.
+    """
     _limit_threads(job.threads)
     from annotator.commands.outcome import one_line_warnings
 
     one_line_warnings()  # a spawned worker starts with Python's two-line format again
+    labeller, error = None, None
     try:
-        _worker = Labeller(job)
+        labeller = Labeller(job)
     except Exception as exc:
-        _worker_error = error_line(exc)
+        error = error_line(exc)
     limit_torch_threads(job.threads)
+    return labeller, error
+
+
+def work_on(labeller: Labeller | None, error: str | None, item: CorpusItem) -> FileResult:
+    """Label ``item`` with a worker's tools, or fail it with the reason they could not start."""
+    if labeller is None:
+        return FileResult(item, FAILED, f"{item.path}: worker could not start: {error}")
+    return labeller.label(item)
+
+
+def crash_result(item: CorpusItem, job: LabelJob, detail: str = "") -> FileResult:
+    """``item`` killed the process labelling it: clear its partial outputs and fail it alone."""
+    remove_partials(item, job.out_dir, [load_format(f) for f in job.formats])
+    return FileResult(item, FAILED, f"{item.path}: {CRASH_MESSAGE}{detail}")
+
+
+def _init_worker(job: LabelJob) -> None:
+    global _worker, _worker_error
+    # Ctrl-C reaches the whole process group; the parent alone decides, and stops the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _worker, _worker_error = start_worker(job)
 
 
 def _work(item: CorpusItem) -> FileResult:
-    if _worker is None:
-        return FileResult(item, FAILED, f"{item.path}: worker could not start: {_worker_error}")
-    return _worker.label(item)
+    return work_on(_worker, _worker_error, item)
 
 
 # ------------------------------------------------------------------------------- host side
@@ -233,8 +254,7 @@ def run_in_pool(
                 except BrokenProcessPool:
                     broken = True
                     if isolating:  # it ran alone: it is the one that kills its worker
-                        remove_partials(item, job.out_dir, [load_format(f) for f in job.formats])
-                        on_result(FileResult(item, FAILED, f"{item.path}: {CRASH_MESSAGE}"))
+                        on_result(crash_result(item, job))
                     else:
                         suspects.append(item)
             if broken:

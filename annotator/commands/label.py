@@ -1,10 +1,14 @@
 """``annotator label INPUT... --out DIR``: pre-label a corpus headless, resumable, in shards.
 
 The order of checks is chosen so that a mistake costs seconds, not a night on the cluster: the
-corpus is listed, the formats and the pre-labeler (and its model) are loaded, and existing
-outputs are looked at before the first recording is touched. Then each recording fails or
+backend is checked, the corpus is listed, the formats and the pre-labeler (and its model) are
+loaded, and existing outputs are looked at before the first recording is touched. Then each recording fails or
 succeeds alone; the exit code is the number of recordings that failed (capped at 100), so a
 SLURM array shows at a glance which shards need another look.
+
+Where the files run is the only thing the backends change: ``local`` (this process or spawned
+worker processes) or ``ray`` (actors on a Ray cluster, :mod:`annotator.batch.ray_backend`,
+imported only when asked for, since Ray is an optional extra).
 """
 
 from __future__ import annotations
@@ -141,23 +145,84 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _jobs(requested: int) -> int:
+def _jobs(requested: int | None) -> int:
+    if requested is None:
+        return 1
     if requested < 0:
         raise CliError(f"--jobs {requested}: must be >= 1 (or 0 for one per CPU core)")
     return requested or usable_cpus()
 
 
+def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``--backend`` options of ``annotator label`` (called by the CLI's parser builder)."""
+    group = parser.add_argument_group("backend (where the recordings are labelled)")
+    group.add_argument(
+        "--backend", choices=("local", "ray"), default="local",
+        help="local: this machine, --jobs worker processes (default); ray: workers on a Ray "
+        "cluster, --jobs of them (0: as many as it holds; needs the [ray] extra)",
+    )  # fmt: skip
+    group.add_argument(
+        "--ray-address", metavar="ADDRESS",
+        help="Ray cluster to join (auto, HOST:PORT or ray://HOST:10001); default: $RAY_ADDRESS "
+        "if set, else a private local Ray instance started for this run and stopped after it",
+    )  # fmt: skip
+    group.add_argument(
+        "--cpus-per-task", type=float, metavar="N",
+        help="CPUs each Ray worker reserves (default 1; also its torch threads)",
+    )  # fmt: skip
+    group.add_argument(
+        "--gpus-per-task", type=float, metavar="F",
+        help="GPUs each Ray worker reserves when it runs on GPU; a fraction lets workers share "
+        "a GPU (default 0.25)",
+    )  # fmt: skip
+
+
+def _ray_settings(args: argparse.Namespace) -> Any | None:
+    """`RaySettings` for ``--backend ray`` (Ray imported now, so a missing Ray costs a second),
+    None for the local backend, whose runs must not be given Ray-only options."""
+    backend = getattr(args, "backend", "local")
+    cpus, gpus = getattr(args, "cpus_per_task", None), getattr(args, "gpus_per_task", None)
+    address = getattr(args, "ray_address", None)
+    if backend != "ray":
+        given = [n for n, v in (("--ray-address", address), ("--cpus-per-task", cpus),
+                                ("--gpus-per-task", gpus)) if v is not None]  # fmt: skip
+        if given:
+            raise CliError(f"{given[0]}: applies to --backend ray only")
+        return None
+    from annotator.batch.ray_backend import RayBackendError, RaySettings, import_ray
+
+    try:
+        import_ray()
+    except RayBackendError as exc:
+        raise CliError(str(exc)) from exc
+    if cpus is not None and not cpus > 0:
+        raise CliError(f"--cpus-per-task {cpus:g}: must be > 0")
+    if gpus is not None and not (0 < gpus <= 1 or (gpus > 1 and gpus.is_integer())):
+        raise CliError(f"--gpus-per-task {gpus:g}: must be a fraction in (0, 1] or a whole number")
+    if args.jobs is not None and args.jobs < 0:
+        raise CliError(f"--jobs {args.jobs}: must be >= 1 (or 0 for as many as the cluster holds)")
+    return RaySettings(
+        address=address or None, device=args.device, cpus_per_task=cpus or 1.0,
+        gpus_per_task=gpus or 0.25, workers=args.jobs or None, local_cpus=usable_cpus(),
+    )  # fmt: skip
+
+
 def run_label(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    on_ray = _ray_settings(args)
     items, scope = _items(args)
     formats = _formats(args.format)
     out_dir = Path(args.out)
     if out_dir.exists() and not out_dir.is_dir():
         raise CliError(f"{out_dir}: exists and is not a folder")
     options, optional = _prelabeler_options(args)
-    jobs = _jobs(args.jobs)
+    jobs = 1 if on_ray else _jobs(args.jobs)
+    job = LabelJob(
+        prelabeler=args.prelabeler, out_dir=out_dir, formats=tuple(f.name for f in formats),
+        options=options, optional=optional, threads=max(1, usable_cpus() // jobs),
+    )  # fmt: skip
     try:
-        prelabeler = create_prelabeler(args.prelabeler, options, optional=optional)
+        prelabeler = _check_prelabeler(job, on_ray=on_ray is not None)
     except PluginError as exc:
         raise CliError(str(exc)) from exc
     depends_on = [Path(p) for p in getattr(prelabeler, "depends_on", ()) or ()]
@@ -181,10 +246,6 @@ def run_label(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CliError(f"{out_dir}: cannot create the output folder ({exc.strerror})") from exc
 
-    job = LabelJob(
-        prelabeler=args.prelabeler, out_dir=out_dir, formats=tuple(f.name for f in formats),
-        options=options, optional=optional, threads=max(1, usable_cpus() // jobs),
-    )  # fmt: skip
     progress = Progress(todo, quiet=args.quiet)
 
     def record(result: FileResult) -> None:
@@ -192,7 +253,9 @@ def run_label(args: argparse.Namespace) -> int:
         progress.finish(result)
 
     try:
-        if jobs == 1 or len(todo) <= 1:
+        if on_ray is not None:
+            _run_on_ray(todo, job, on_ray, record, progress.note)
+        elif jobs == 1 or len(todo) <= 1:
             limit_torch_threads(job.threads)
             run_in_process(todo, Labeller(job, prelabeler), record, progress.advance)
         else:
@@ -203,3 +266,23 @@ def run_label(args: argparse.Namespace) -> int:
     names = ", ".join(f.name for f in formats)
     print(summary.table(f"annotator label: {scope} -> {out_dir} ({names})"))
     return min(summary.failed, MAX_EXIT) if summary.failed else EXIT_OK
+
+
+def _check_prelabeler(job: LabelJob, *, on_ray: bool) -> Any:
+    """Build the pre-labeler here once: a wrong option or model fails now, and it tells which
+    files (``depends_on``) make outputs stale. For Ray it is built on CPU, since the head node
+    need not have the GPU the workers will use."""
+    if on_ray:
+        from annotator.batch.ray_backend import on_device
+
+        job = on_device(job, "cpu")
+    return create_prelabeler(job.prelabeler, job.options, optional=job.optional)
+
+
+def _run_on_ray(todo: list[Any], job: LabelJob, settings: Any, record: Any, note: Any) -> None:
+    from annotator.batch.ray_backend import RayBackendError, run_on_ray
+
+    try:
+        run_on_ray(todo, job, settings, record, note)
+    except RayBackendError as exc:
+        raise CliError(str(exc)) from exc

@@ -4,11 +4,22 @@ Why lazy and safe: a corpus run that needs one pre-labeler must not import every
 installed, and a plugin that fails to import (a missing dependency, a syntax error, a
 ``SystemExit`` at import) must not take the host down. Each `Plugin` remembers its error, so
 ``annotator plugins list`` can show it, and is skipped thereafter.
+
+Why only *installed* code: ``python -m annotator`` (like ``python -c``) puts the current folder
+first on ``sys.path``, and people start it from inside a corpus or an output folder they were
+sent. Were that folder searched, a ``*.dist-info`` dropped there would register a "plugin" and a
+``nmf_prelabeler.py`` there would replace ours, and either would run at the next ``annotator
+label``. So the current folder is searched neither for distributions nor for a plugin's module
+(unless it is itself a site-packages folder); plugins come from installations only.
 """
 
 from __future__ import annotations
 
 import importlib.metadata as metadata
+import importlib.util
+import os
+import site
+import sys
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,6 +75,11 @@ class Plugin:
         if self.error is not None:
             raise PluginError(self.error)
         if self._object is _UNLOADED:
+            shadow = _from_current_folder(self.value)
+            if shadow is not None:
+                self.fail(f"cannot be loaded ({self.value}): refusing to import {shadow}, which "
+                          "lies in the current folder, not in an installation; run annotator "
+                          "from another folder")  # fmt: skip
             try:
                 self._object = metadata.EntryPoint(self.name, self.value, self.group).load()
             except BaseException as exc:  # a plugin may raise anything, even SystemExit
@@ -86,6 +102,48 @@ def one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+# ------------------------------------------------------------------------ where plugins live
+def _real(entry: str) -> str:
+    return os.path.realpath(entry or os.curdir)
+
+
+def _untrusted_entries() -> set[str]:
+    """``sys.path`` entries that stand for the current folder ("", ".", or its full path, as
+    ``python -m`` adds it), unless the current folder is itself a site-packages folder."""
+    here = _real(os.curdir)
+    sites = {_real(p) for p in (*site.getsitepackages(), site.getusersitepackages())}
+    if here in sites:
+        return set()
+    return {entry for entry in sys.path if _real(entry) == here}
+
+
+def search_path() -> list[str]:
+    """Where distributions are looked for: ``sys.path`` without the current folder."""
+    untrusted = _untrusted_entries()
+    return [entry for entry in sys.path if entry not in untrusted]
+
+
+def _from_current_folder(value: str) -> str | None:
+    """The file an entry point's module would be imported from, if that is the current folder
+    (a module there shadows the installed one of the same name); None when it is not."""
+    top = value.split(":", 1)[0].strip().split(".", 1)[0]
+    if not top or top in sys.modules or not _untrusted_entries():
+        return None
+    try:
+        spec = importlib.util.find_spec(top)  # a top-level name: finds, executes nothing
+    except (ImportError, ValueError):
+        return None
+    if spec is None:
+        return None
+    where = spec.origin if spec.has_location and spec.origin else None
+    locations = list(spec.submodule_search_locations or ()) or ([where] if where else [])
+    here = _real(os.curdir)
+    for location in locations:
+        if os.path.dirname(_real(location)) == here:
+            return location
+    return None
+
+
 # --------------------------------------------------------------------------------- discovery
 _cache: dict[str, list[Plugin]] = {}
 _lock = threading.Lock()
@@ -94,12 +152,12 @@ _lock = threading.Lock()
 def _scan(group: str) -> list[Plugin]:
     """Every entry point of ``group`` in installed metadata, without importing anything.
 
-    Distributions are read one by one so that one with unreadable metadata is skipped alone;
+    Only `search_path` is searched (not the current folder). Distributions are read one by one so that one with unreadable metadata is skipped alone;
     a distribution seen twice on ``sys.path`` counts once (the first, as import would pick).
     """
     found: list[Plugin] = []
     seen: set[str] = set()
-    for dist in metadata.distributions():
+    for dist in metadata.distributions(path=search_path()):
         try:
             name = dist.metadata["Name"] or ""
             key = name.lower().replace("_", "-")
