@@ -17,10 +17,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from annotator.gui.mapped_arrays import column_blocks
+
 #: input columns per chunk of the first fold (K × this many bytes stays in cache)
 CHUNK_COLUMNS = 8192
 #: drawn range on each side of the visible one, in screens: small pans need no new data
 MARGIN = 0.5
+#: images larger than this (K × T bytes) keep no first fold: a query folds its own range
+#: (at most ``factor × max_columns`` columns), which saves 3/4 of the levels' memory (115 MB
+#: of a ten-hour K = 256 image)
+LAZY_BYTES = 32 << 20
 
 
 @dataclass(frozen=True)
@@ -35,7 +41,11 @@ class ImageSlice:
 class ColumnLevels:
     """Mean levels of a uint8 image (K rows × T columns), queried by column range."""
 
-    def __init__(self, image: np.ndarray, factor: int = 4) -> None:
+    def __init__(self, image: np.ndarray, factor: int = 4, rows: np.ndarray | None = None) -> None:
+        """``rows`` (distinct rows of ``image``: a permutation, or a subset such as a filter's)
+        puts row ``rows[i]`` of ``image`` at row i of every answer: the levels are folded
+        already in that order, and the image itself is never copied (a mapped ten-hour image
+        stays on disk; a query takes the rows of its own slice)."""
         image = np.asarray(image)
         if image.ndim != 2 or image.dtype != np.uint8:
             raise ValueError(f"need a (K, T) uint8 image, got {image.dtype} {image.shape}")
@@ -43,12 +53,20 @@ class ColumnLevels:
             raise ValueError("factor must be between 2 and 256")
         self.image = image
         self.factor = int(factor)
+        self.rows = None if rows is None else _distinct(rows, image.shape[0])
         #: coarser levels, time-major (columns × K), with the frames each column covers
         self.levels: list[tuple[np.ndarray, int]] = []
+        #: the first fold (``factor`` frames a column) when made per query rather than kept
+        self.lazy_step: int | None = None
         t, f = image.shape[1], self.factor
-        if t > 1:
-            level, step = _fold_row_major(image, f), f
+        k = self.shape[0]
+        if t > f * f and k * t > LAZY_BYTES:  # 3/4 of the levels' memory: made per query
+            level, tail = _fold_twice(image, f, self.rows)
+            step, self.lazy_step = f * f, f
+        elif t > 1:
+            level, step = _fold_row_major(image, f, self.rows), f
             tail = t - (level.shape[0] - 1) * step  # frames under the last column
+        if t > 1:
             while True:
                 self.levels.append((level, step))
                 if level.shape[0] <= 1:
@@ -60,17 +78,18 @@ class ColumnLevels:
         """The same levels with the rows taken in order ``rows`` (row i of the result is row
         ``rows[i]`` here). A mean is per row, so permuting every level once is exact and avoids
         folding again; each query then returns rows already in drawing order."""
-        rows = np.asarray(rows, dtype=np.int64)
-        if sorted(rows.tolist()) != list(range(self.shape[0])):
-            raise ValueError(f"need a permutation of the {self.shape[0]} rows")
+        rows = _permutation(rows, self.shape[0])
         out = ColumnLevels.__new__(ColumnLevels)
-        out.image, out.factor = np.ascontiguousarray(self.image[rows]), self.factor
+        out.image, out.factor, out.lazy_step = self.image, self.factor, self.lazy_step
+        out.rows = rows if self.rows is None else self.rows[rows]
         out.levels = [(np.ascontiguousarray(level[:, rows]), step) for level, step in self.levels]
         return out
 
     @property
     def shape(self) -> tuple[int, int]:
-        return (int(self.image.shape[0]), int(self.image.shape[1]))
+        """(rows answered, columns): K, or the number of rows chosen."""
+        k = self.image.shape[0] if self.rows is None else self.rows.shape[0]
+        return (int(k), int(self.image.shape[1]))
 
     @property
     def nbytes(self) -> int:
@@ -86,7 +105,16 @@ class ColumnLevels:
         if i1 <= i0:
             return ImageSlice(np.zeros((k, 0), np.uint8), i0, 1)
         if i1 - i0 <= max_columns or not self.levels:
-            return ImageSlice(np.ascontiguousarray(self.image[:, i0:i1]), i0, 1)
+            part = self.image[:, i0:i1]
+            part = part if self.rows is None else part[self.rows]
+            return ImageSlice(np.ascontiguousarray(part), i0, 1)
+        if self.lazy_step is not None:  # the first fold of just this range (whole groups)
+            step = self.lazy_step
+            b0, b1 = i0 // step, min(-(-i1 // step), -(-t // step))
+            if b1 - b0 <= max_columns:
+                part = self.image[:, b0 * step : min(b1 * step, t)]
+                level = _fold_row_major(part, step, self.rows)
+                return ImageSlice(np.ascontiguousarray(level.T), b0, step)
         for level, step in self.levels:
             b0, b1 = i0 // step, min(-(-i1 // step), level.shape[0])
             if b1 - b0 <= max_columns or step == self.levels[-1][1]:
@@ -94,19 +122,61 @@ class ColumnLevels:
         raise AssertionError("unreachable: the last level always answers")
 
 
-def _fold_row_major(image: np.ndarray, f: int) -> np.ndarray:
-    """Mean over groups of ``f`` columns of a (K, T) image, as a time-major (ceil(T/f), K)."""
-    k, t = image.shape
+def _permutation(rows: np.ndarray, k: int) -> np.ndarray:
+    rows = np.asarray(rows, dtype=np.int64)
+    if rows.ndim != 1 or sorted(rows.tolist()) != list(range(k)):
+        raise ValueError(f"need a permutation of the {k} rows")
+    return rows
+
+
+def _distinct(rows: np.ndarray, k: int) -> np.ndarray:
+    rows = np.asarray(rows, dtype=np.int64)
+    values = rows.tolist()
+    if (
+        rows.ndim != 1
+        or not values
+        or len(set(values)) != len(values)
+        or not (min(values) >= 0 and max(values) < k)
+    ):
+        raise ValueError(f"need distinct rows of the {k} (a permutation or a subset)")
+    return rows
+
+
+def _fold_row_major(image: np.ndarray, f: int, rows: np.ndarray | None = None) -> np.ndarray:
+    """Mean over groups of ``f`` columns of a (K, T) image, as a time-major (ceil(T/f), K),
+    with its columns taken in order ``rows`` when given. A mapped image is read in chunks
+    whose pages are let go as the pass moves on (`mapped_arrays.column_blocks`)."""
+    t = image.shape[1]
+    k = image.shape[0] if rows is None else rows.shape[0]
     full = t // f
     out = np.empty((full + (t % f > 0), k), dtype=np.uint8)
     step = max(CHUNK_COLUMNS // f, 1)
-    for a in range(0, full, step):
-        b = min(full, a + step)
-        block = np.ascontiguousarray(image[:, a * f : b * f].T)  # (cols, K), in cache
-        out[a:b] = _rounded_mean(block.reshape(b - a, f, k), f)
+    for a, chunk in column_blocks(image[:, : full * f], step * f):
+        block = np.ascontiguousarray(chunk.T)  # (cols, K), in cache
+        if rows is not None:
+            block = block[:, rows]
+        n = block.shape[0] // f
+        out[a // f : a // f + n] = _rounded_mean(block.reshape(n, f, k), f)
     if t % f:
-        out[-1] = _rounded_mean(image[:, full * f :].T[None], t - full * f)[0]
+        last = image[:, full * f :].T[None]
+        out[-1] = _rounded_mean(last if rows is None else last[:, :, rows], t - full * f)[0]
     return out
+
+
+def _fold_twice(image: np.ndarray, f: int, rows: np.ndarray | None) -> tuple[np.ndarray, int]:
+    """The second level (``f``² frames a column) folded chunk by chunk through the first, which
+    is never kept whole; and the frames under its last column. Chunks start at multiples of
+    ``f``², so every group is the one the whole-image cascade would make (the last, perhaps
+    short, group of each level lies in the last chunk), and the values are the same."""
+    t, ff = image.shape[1], f * f
+    k = image.shape[0] if rows is None else rows.shape[0]
+    out = np.empty((-(-t // ff), k), dtype=np.uint8)
+    for a, block in column_blocks(image, max(CHUNK_COLUMNS * f // ff, 1) * ff):
+        first = _fold_row_major(block, f, rows)
+        tail = block.shape[1] - (first.shape[0] - 1) * f
+        second, _ = _fold_time_major(first, f, f, tail)
+        out[a // ff : a // ff + second.shape[0]] = second
+    return out, int(t - (out.shape[0] - 1) * ff)
 
 
 def _fold_time_major(level: np.ndarray, f: int, step: int, tail: int) -> tuple[np.ndarray, int]:

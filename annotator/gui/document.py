@@ -20,7 +20,8 @@ from annotator.core.autosave import Autosaver
 from annotator.core.envelope import EnvelopePyramid
 from annotator.core.project import Project, ProjectError, RecordingEntry
 from annotator.core.sidecar import RecordingStatus, SidecarError, SidecarState
-from annotator.gui.audio_samples import Samples, decode
+from annotator.gui.audio_samples import Samples
+from annotator.gui.audio_source import FileSamples, MappedSamples, open_samples
 from annotator.gui.evidence import Evidence
 from annotator.gui.undo import UndoStack
 
@@ -44,10 +45,12 @@ class DocumentError(Exception):
 
 @dataclass(frozen=True)
 class Audio:
-    """Decoded mono samples (native rate; int16 or float32, read as float32) and their envelope
-    pyramid."""
+    """Mono samples (native rate; int16 or float32, read as float32 by slice) and their envelope
+    pyramid. A long recording's samples are a `FileSamples` read from the file range by range
+    (`audio_source`): the views slice ``samples``; only a caller that wants everything converts
+    it whole."""
 
-    samples: Samples
+    samples: Samples | FileSamples
     sample_rate: int
     pyramid: EnvelopePyramid
     #: what was repaired while decoding (NaN samples zeroed), to show the user
@@ -59,18 +62,28 @@ class Audio:
 
 
 def load_audio(path: Path) -> Audio:
-    """Decode a recording to compact mono samples; raises `DocumentError` naming the file."""
+    """Open a recording's mono samples (decoded when short, on demand from the file when long)
+    and build their envelope pyramid; raises `DocumentError` naming the file."""
     try:
-        samples, rate = decode(path)
+        samples, rate = open_samples(path)
+        streamed = isinstance(samples, (FileSamples, MappedSamples))
+        if rate > 0 and len(samples) and streamed:
+            from annotator.gui.streamed_envelope import StreamedPyramid
+
+            pyramid: EnvelopePyramid = StreamedPyramid(samples)  # the one pass over the file
     except Exception as exc:  # libsndfile raises several types
         raise DocumentError(f"{path}: cannot read audio ({' '.join(str(exc).split())})") from exc
     if rate <= 0:
         raise DocumentError(f"{path}: cannot read audio (sample rate {rate})")
     if len(samples) == 0:
         raise DocumentError(f"{path}: audio file contains no samples")
-    repaired = _zero_non_finite(samples.raw)
+    if streamed:
+        repaired = samples.repaired
+    else:
+        repaired = _zero_non_finite(samples.raw)
+        pyramid = EnvelopePyramid(samples.raw, rate, scale=samples.scale)
     notes = (f"{path}: {repaired} non-finite sample(s) (NaN/Inf) shown as 0",) if repaired else ()
-    return Audio(samples, rate, EnvelopePyramid(samples.raw, rate, scale=samples.scale), notes)
+    return Audio(samples, rate, pyramid, notes)
 
 
 def _zero_non_finite(raw: np.ndarray, block: int = 1 << 22) -> int:

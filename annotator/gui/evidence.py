@@ -9,7 +9,10 @@ The cache is two files in the project's state folder, next to the sidecar::
     <rel>.evidence.json   model name, classes, lanes, frame length, thresholds, recording stamp
 
 Kept apart so a threshold change (saved with the labels) rewrites a few hundred bytes rather
-than the arrays. H goes to float16: it is only drawn, and an hour of a K = 256 model is 92 MB
+than the arrays. The archive is an uncompressed ``.npz`` written and read through
+`mapped_arrays`: written block by block, its members mapped in place when read, so a ten-hour
+recording's evidence (1.4 GB of H and ``heat``) costs disk, not memory; 2-D members are stored
+time-major so that the frames a view shows are one contiguous read. H goes to float16: it is only drawn, and an hour of a K = 256 model is 92 MB
 instead of 184. Opening reads only the posteriors and ``heat`` (46 MB for that hour, ready to
 draw: no percentile or logarithm over 46 million values on the way to the first paint);
 `load_activations` reads H itself when something needs the numbers. The recording's size and
@@ -28,10 +31,10 @@ opening a file does not pay for importing torch.
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import logging
 import os
+import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -39,7 +42,16 @@ from typing import Any
 import numpy as np
 
 from annotator.core import Annotation, Lane, RecordingInfo, Segment, Source
-from annotator.core.atomic import atomic_write_bytes, atomic_write_text
+from annotator.core.atomic import atomic_write_text
+from annotator.gui.mapped_arrays import (
+    MAPPED_BYTES,
+    column_blocks,
+    is_mapped,
+    map_npz,
+    sample_columns,
+    time_major_file,
+    write_npz,
+)
 
 log = logging.getLogger(__name__)
 
@@ -178,17 +190,26 @@ def _optional_array(source: Any, name: str) -> np.ndarray | None:
 
 def display_activations(h: np.ndarray, chunk: int = 8192) -> np.ndarray:
     """H (K, T) as a uint8 image: log-compressed around its 99th percentile, so weak atoms stay
-    visible next to dominant ones. Column chunks keep the float temporaries small."""
+    visible next to dominant ones. Column chunks keep the float temporaries small; an image
+    larger than `mapped_arrays.MAPPED_BYTES` (or one of a mapped H) is written time-major to a
+    temporary mapped file instead of memory (ten hours of K = 256 are 460 MB of it)."""
     h = np.asarray(h)
     if h.ndim != 2 or h.size == 0:
         raise ValueError(f"activations must be a non-empty (K, T) array, got shape {h.shape}")
-    sample = h[:, :: max(1, h.shape[1] // 4096)].astype(np.float32)
+    sample = sample_columns(h, 4096).astype(np.float32)
     scale = float(np.percentile(np.maximum(sample, 0), 99)) + 1e-12
     top = np.log1p(10.0)  # the 99th percentile: brighter is saturated
+
+    def compressed(block: np.ndarray) -> np.ndarray:
+        block = np.maximum(block.astype(np.float32), 0) * (10.0 / scale)
+        return np.minimum(np.log1p(block) * (255.0 / top), 255.0).astype(np.uint8)
+
+    if is_mapped(h) or h.shape[0] * h.shape[1] > MAPPED_BYTES:
+        blocks = (compressed(block) for _, block in column_blocks(h, chunk))
+        return time_major_file(blocks, h.shape[0], np.uint8)
     out = np.empty(h.shape, dtype=np.uint8)
     for a in range(0, h.shape[1], chunk):
-        block = np.maximum(h[:, a : a + chunk].astype(np.float32), 0) * (10.0 / scale)
-        out[:, a : a + chunk] = np.minimum(np.log1p(block) * (255.0 / top), 255.0)
+        out[:, a : a + chunk] = compressed(h[:, a : a + chunk])
     return out
 
 
@@ -223,18 +244,16 @@ def save_evidence(sidecar: Path, audio: Path, evidence: Evidence) -> None:
     """Write both cache files atomically (arrays first, so metadata never names missing arrays)."""
     arrays_path, meta_path = cache_paths(sidecar)
     arrays_path.parent.mkdir(parents=True, exist_ok=True)
-    buffer = io.BytesIO()
-    arrays = {"posteriors": np.asarray(evidence.posteriors, dtype=np.float32)}
+    arrays: dict[str, tuple[np.ndarray, type]] = {"posteriors": (evidence.posteriors, np.float32)}
     if evidence.H is not None:
-        arrays["H"] = np.asarray(evidence.H, dtype=np.float16)
+        arrays["H"] = (evidence.H, np.float16)
     if evidence.heat is not None:
-        arrays["heat"] = np.asarray(evidence.heat, dtype=np.uint8)
+        arrays["heat"] = (evidence.heat, np.uint8)
     for name in EXPLAIN_ARRAYS:
         value = getattr(evidence, name)
         if value is not None:
-            arrays[name] = np.asarray(value, dtype=np.float32)
-    np.savez(buffer, **arrays)
-    atomic_write_bytes(arrays_path, buffer.getbuffer().tobytes())
+            arrays[name] = (value, np.float32)
+    write_npz(arrays_path, arrays)
     atomic_write_text(meta_path, json.dumps(_meta(evidence, audio), indent=1))
 
 
@@ -254,10 +273,10 @@ def load_evidence(sidecar: Path, audio: Path) -> Evidence | None:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         if meta.get("version") != CACHE_VERSION or meta.get("recording") != recording_stamp(audio):
             return None
-        with np.load(arrays_path, allow_pickle=False) as data:
-            posteriors = np.asarray(data["posteriors"], dtype=np.float32)
-            heat = np.asarray(data["heat"]) if "heat" in data.files else None
-            parts = {n: np.asarray(data[n]) for n in EXPLAIN_ARRAYS if n in data.files}
+        data = map_npz(arrays_path)  # mapped in place: only what is drawn is read
+        posteriors = np.asarray(data["posteriors"], dtype=np.float32)
+        heat = data.get("heat")
+        parts = {n: np.asarray(data[n]) for n in EXPLAIN_ARRAYS if n in data}
         classes = tuple(meta["classes"])
         if posteriors.ndim != 2 or posteriors.shape[0] != len(classes):
             return None
@@ -274,18 +293,17 @@ def load_evidence(sidecar: Path, audio: Path) -> Evidence | None:
             sample_rate=int(meta["sample_rate"]) if meta.get("sample_rate") else None,
             **parts,
         )
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile) as exc:
         log.warning("%s: cached model evidence ignored (%s)", arrays_path, exc)
         return None
 
 
 def load_activations(sidecar: Path) -> np.ndarray | None:
-    """The cached activations H (float16), read only when something needs their values."""
+    """The cached activations H (float16), mapped in place: only the frames used are read."""
     arrays_path, _ = cache_paths(sidecar)
     try:
-        with np.load(arrays_path, allow_pickle=False) as data:
-            return np.asarray(data["H"]) if "H" in data.files else None
-    except (OSError, ValueError) as exc:
+        return map_npz(arrays_path).get("H")
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
         log.warning("%s: cached activations unreadable (%s)", arrays_path, exc)
         return None
 

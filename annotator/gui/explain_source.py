@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from annotator.gui.evidence import Evidence, cache_paths, load_activations
+from annotator.gui.mapped_arrays import column_blocks
 
 BLOCK = 8192
 
@@ -145,10 +146,10 @@ def class_relevance(evidence: Evidence, H: np.ndarray) -> tuple[np.ndarray, list
         mask = labelled[row] if labelled[row].any() else np.ones(H.shape[1], dtype=bool)
         regions.append("where labelled" if labelled[row].any() else "whole recording")
         total = np.zeros(H.shape[0])
-        for a in range(0, H.shape[1], BLOCK):
+        for a, columns in column_blocks(H, BLOCK):  # a mapped H is let go page by page
             block = mask[a : a + BLOCK]
             if block.any():
-                total += H[:, a : a + BLOCK][:, block].astype(np.float64).sum(axis=1)
+                total += columns[:, block].astype(np.float64).sum(axis=1)
         mean = total / max(int(mask.sum()), 1)
         # the rule is a mean over the region: on the mean column it gives the same scores
         out[row] = component_relevance(mean[:, None], theta, row)

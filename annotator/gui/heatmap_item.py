@@ -66,11 +66,8 @@ class HeatmapItem(pg.ImageItem):
             raise ValueError(f"frame duration must be positive, got {frame_s!r}")
         if h.dtype != np.uint8:
             h = display_activations(h)
-        self.levels_of_detail = ColumnLevels(h, factor=4)
-        self.rows = None
-        if rows is not None:
-            self.levels_of_detail = self.levels_of_detail.with_rows(rows)
-            self.rows = np.asarray(rows, dtype=np.int64)
+        self.levels_of_detail = ColumnLevels(h, factor=4, rows=rows)
+        self.rows = self.levels_of_detail.rows
         self.data_shape = self.levels_of_detail.shape
         self.frame_s = float(frame_s)
         self.drawn.reset()

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from annotator.gui.mapped_arrays import sample_columns
+
 OTHER = "other"
 #: columns of the drawn image sampled to estimate each row's mean activation
 SAMPLE_COLUMNS = 8192
@@ -84,10 +86,10 @@ def row_order(
 
 def mean_from_heat(heat: np.ndarray) -> np.ndarray:
     """mean_t H (K,), up to a common scale, from the drawn uint8 image: the log compression is
-    undone on at most `SAMPLE_COLUMNS` evenly spaced columns, so an hour costs milliseconds
+    undone on about `SAMPLE_COLUMNS` columns in evenly spread runs, so an hour costs milliseconds
     and H itself (perhaps still on disk) is not needed. A common scale changes no order."""
     heat = np.asarray(heat)
     if heat.ndim != 2 or heat.shape[1] == 0:
         raise ValueError(f"need a (K, T) image, got shape {heat.shape}")
-    sample = heat[:, :: max(1, heat.shape[1] // SAMPLE_COLUMNS)].astype(np.float64)
+    sample = sample_columns(heat, SAMPLE_COLUMNS).astype(np.float64)
     return np.expm1(sample * (_TOP / 255.0)).mean(axis=1)

@@ -19,9 +19,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QObject, QPointF, QRectF, pyqtSignal
+from PyQt6.QtCore import QObject, QPointF, pyqtSignal
 from PyQt6.QtGui import QColor, QPen
 
+from annotator.gui.heatmap_item import HeatmapItem
 from annotator.gui.timeline_view import TimelineView
 
 HIGHLIGHT = "#4fc3f7"
@@ -41,9 +42,8 @@ class HeatmapPicker(QObject):
         self.box = self.widget.getViewBox()
         self.rows: list[int] | None = None  # shown components while filtered, bottom to top
         self.n_components = 0
-        self.filtered = pg.ImageItem(axisOrder="row-major")
-        self.filtered.setColorMap(pg.colormap.get("inferno"))
-        self.filtered.setAutoDownsample(True)
+        # drawn from levels of its own rows, range by range, as the full heatmap is
+        self.filtered = HeatmapItem()
         self.filtered.setZValue(1)
         self.filtered.hide()
         self.widget.addItem(self.filtered)
@@ -58,6 +58,7 @@ class HeatmapPicker(QObject):
         scene = self.widget.scene()
         scene.sigMouseMoved.connect(self._on_move)
         scene.sigMouseClicked.connect(self._on_click)
+        timeline.rangeChanged.connect(self.show_range)
 
     # --- positions ---------------------------------------------------------------------------
     def component_at(self, y: float) -> int | None:
@@ -129,9 +130,11 @@ class HeatmapPicker(QObject):
         else:
             shown = list(rows)[::-1]  # image row 0 is drawn at the bottom
             self.rows = shown
-            image = heat[shown] if shown else np.zeros((1, heat.shape[1]), dtype=np.uint8)
-            self.filtered.setImage(image, autoLevels=False, levels=(0, 255))
-            self.filtered.setRect(QRectF(0.0, 0.0, heat.shape[1] * frame_s, max(len(shown), 1)))
+            if shown:
+                self.filtered.set_activations(heat, frame_s, np.asarray(shown, dtype=np.int64))
+                self.show_range(*self.timeline.visible_range())
+            else:
+                self.filtered.clear()
             self.filtered.show()
             self.timeline.heatmap.hide()
             step = max(1, int(np.ceil(len(shown) / MAX_TICKS)))
@@ -140,6 +143,11 @@ class HeatmapPicker(QObject):
             self.widget.setYRange(0, max(len(shown), 1), padding=0)
             plot.setLabel("left", f"{len(shown)} comp.")
         self.set_marked(self.marked)
+
+    def show_range(self, start: float, end: float) -> None:
+        """Draw the filtered rows over [start, end) (the timeline's visible range)."""
+        if self.rows is not None:
+            self.filtered.show_range(start, end, int(self.box.width() or 800))
 
     def _show_groups(self, shown: bool, axis, ticks=None) -> None:
         """The class groups of the full heatmap, or the filtered rows' component numbers."""

@@ -34,6 +34,7 @@ from PyQt6.QtWidgets import (
 from annotator.gui import style
 from annotator.gui.evidence import Evidence
 from annotator.gui.explain_source import class_relevance, frequencies
+from annotator.gui.mapped_arrays import row_envelope
 
 UP, DOWN = "#81c784", "#e57373"
 HIGHLIGHT_SPECTRUM = "#4fc3f7"
@@ -172,8 +173,10 @@ class InspectorPanel(QWidget):
         if b <= a:
             self.activation_curve.setData([], [])
             return
-        values = np.asarray(self.H[self.k, a:b], dtype=np.float32)
-        self.activation_curve.setData((np.arange(a, b) + 0.5) * d, values)
+        # zoomed out on a long recording: the max per group of frames, read block by block
+        width = int(self.activation.getViewBox().width() or 800)
+        first, values, g = row_envelope(self.H, self.k, a, b, 2 * width)
+        self.activation_curve.setData((first + 0.5 * g) * d, values)
         self.activation.setXRange(start, end, padding=0)
 
     # --- relevance ------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from PyQt6.QtWidgets import QFileDialog, QLabel, QMenu, QProgressBar, QToolButto
 from annotator.core import Annotation, Edit, InvalidEdit, RecordingStatus, SaveError, SidecarError
 from annotator.core.merge import MergePlan, ReplaceModelSegments, plan_merge
 from annotator.extensions import PRELABELER_GROUP, Waveform, names
+from annotator.gui.audio_source import in_memory
 from annotator.gui.evidence import Evidence, load_evidence, save_thresholds
 from annotator.gui.prelabel_worker import FileResult, PrelabelJob, Target
 from annotator.gui.threshold_panel import ThresholdPanel, threshold_edit
@@ -176,7 +177,8 @@ class PrelabelController(QObject):
     def options(self, name: str) -> tuple[dict, dict]:
         """What the user configured (``options``) and host defaults passed where accepted."""
         model = str(self.window.settings.value(f"prelabel/{name}/model", "") or "")
-        optional = {"device": "auto", "activations": "memory"}
+        # H goes to an unlinked temporary file, mapped (ten hours of K = 256 are 1.8 GB)
+        optional = {"device": "auto", "activations": "mmap"}
         return ({"model": model} if model else {}), optional
 
     def run(self, name: str | None = None, scope: str = "current") -> bool:
@@ -226,8 +228,10 @@ class PrelabelController(QObject):
             sidecar = (doc.project if doc and doc.entry is entry else w.project).sidecar_path(entry)
             self._entries[entry.path] = entry
             if doc is not None and doc.entry is entry:
-                audio = doc.audio
-                wave = Waveform(audio.samples.to_float32(), audio.sample_rate, entry.path.name)
+                audio, wave = doc.audio, None
+                if in_memory(audio.samples):  # decoded already: no second decode
+                    wave = Waveform(audio.samples.to_float32(), audio.sample_rate, entry.path.name)
+                # a long recording is read from its file by the pre-labeler, block by block
                 targets.append(Target(entry.path, sidecar, doc.annotation.recording, wave))
             else:
                 info = w.project.recording_info(entry, checksum=False)
