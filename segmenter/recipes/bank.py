@@ -100,10 +100,20 @@ class SourceBank:
         return bank
 
     @classmethod
-    def from_cache(cls, cache: Path, split_name: str) -> SourceBank:
-        """Load side ``split_name`` ("train" or "validation") of a fetched cache."""
-        items = items_of(load_manifest(cache), load_split(cache), split_name)
-        return cls.from_clips(clip_from_item(cache, item) for item in items)
+    def from_cache(cls, cache: Path, split_name: str, exclude: Iterable[str] = ()) -> SourceBank:
+        """Load side ``split_name`` ("train" or "validation") of a fetched cache, without the
+        catalogue sources named in ``exclude`` (e.g. to train on permissively licensed audio only)."""
+        excluded = set(exclude)
+        manifest = load_manifest(cache)
+        known = sorted({item.source for item in manifest})
+        unknown = sorted(excluded - set(known))
+        if unknown:
+            raise RecipeError(
+                f"{cache}: unknown source(s) {', '.join(unknown)}; known: {', '.join(known)}"
+            )
+        items = items_of(manifest, load_split(cache), split_name)
+        kept = (item for item in items if item.source not in excluded)
+        return cls.from_clips(clip_from_item(cache, item) for item in kept)
 
     def speakers(self) -> dict[str, list[Clip]]:
         """Speech clips grouped by speaker (sorted by speaker id for determinism)."""

@@ -75,6 +75,14 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
         help="TCN blocks per repeat (dilations 1, 2, 4, …): sets the receptive field",
     )
     a("--threads", type=int, default=d.threads, help="torch CPU threads")
+    a(
+        "--exclude-source",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="leave a catalogue source out (repeatable), e.g. to avoid its licence; "
+        "names: python -m segmenter.recipes stats",
+    )
     a("--dict-iterations", type=int, default=d.dictionary_iterations)
     a("--dict-chunks", type=int, default=d.dictionary_chunks)
     a("--val-chunks", type=int, default=d.val_chunks)
@@ -94,7 +102,8 @@ def _train(args: argparse.Namespace) -> None:
         threads=args.threads, dictionary_iterations=args.dict_iterations,
         dictionary_chunks=args.dict_chunks, val_chunks=args.val_chunks,
         tune_chunks=args.eval_chunks, eval_chunks=args.eval_chunks,
-        lr_schedule=args.lr_schedule, input_compression=args.input_compression, layers_per_repeat=args.layers_per_repeat,
+        lr_schedule=args.lr_schedule, input_compression=args.input_compression,
+        exclude_sources=tuple(args.exclude_source), layers_per_repeat=args.layers_per_repeat,
     )  # fmt: skip
     run_recipe(args.cache, args.out, config, ami_dir=args.ami, demo_dir=args.demo, work=args.work)
 

@@ -73,28 +73,29 @@ class RecipeConfig:
 
     seed: int = 0
     front_end: str = "spectrogram"
-    input_compression: str = "log1p"
+    input_compression: str = "log"
     wavlm: str = ""
     n_components: int = 256
     n_fft: int = 512
     win_length: int = 400
     repeats: int = 2
-    layers_per_repeat: int = 3
+    layers_per_repeat: int = 5
     dictionary_chunks: int = 240
     dictionary_frames: int = 15000
     dictionary_iterations: int = 200
-    epochs: int = 16
+    epochs: int = 12
     steps_per_epoch: int = 200
     batch_size: int = 32
     lr: float = 1e-3
-    lr_schedule: str = "constant"
+    lr_schedule: str = "cosine"
     patience: int = 4
     val_chunks: int = 384
     tune_chunks: int = 150
     eval_chunks: int = 150
     chunks_per_recording: int = 30
     minutes: float = 30.0
-    threads: int = 2
+    threads: int = 1
+    exclude_sources: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -375,8 +376,8 @@ def run_recipe(
     """Stages 1–6 on a fetched cache; writes ``out`` and ``<out stem>.metrics.json`` beside it."""
     started = time.perf_counter()
     t = time.perf_counter()
-    train_bank = SourceBank.from_cache(cache, "train")
-    val_bank = SourceBank.from_cache(cache, "validation")
+    train_bank = SourceBank.from_cache(cache, "train", config.exclude_sources)
+    val_bank = SourceBank.from_cache(cache, "validation", config.exclude_sources)
     extra = _demo_and_ami(demo_dir, ami_dir)
     load_s = time.perf_counter() - t
     log(f"banks: train {_minutes(train_bank)}, validation {_minutes(val_bank)} ({load_s:.0f} s)")
