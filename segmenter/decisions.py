@@ -49,8 +49,10 @@ __all__ = [
     "active_frames",
     "binarize",
     "decide",
-    "frame_runs",
     "fill_and_drop",
+    "frame_runs",
+    "hysteresis_runs",
+    "run_sums",
 ]
 
 CLASSES: tuple[str, ...] = ("sp", "mu", "no", "ov")
@@ -87,7 +89,9 @@ class Thresholds:
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            if isinstance(value, bool) or not isinstance(
+                value, (int, float, np.integer, np.floating)
+            ):
                 raise DecisionError(f"threshold {f.name} must be a number, got {value!r}")
             if not math.isfinite(value):
                 raise DecisionError(f"threshold {f.name} must be finite, got {value!r}")
@@ -120,14 +124,30 @@ class Thresholds:
 
 
 def _as_curve(posterior: Any, name: str = "posterior") -> np.ndarray:
-    """Float64 numpy copy of a numpy array or torch tensor, refusing NaN (a silent NaN < t is
-    False, so NaN frames would quietly read as 'off')."""
+    """A numpy array or torch tensor as numpy, without a copy when it is float32 or float64 (any
+    other dtype is converted to float64), refusing NaN (a silent NaN < t is False, so NaN frames
+    would quietly read as 'off').
+
+    Why no float64 copy: ten hours are 1.8 M frames per class, and a float64 copy of the whole
+    (C, T) matrix plus the full-length temporaries of each step was most of the memory a long
+    file's decision cost. Comparisons are made against float64 scalars (exact: a float32 value
+    widens to float64 without rounding, and NumPy compares in float64), sums are accumulated
+    in float64, so the segments are the ones a float64 copy gave."""
     if hasattr(posterior, "detach"):  # torch tensor, without importing torch
         posterior = posterior.detach().cpu().numpy()
-    arr = np.asarray(posterior, dtype=np.float64)
-    if np.isnan(arr).any():
-        raise DecisionError(f"{name} contains NaN at frame(s) {np.flatnonzero(np.isnan(arr))[:5]}")
+    arr = np.asarray(posterior)
+    if arr.dtype not in (np.float32, np.float64):
+        arr = arr.astype(np.float64)
+    rows = arr.reshape(1, -1) if arr.ndim <= 1 else arr.reshape(-1, arr.shape[-1])
+    for row in rows:  # row by row: a boolean mask of one curve at a time
+        bad = np.isnan(row)
+        if bad.any():
+            raise DecisionError(f"{name} contains NaN at frame(s) {_nan_frames(arr)}")
     return arr
+
+
+def _nan_frames(arr: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(np.isnan(arr))[:5]
 
 
 def active_frames(posterior: np.ndarray, onset: float, offset: float) -> np.ndarray:
@@ -144,10 +164,49 @@ def active_frames(posterior: np.ndarray, onset: float, offset: float) -> np.ndar
     return above_off & (last_trigger > last_reset)
 
 
+def hysteresis_runs(
+    posterior: np.ndarray, onset: float, offset: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """``frame_runs(active_frames(p, onset, offset))`` of one curve, without full-length index
+    arrays: a run of ``p >= offset`` is switched on from its first frame with ``p >= onset``
+    to its end (and not at all without one). Its full-length temporaries are boolean masks,
+    where `active_frames` makes four int64 arrays of the curve's length (58 MB for a 10-hour
+    curve)."""
+    p = np.asarray(posterior)
+    if p.ndim != 1:
+        raise DecisionError(f"posterior must be one curve of shape (T,), got shape {p.shape}")
+    above_off = np.greater_equal(p, np.float64(offset))
+    starts, ends = frame_runs(above_off)
+    if starts.size == 0:
+        return starts, ends
+    trigger = np.greater_equal(p, np.float64(onset))
+    trigger &= above_off  # a frame below offset resets, whatever the onset
+    del above_off
+    first, _ = frame_runs(trigger)  # every trigger run lies inside one run of above_off
+    del trigger
+    j = np.searchsorted(first, starts)
+    found = j < first.size
+    found[found] = first[j[found]] < ends[found]
+    return first[j[found]], ends[found]
+
+
 def frame_runs(active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end (exclusive) frame indices of the runs of True in a 1-D mask."""
-    edges = np.diff(np.concatenate(([0], active.astype(np.int8), [0])))
-    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    """Start and end (exclusive) frame indices of the runs of True in a 1-D mask.
+
+    Only a boolean mask of the curve's length is made (a padded int64 difference was 17 bytes
+    a frame); the indices are as many as the runs."""
+    a = np.asarray(active, dtype=bool)
+    if a.size == 0:
+        empty = np.zeros(0, dtype=np.intp)
+        return empty, empty.copy()
+    change = np.flatnonzero(a[1:] != a[:-1]) + 1
+    rising = a[change]
+    starts, ends = change[rising], change[~rising]
+    if a[0]:
+        starts = np.concatenate((np.zeros(1, dtype=np.intp), starts))
+    if a[-1]:
+        ends = np.concatenate((ends, np.full(1, a.size, dtype=np.intp)))
+    return starts, ends
 
 
 def fill_and_drop(
@@ -172,6 +231,18 @@ def fill_and_drop(
     return starts, ends
 
 
+def run_sums(p: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Float64 sums of ``p[starts[i]:ends[i]]`` for sorted, non-empty, non-overlapping runs,
+    without a full-length cumulative sum (``np.add.reduceat`` over the run edges)."""
+    if starts.size == 0:
+        return np.zeros(0, dtype=np.float64)
+    edges = np.empty(2 * starts.size, dtype=np.int64)
+    edges[0::2], edges[1::2] = starts, ends
+    if edges[-1] >= p.shape[0]:  # the last run reaches the end: reduceat sums to the end
+        edges = edges[:-1]
+    return np.add.reduceat(p, edges, dtype=np.float64)[0::2]
+
+
 def binarize(
     posterior: Any,
     thresholds: Thresholds | None = None,
@@ -193,14 +264,13 @@ def binarize(
     if not (total >= 0 and math.isfinite(total)):
         raise DecisionError(f"duration must be a finite number >= 0, got {duration}")
 
-    starts, ends = frame_runs(active_frames(p, th.onset, th.offset))
+    starts, ends = hysteresis_runs(p, th.onset, th.offset)
     starts, ends = fill_and_drop(
         starts, ends, th.min_off / frame_duration, th.min_on / frame_duration
     )
     if starts.size == 0:
         return []
-    cumsum = np.concatenate(([0.0], np.cumsum(p)))
-    sums = cumsum[ends] - cumsum[starts]
+    sums = run_sums(p, starts, ends)
     counts = (ends - starts).astype(np.float64)
     begin = np.clip(starts * frame_duration - th.pad_onset, 0.0, total)
     finish = np.clip(ends * frame_duration + th.pad_offset, 0.0, total)

@@ -17,6 +17,13 @@ Formats that cannot seek, or whose seeking means decoding from far back (Ogg Vor
 MPEG: a bisection per seek, several milliseconds, and a spectrogram of a zoomed-out view seeks
 hundreds of times), are decoded once, block by block, into a temporary file that is mapped
 read-only (`mapped_arrays`): disk instead of memory, random access at memory speed.
+
+Both hold something of the system's (a libsndfile handle; a mapping of an unlinked temporary
+file, which keeps its disk space until unmapped), so both have a `close` that the document
+calls when the recording is left or the window closes, rather than leaving it to the garbage
+collector: a corpus walked file after file must not pile up handles or hidden temporary
+files. A closed source keeps its length and refuses reads with `SourceClosed`, one line
+naming the file, so a late read (a view not yet told) fails clearly instead of crashing.
 """
 
 from __future__ import annotations
@@ -37,6 +44,14 @@ RESIDENT_BYTES = 64 << 20
 SLOW_SEEK_FORMATS = frozenset({"OGG", "MPEG"})
 #: frames per block of a pass over the whole file (channels mixed block by block)
 PASS_BLOCK = 1 << 20
+
+
+class SourceClosed(ValueError):
+    """A read from a recording's samples after `close` (the recording was left)."""
+
+
+def _closed_error(path: object) -> SourceClosed:
+    return SourceClosed(f"{path}: audio is closed (the recording was closed); open it again")
 
 
 class RawReader:
@@ -72,6 +87,7 @@ class FileSamples:
         self.path = Path(path)
         self._file = soundfile.SoundFile(str(self.path))
         self._lock = threading.Lock()
+        self.closed = False
         self.compact = self._file.subtype in INT16_SUBTYPES
         self.sample_rate = int(self._file.samplerate)
         self.channels = int(self._file.channels)
@@ -164,6 +180,8 @@ class FileSamples:
         start = min(max(int(start), 0), self.frames)
         stop = min(max(int(stop), start), self.frames)
         with self._lock:
+            if self.closed:
+                raise _closed_error(self.path)
             self._file.seek(start)
             out = self._read(stop - start)
         self.samples_read += out.shape[0]
@@ -193,6 +211,8 @@ class FileSamples:
     def blocks(self, frames: int = PASS_BLOCK) -> Iterator[np.ndarray]:
         """Stored values of the whole file, ``frames`` at a time, in order: one sequential pass
         on a handle of its own (no seeking, so it also serves formats that cannot seek)."""
+        if self.closed:
+            raise _closed_error(self.path)
         with soundfile.SoundFile(str(self.path)) as f:
             dtype = self.raw_dtype.name
             for block in f.blocks(max(int(frames), 1), dtype=dtype, always_2d=True):
@@ -201,7 +221,10 @@ class FileSamples:
                 yield out
 
     def close(self) -> None:
+        """Close the file handle (idempotent); later reads raise `SourceClosed`. Taken under
+        the lock, so a read in progress on the player's thread finishes first."""
         with self._lock:
+            self.closed = True
             self._file.close()
 
 
@@ -237,14 +260,36 @@ class MappedSamples(Samples):
     """`Samples` whose stored values are a read-only mapping of a temporary file, with the
     surface `streamed_envelope.StreamedPyramid` streams from (as `FileSamples` has)."""
 
-    def __init__(self, raw: np.ndarray, scale: float, sample_rate: int, repaired: int) -> None:
+    def __init__(
+        self, raw: np.ndarray, scale: float, sample_rate: int, repaired: int, path: object = ""
+    ) -> None:
         super().__init__(raw, scale)
         self.sample_rate = int(sample_rate)
         self.repaired = int(repaired)
+        self.path = path
+        self.closed = False
+
+    def close(self) -> bool:
+        """Let go of the mapping (idempotent): the temporary file's disk space is freed now
+        when nothing else still holds a view of it (then True), else with the last view; its
+        pages leave this process's memory now either way. Later reads raise `SourceClosed`."""
+        from annotator.gui.mapped_arrays import release_mappings
+
+        if self.closed:
+            return True
+        self.closed = True
+        arrays = [self.raw]
+        self.raw = ClosedArray(self.raw.shape, self.raw.dtype, self.path)
+        return release_mappings(arrays)
 
     @property
     def raw_dtype(self) -> np.dtype:
         return self.raw.dtype
+
+    def to_float32(self) -> np.ndarray:
+        if self.closed:
+            raise _closed_error(self.path)
+        return super().to_float32()
 
     def read_raw(self, start: int, stop: int) -> np.ndarray:
         return self.raw[max(int(start), 0) : max(int(stop), 0)]
@@ -252,8 +297,35 @@ class MappedSamples(Samples):
     def blocks(self, frames: int = PASS_BLOCK) -> Iterator[np.ndarray]:
         from annotator.gui.mapped_arrays import column_blocks
 
+        if self.closed:
+            raise _closed_error(self.path)
         for _, block in column_blocks(self.raw[None, :], frames):
             yield block[0]
+
+
+class ClosedArray:
+    """What a closed `MappedSamples` keeps in place of its mapping: the shape and dtype (its
+    length still answers), and every read refused with `SourceClosed`."""
+
+    def __init__(self, shape: tuple[int, ...], dtype: np.dtype, path: object) -> None:
+        self.shape, self.dtype, self.path = tuple(shape), np.dtype(dtype), path
+        self.ndim, self.nbytes = len(self.shape), 0
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        raise _closed_error(self.path)
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        raise _closed_error(self.path)
+
+
+def close_samples(samples: object) -> None:
+    """Close a recording's samples when they hold a file or a mapping (in-memory ones hold
+    nothing to close)."""
+    if isinstance(samples, (FileSamples, MappedSamples)):
+        samples.close()
 
 
 #: what `streamed_envelope.StreamedPyramid` builds from: one pass of blocks, ranges on demand
@@ -271,4 +343,4 @@ def decode_to_mapped(path: Path) -> MappedSamples:
         raw = time_major_file(rows, 1, reader.raw_dtype)[0]
     finally:
         reader.close()
-    return MappedSamples(raw, reader.scale, reader.sample_rate, reader.repaired)
+    return MappedSamples(raw, reader.scale, reader.sample_rate, reader.repaired, path)

@@ -21,7 +21,7 @@ from annotator.core.envelope import EnvelopePyramid
 from annotator.core.project import Project, ProjectError, RecordingEntry
 from annotator.core.sidecar import RecordingStatus, SidecarError, SidecarState
 from annotator.gui.audio_samples import Samples
-from annotator.gui.audio_source import FileSamples, MappedSamples, open_samples
+from annotator.gui.audio_source import FileSamples, MappedSamples, close_samples, open_samples
 from annotator.gui.evidence import Evidence
 from annotator.gui.undo import UndoStack
 
@@ -59,6 +59,14 @@ class Audio:
     @property
     def duration(self) -> float:
         return self.samples.shape[0] / self.sample_rate
+
+    def close(self) -> None:
+        """Close the file handle or temporary mapping behind long samples (idempotent); the
+        pyramid lets go of them too, so nothing keeps a mapped decode alive."""
+        close_samples(self.samples)
+        release = getattr(self.pyramid, "release", None)  # a `StreamedPyramid`'s
+        if release is not None:
+            release()
 
 
 def load_audio(path: Path) -> Audio:
@@ -157,6 +165,7 @@ class Document(QObject):
         #: the model evidence of this recording (posteriors, H, thresholds), None until a
         #: pre-labeler ran or its cache was read (`prelabel_actions.PrelabelController`)
         self.evidence: Evidence | None = None
+        self.closed = False
 
     @classmethod
     def open(cls, path: Path, project: Project | None = None) -> Document:
@@ -221,3 +230,19 @@ class Document(QObject):
 
     def flush_autosave(self) -> bool:
         return self.dirty and self.autosaver.flush()
+
+    def close(self) -> None:
+        """Release what this recording holds open, now rather than at garbage collection: the
+        audio file handle (or mapped temporary decode) and the model evidence's mappings.
+        Called when another recording replaces it and when the window closes, after its edits
+        were saved or discarded; the undo history goes with it (its steps hold evidence).
+        Idempotent; reading the audio afterwards raises `audio_source.SourceClosed`."""
+        if self.closed:
+            return
+        self.closed = True
+        self.stack.edited.disconnect(self._on_edited)  # clearing is no edit: autosave untouched
+        self.stack.clear()
+        evidence, self.evidence = self.evidence, None
+        if evidence is not None:
+            evidence.close()
+        self.audio.close()

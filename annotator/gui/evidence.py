@@ -48,6 +48,7 @@ from annotator.gui.mapped_arrays import (
     column_blocks,
     is_mapped,
     map_npz,
+    release_mappings,
     sample_columns,
     time_major_file,
     write_npz,
@@ -123,6 +124,16 @@ class Evidence:
         thresholds = {c: dict(v) for c, v in self.thresholds.items()}
         thresholds[code] = dict(values)
         return replace(self, thresholds=thresholds)
+
+    def close(self) -> bool:
+        """Let go of the mapped arrays (the cache archive, a temporary heat image, a run's H
+        file) now: their pages leave memory and, when no view elsewhere still reads them, the
+        files are unmapped (`mapped_arrays.release_mappings`). The arrays are emptied; call it
+        only when this evidence is no longer shown. True when every mapping was closed."""
+        arrays = [getattr(self, name) for name in ("posteriors", "H", "heat", *EXPLAIN_ARRAYS)]
+        self.posteriors = np.zeros((len(self.classes), 0), dtype=np.float32)
+        self.H = self.heat = self.W = self.theta = self.bias = None
+        return release_mappings(arrays)
 
     # --- from a pre-labeler's result ----------------------------------------------------------
     @classmethod

@@ -125,6 +125,7 @@ class ExplainTools(QObject):
                 self.document.changed.disconnect(self._on_changed)
         self.document = document
         self._evidence_key = None
+        self._let_go_of_evidence()
         self.reviewing.clear_reference()
         document.changed.connect(self._on_changed)
         self._on_changed()
@@ -133,6 +134,13 @@ class ExplainTools(QObject):
         self.clip_player.stop()
         if self.finetune is not None:
             self.finetune.shutdown()
+        self._let_go_of_evidence()
+
+    def _let_go_of_evidence(self) -> None:
+        """Drop the panels' references to the evidence shown so far (H and the heat image may
+        be mapped files: a hidden inspector must not keep the last recording's open)."""
+        self.inspector.set_evidence(None, None)
+        self.picker.set_filter(None, None, 0.02)
 
     # --- panels -------------------------------------------------------------------------------
     def show_panel(self, name: str) -> None:
@@ -146,6 +154,8 @@ class ExplainTools(QObject):
             self._on_visible(name, shown)
 
     def _on_visible(self, name: str, shown: bool) -> None:
+        if shown and name == "review" and self.reviewing.queue_stale:
+            self.reviewing.refresh_queue(force=True)
         if shown and name in self._stale:
             self._stale.discard(name)
             {"inspector": self.refresh_inspector, "why": self.refresh_why}.get(name, lambda: None)()

@@ -91,5 +91,9 @@ def mean_from_heat(heat: np.ndarray) -> np.ndarray:
     heat = np.asarray(heat)
     if heat.ndim != 2 or heat.shape[1] == 0:
         raise ValueError(f"need a (K, T) image, got shape {heat.shape}")
-    sample = sample_columns(heat, SAMPLE_COLUMNS).astype(np.float64)
-    return np.expm1(sample * (_TOP / 255.0)).mean(axis=1)
+    # float32 and in place: the sample is K × 8192 values (2 M for K = 256), and a float64
+    # chain of copies of it was a 50 MB moment on every open
+    sample = sample_columns(heat, SAMPLE_COLUMNS).astype(np.float32)
+    sample *= np.float32(_TOP / 255.0)
+    np.expm1(sample, out=sample)
+    return sample.mean(axis=1, dtype=np.float64)

@@ -88,13 +88,8 @@ class MainWindow(QMainWindow):
             self.playback_label.setToolTip(self.player.reason)
         self.unsaved_label = QLabel("")
         bar = self.statusBar()
-        for label in (
-            self.cursor_label,
-            self.selection_label,
-            self.model_label,
-            self.playback_label,
-            self.unsaved_label,
-        ):
+        labels = (self.cursor_label, self.selection_label, self.model_label)
+        for label in (*labels, self.playback_label, self.unsaved_label):
             bar.addPermanentWidget(label)
 
     def _connect(self) -> None:
@@ -167,9 +162,7 @@ class MainWindow(QMainWindow):
                 discard_recovery(item)
 
     def _show_document(self, document: Document) -> None:
-        if self.document is not None:
-            self.document.deleteLater()
-        self.document = document
+        previous, self.document = self.document, document
         document.setParent(self)
         audio = document.audio
         self.player.set_audio(audio.samples, audio.sample_rate)
@@ -191,6 +184,9 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._update_actions()
         self._update_status()
+        if previous is not None:  # the views show the new one: its file handles go now
+            previous.close()
+            previous.deleteLater()
 
     def _leave_document(self) -> bool:
         """Before showing another recording: save the one being left (never lose work)."""
@@ -396,5 +392,7 @@ class MainWindow(QMainWindow):
         self.player.stop()
         self.prelabel.shutdown()
         self.explain.shutdown()
+        if self.document is not None:
+            self.document.close()  # the audio handle and mapped evidence, not left to the GC
         self.save_settings()
         event.accept()

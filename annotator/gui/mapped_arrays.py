@@ -28,6 +28,7 @@ import contextlib
 import mmap
 import os
 import struct
+import sys
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
@@ -73,6 +74,44 @@ def drop_pages(array: np.ndarray) -> None:
         return
     with contextlib.suppress(OSError, ValueError):  # closed mapping, platform without it
         mm.madvise(mmap.MADV_DONTNEED)
+
+
+def release_mappings(arrays: list) -> bool:
+    """Let go of the files mapped behind ``arrays``, a list the caller hands over (it is
+    emptied: the caller must keep no other reference to them). Each mapping's pages leave
+    this process at once (`drop_pages`: the data stays in the file). A mapping no array
+    reads any more is closed now (its file descriptor and, for an unlinked temporary file,
+    its disk space freed); one still read by a view elsewhere goes with that view. True when
+    every mapping was closed. In-memory arrays are simply dropped.
+
+    Why the reference count: numpy does not hold a buffer export on a mapping it wraps, so
+    ``mmap.close`` would succeed under a live array and a later read of it would crash the
+    process. Every array over a mapping keeps the mmap object alive (as its ``base``, or
+    through the base it was sliced from), so a mapping referenced only here has no view."""
+    found: dict[int, mmap.mmap] = {}
+    for array in arrays:
+        mm = mapping_of(array) if isinstance(array, np.ndarray) else None
+        if mm is not None:
+            found[id(mm)] = mm
+    arrays.clear()
+    array = mm = None
+    closed = True
+    for key in list(found):
+        mapping = found.pop(key)
+        if mapping.closed:
+            continue
+        if hasattr(mapping, "madvise") and hasattr(mmap, "MADV_DONTNEED"):
+            with contextlib.suppress(OSError, ValueError):
+                mapping.madvise(mmap.MADV_DONTNEED)
+        if sys.getrefcount(mapping) <= _OWN_REFERENCES:
+            mapping.close()
+        else:
+            closed = False
+    return closed
+
+
+#: references to a mapping inside `release_mappings`: its local name and getrefcount's argument
+_OWN_REFERENCES = 2
 
 
 def column_blocks(array: np.ndarray, columns: int) -> Iterator[tuple[int, np.ndarray]]:

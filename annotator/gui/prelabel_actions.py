@@ -244,9 +244,12 @@ class PrelabelController(QObject):
             self.progress_label.setText("Cancelling…")
 
     def shutdown(self, wait_ms: int = 10000) -> None:
-        """Before the window goes: stop the worker so it never reports to a dead window."""
+        """Before the window goes: stop the worker so it never reports to a dead window, and
+        let the evidence views go of their (perhaps mapped) arrays."""
         self.cancel()
         self.pool.waitForDone(wait_ms)
+        self.window.timeline.set_evidence(None, None)
+        self.panel.set_evidence(None)
 
     def _on_progress(self, fraction: float, text: str) -> None:
         self.progress_bar.setValue(round(fraction * 1000))

@@ -1,8 +1,10 @@
 """The review queue and the reference comparison of the open recording, driven from the window.
 
-Both are recomputed from scratch when the labels change (they are cheap: a pass over the
-posteriors, a sweep over segment boundaries), so what the panels list is never stale; the
-cursor of each walk is kept by place (lane and start), not by index, across recomputations.
+Both are recomputed from scratch when the labels change (a pass over the posteriors, a sweep
+over segment boundaries), so what the panels list is never stale; the review queue only while
+its panel is shown (else when it is shown or stepped through: on a ten-hour recording the pass
+is seconds and 100+ MB of temporaries). The cursor of each walk is kept by place (lane and
+start), not by index, across recomputations.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ class ReviewTools(QObject):
         self.review = ReviewPanel()
         self.compare_panel = ComparePanel()
         self.queue = None
+        #: the labels or evidence changed while the review panel was hidden
+        self.queue_stale = False
         self.reference = None  # annotator.core.Annotation
         self.reference_path: Path | None = None
         self.comparison = None
@@ -44,9 +48,18 @@ class ReviewTools(QObject):
         self.compare_panel.copyRequested.connect(lambda: self.copy_reference())
 
     # --- the review queue ---------------------------------------------------------------------
-    def refresh_queue(self) -> None:
+    def refresh_queue(self, force: bool = False) -> None:
+        """Recompute the queue of the open recording; while its panel is hidden, only note that
+        it is out of date (`queue_stale`): it is made when the panel is shown or the review
+        keys step through it. Why: the queue is a pass over every posterior frame (1.8 M a
+        class for ten hours, with float64 temporaries of that length), and it would otherwise
+        run on opening and after every edit for a panel nobody is looking at."""
+        if not (force or self.review.isVisible()):
+            self.queue_stale = True
+            return
         from annotator.review.queue import Band, ReviewQueue, review_items
 
+        self.queue_stale = False
         doc = self.window.document
         ev = doc.evidence if doc is not None else None
         if doc is None or ev is None:
@@ -68,6 +81,8 @@ class ReviewTools(QObject):
 
     def review_step(self, step: int) -> bool:
         """Jump to the next (step 1) or previous (-1) place of the queue."""
+        if self.queue_stale:
+            self.refresh_queue(force=True)
         if self.queue is None or not len(self.queue):
             self.window.statusBar().showMessage("Nothing in the review queue", 3000)
             return False

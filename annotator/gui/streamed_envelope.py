@@ -70,6 +70,12 @@ class StreamedPyramid(EnvelopePyramid):
             mins, maxs = _fold(mins, maxs, self.factor)
             block *= self.factor
 
+    def release(self) -> None:
+        """Drop the reference to the source's samples (a mapped temporary decode must not
+        outlive the recording through its pyramid); the stored levels still answer queries
+        coarser than `stored_base`, finer ones then raise `audio_source.SourceClosed`."""
+        self.samples = self.source.raw
+
     def query(self, start: float, end: float, max_blocks: int) -> EnvelopeSlice:
         """As `EnvelopePyramid.query`; a level finer than the kept ones is folded from the
         samples of the range (whole blocks, aligned as the full level's would be)."""
