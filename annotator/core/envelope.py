@@ -87,13 +87,7 @@ class EnvelopePyramid:
 
     def _build(self) -> None:
         mins, maxs = _fold(self.samples, self.samples, self.base)
-        block = self.base
-        while mins.size:
-            self.levels.append((mins, maxs, block))
-            if mins.size <= 1:
-                break
-            mins, maxs = _fold(mins, maxs, self.factor)
-            block *= self.factor
+        self.levels = coarser_levels(mins, maxs, self.base, self.factor)
 
     @property
     def duration(self) -> float:
@@ -150,6 +144,22 @@ class EnvelopePyramid:
 
 #: output blocks folded per pass: the chunk of input (``k`` times as many values) stays in cache
 FOLD_CHUNK = 1 << 15
+
+
+def coarser_levels(
+    mins: np.ndarray, maxs: np.ndarray, block: int, factor: int
+) -> list[tuple[np.ndarray, np.ndarray, int]]:
+    """The finest level (``mins``/``maxs`` of ``block`` samples each) and every coarser one,
+    folding by ``factor``, down to a single block: the pyramid whichever way the finest level
+    was computed (whole array in memory, or streamed from disk)."""
+    levels: list[tuple[np.ndarray, np.ndarray, int]] = []
+    while mins.size:
+        levels.append((mins, maxs, block))
+        if mins.size <= 1:
+            break
+        mins, maxs = _fold(mins, maxs, factor)
+        block *= factor
+    return levels
 
 
 def _fold(mins: np.ndarray, maxs: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from annotator.core.envelope import EnvelopePyramid, EnvelopeSlice, _fold
+from annotator.core.envelope import EnvelopePyramid, EnvelopeSlice, _fold, coarser_levels
 from annotator.gui.audio_source import Streamable
 
 #: samples per block of the finest level kept (the ones below are made per query)
@@ -52,7 +52,6 @@ class StreamedPyramid(EnvelopePyramid):
         self.sample_rate = float(source.sample_rate)
         self.base = int(base)
         self.factor = int(factor)
-        self.levels = []
         chunk = max(pass_frames // self.stored_base, 1) * self.stored_base
         mins_parts, maxs_parts = [], []
         for raw in source.blocks(chunk):
@@ -62,13 +61,7 @@ class StreamedPyramid(EnvelopePyramid):
         dtype = source.raw_dtype
         mins = np.concatenate(mins_parts) if mins_parts else np.zeros(0, dtype)
         maxs = np.concatenate(maxs_parts) if maxs_parts else np.zeros(0, dtype)
-        block = self.stored_base
-        while mins.size:
-            self.levels.append((mins, maxs, block))
-            if mins.size <= 1:
-                break
-            mins, maxs = _fold(mins, maxs, self.factor)
-            block *= self.factor
+        self.levels = coarser_levels(mins, maxs, self.stored_base, self.factor)
 
     def release(self) -> None:
         """Drop the reference to the source's samples (a mapped temporary decode must not
