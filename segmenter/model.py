@@ -262,8 +262,7 @@ class NMFSegmenter(nn.Module):
         spectrogram, whose features are X itself).
         """
         if inputs.dim() == 3:
-            same = getattr(self.front_end, "features_are_target", False)
-            target = inputs if same else None
+            target = inputs if self.front_end.features_are_target else None
             return self.forward_features(inputs, target)
         features, target = self.compute_features(inputs)
         return self.forward_features(features, target)

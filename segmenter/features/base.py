@@ -67,6 +67,11 @@ class FrontEnd(nn.Module, ABC):
         needs the waveform (WavLM). Lets chunked inference compute the STFT once."""
         return None
 
+    @property
+    def features_are_target(self) -> bool:
+        """True when the features Ψ reads are X itself (then features passed in stand for X)."""
+        return False
+
 
 class SpectrogramFrontEnd(FrontEnd):
     """Ψ reads the spectrogram itself (D = F); no learned weights.
