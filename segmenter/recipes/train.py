@@ -38,6 +38,7 @@ from segmenter.model import ModelConfig, NMFSegmenter
 from segmenter.recipes import RecipeError
 from segmenter.recipes.bank import SourceBank
 from segmenter.recipes.mixing import SAMPLE_RATE, ChunkGenerator, MixConfig
+from segmenter.recipes.report import bank_minutes, format_metrics
 from segmenter.training.assess import predict_recordings, score
 from segmenter.training.atoms import balanced_dictionary, source_frames
 from segmenter.training.data import (
@@ -352,21 +353,6 @@ def _demo_and_ami(demo_dir: Path | None, ami_dir: Path | None) -> dict[str, list
     return sets
 
 
-def format_metrics(metrics: Mapping[str, Any]) -> str:
-    """A plain table: one row per (set, class) with precision, recall, F1 and reference time."""
-    lines = [f"{'set':<12}{'class':<7}{'precision':>10}{'recall':>8}{'F1':>7}{'ref s':>9}"]
-    for name, block in metrics.items():
-        if not isinstance(block, dict) or "classes" not in block:
-            continue
-        for cls, m in block["classes"].items():
-            lines.append(
-                f"{name:<12}{cls:<7}{m['precision']:>10.3f}{m['recall']:>8.3f}{m['f1']:>7.3f}"
-                f"{m['reference_s']:>9.1f}"
-            )
-        lines.append(f"{name:<12}{'hmean':<7}{'':>18}{block['summary_f1']:>7.3f}")
-    return "\n".join(lines)
-
-
 def run_recipe(
     cache: Path,
     out: Path,
@@ -384,7 +370,7 @@ def run_recipe(
     val_bank = SourceBank.from_cache(cache, "validation", config.exclude_sources)
     extra = _demo_and_ami(demo_dir, ami_dir)
     load_s = time.perf_counter() - t
-    log(f"banks: train {_minutes(train_bank)}, validation {_minutes(val_bank)} ({load_s:.0f} s)")
+    log(f"banks: train {bank_minutes(train_bank)}, validation {bank_minutes(val_bank)} ({load_s:.0f} s)")
     result = train_recipe(
         train_bank, val_bank, config, work=work or cache / "recipe-train", extra_sets=extra, log=log
     )
@@ -404,7 +390,3 @@ def run_recipe(
     log("wall times: " + ", ".join(f"{k} {v:.0f}" for k, v in result.timings.items()))
     log(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB) and {sidecar}")
     return result
-
-
-def _minutes(bank: SourceBank) -> str:
-    return ", ".join(f"{k} {v / 60:.1f} min" for k, v in bank.seconds().items())

@@ -1,0 +1,30 @@
+"""What the training recipe prints: the metrics table and the banks' sizes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from segmenter.recipes.bank import SourceBank
+
+__all__ = ["format_metrics", "bank_minutes"]
+
+
+def format_metrics(metrics: Mapping[str, Any]) -> str:
+    """A plain table: one row per (set, class) with precision, recall, F1 and reference time."""
+    lines = [f"{'set':<12}{'class':<7}{'precision':>10}{'recall':>8}{'F1':>7}{'ref s':>9}"]
+    for name, block in metrics.items():
+        if not isinstance(block, dict) or "classes" not in block:
+            continue
+        for cls, m in block["classes"].items():
+            lines.append(
+                f"{name:<12}{cls:<7}{m['precision']:>10.3f}{m['recall']:>8.3f}{m['f1']:>7.3f}"
+                f"{m['reference_s']:>9.1f}"
+            )
+        lines.append(f"{name:<12}{'hmean':<7}{'':>18}{block['summary_f1']:>7.3f}")
+    return "\n".join(lines)
+
+
+def bank_minutes(bank: SourceBank) -> str:
+    """Minutes of audio per group of a bank, for the recipe's log."""
+    return ", ".join(f"{k} {v / 60:.1f} min" for k, v in bank.seconds().items())
