@@ -76,6 +76,11 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
     )
     a("--threads", type=int, default=d.threads, help="torch CPU threads")
     a(
+        "--event-noises",
+        action="store_true",
+        help="also generate engine, ticking, siren and wind noises (not in the shipped model)",
+    )
+    a(
         "--exclude-source",
         action="append",
         default=[],
@@ -103,7 +108,7 @@ def _train(args: argparse.Namespace) -> None:
         dictionary_chunks=args.dict_chunks, val_chunks=args.val_chunks,
         tune_chunks=args.eval_chunks, eval_chunks=args.eval_chunks,
         lr_schedule=args.lr_schedule, input_compression=args.input_compression,
-        exclude_sources=tuple(args.exclude_source), layers_per_repeat=args.layers_per_repeat,
+        exclude_sources=tuple(args.exclude_source), event_noises=args.event_noises, layers_per_repeat=args.layers_per_repeat,
     )  # fmt: skip
     run_recipe(args.cache, args.out, config, ami_dir=args.ami, demo_dir=args.demo, work=args.work)
 

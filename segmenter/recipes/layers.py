@@ -146,7 +146,9 @@ def partial_span(rng: np.random.Generator, layer: Layer, fade: int = 320) -> Lay
     return Layer(audio, layer.active & keep, layer.speakers, overlap, layer.parts)
 
 
-def stationary_noise(rng: np.random.Generator, n: int) -> Layer:
-    """A generated noise (white, pink, brown or hum) over the whole chunk."""
-    kind = noises.KINDS[int(rng.integers(len(noises.KINDS)))]
+def stationary_noise(
+    rng: np.random.Generator, n: int, kinds: tuple[str, ...] = noises.KINDS
+) -> Layer:
+    """A generated noise of one of ``kinds`` (default: white, pink, brown or hum) over the chunk."""
+    kind = kinds[int(rng.integers(len(kinds)))]
     return Layer(noises.generate(kind, n, rng, RATE), np.ones(n, dtype=bool), parts=[f"gen/{kind}"])

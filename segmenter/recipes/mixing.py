@@ -30,6 +30,7 @@ from types import MappingProxyType
 import numpy as np
 
 from segmenter.recipes import layers as L
+from segmenter.recipes import noises
 from segmenter.recipes.bank import SourceBank
 
 __all__ = [
@@ -151,6 +152,7 @@ class MixConfig:
     noise_gap_s: tuple[float, float] = (0.0, 1.0)
     conversation_p: float = 0.3
     generated_noise_p: float = 0.4
+    generated_kinds: tuple[str, ...] = noises.KINDS
     partial_p: float = 0.3
     silence_dbfs: float = -90.0
 
@@ -238,12 +240,12 @@ class ChunkGenerator:
         return L.partial_span(rng, layer) if rng.random() < self.config.partial_p else layer
 
     def _noise(self, rng: np.random.Generator) -> L.Layer:
-        n = self.config.chunk_samples
+        n, kinds = self.config.chunk_samples, self.config.generated_kinds
         if not self.bank.noise or rng.random() < self.config.generated_noise_p:
-            layer = L.stationary_noise(rng, n)
+            layer = L.stationary_noise(rng, n, kinds)
             return L.partial_span(rng, layer) if rng.random() < self.config.partial_p else layer
         layer = L.sequence(rng, self.bank.noise, n, self.config.noise_gap_s, self._rms)
-        return layer if layer.active.any() else L.stationary_noise(rng, n)
+        return layer if layer.active.any() else L.stationary_noise(rng, n, kinds)
 
     # -- scenarios --------------------------------------------------------------------------
     def _below(self, rng, base: L.Layer, other: L.Layer, db: tuple[float, float]) -> L.Layer:

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["KINDS", "generate"]
+__all__ = ["KINDS", "EVENT_KINDS", "generate"]
 
 KINDS = ("white", "pink", "brown", "hum")
+EVENT_KINDS = ("engine", "ticks", "siren", "wind")
+"""Non-stationary generated noises (opt-in, ``--event-noises``): tonal or rhythmic sounds that
+are not music — what the shipped model mistakes for music out of domain (engines, clocks,
+alarms, wind). Kept out of the default stream so the shipped recipe stays reproducible."""
 
 
 def _unit_rms(x: np.ndarray) -> np.ndarray:
@@ -41,6 +45,43 @@ def _hum(rng: np.random.Generator, n: int, rate: int) -> np.ndarray:
     return out + 10 ** (-30 / 20) * rng.standard_normal(n)
 
 
+def _engine(rng: np.random.Generator, n: int, rate: int) -> np.ndarray:
+    """A motor: dense harmonics of a low, drifting firing rate, rough amplitude, some hiss."""
+    steps = np.cumsum(rng.normal(0.0, 1.0, n // 800 + 2))
+    f0 = rng.uniform(25.0, 120.0) * np.exp(0.15 * steps / max(1.0, np.abs(steps).max()))
+    f0 = np.interp(np.arange(n), np.linspace(0, n, f0.size), f0)
+    phase = 2 * np.pi * np.cumsum(f0) / rate
+    out = sum(rng.uniform(0.2, 1.0) / h * np.sin(h * phase) for h in range(1, 40))
+    rough = 1.0 + 0.5 * np.sin(phase * rng.uniform(0.2, 0.5))
+    return out * rough + 0.3 * _unit_rms(_coloured(rng, n, 1.0, rate))
+
+
+def _ticks(rng: np.random.Generator, n: int, rate: int) -> np.ndarray:
+    """A clock or a ratchet: short resonant clicks at a steady rate, with faint room noise."""
+    out = np.zeros(n)
+    period = int(rate / rng.uniform(1.0, 12.0))
+    decay = np.exp(-np.arange(int(0.02 * rate)) / (rng.uniform(0.001, 0.006) * rate))
+    click = decay * np.sin(2 * np.pi * rng.uniform(800, 5000) * np.arange(decay.size) / rate)
+    for start in range(int(rng.integers(period)), n - click.size, period):
+        out[start : start + click.size] += click * rng.uniform(0.7, 1.0)
+    return out + 0.02 * rng.standard_normal(n)
+
+
+def _siren(rng: np.random.Generator, n: int, rate: int) -> np.ndarray:
+    """An alarm or siren: one tone gliding up and down, with a few harmonics."""
+    t = np.arange(n) / rate
+    low = rng.uniform(400.0, 900.0)
+    f = low + rng.uniform(200.0, 800.0) * (0.5 + 0.5 * np.sin(2 * np.pi * rng.uniform(0.2, 3) * t))
+    phase = 2 * np.pi * np.cumsum(f) / rate
+    return np.sin(phase) + 0.3 * np.sin(2 * phase) + 0.1 * np.sin(3 * phase)
+
+
+def _wind(rng: np.random.Generator, n: int, rate: int) -> np.ndarray:
+    """Wind or traffic rumble: brown-ish noise with slow random gusts."""
+    gust = np.interp(np.arange(n), np.linspace(0, n, 8), rng.uniform(0.2, 1.0, 8))
+    return _coloured(rng, n, rng.uniform(1.5, 2.5), rate) * gust
+
+
 def generate(kind: str, n: int, rng: np.random.Generator, rate: int = 16000) -> np.ndarray:
     """``n`` samples of noise ``kind`` (one of :data:`KINDS`) at unit RMS."""
     if n <= 0:
@@ -53,4 +94,7 @@ def generate(kind: str, n: int, rng: np.random.Generator, rate: int = 16000) -> 
         return _unit_rms(_coloured(rng, n, 2.0, rate))
     if kind == "hum":
         return _unit_rms(_hum(rng, n, rate))
-    raise ValueError(f"unknown noise kind {kind!r}; expected one of {KINDS}")
+    events = {"engine": _engine, "ticks": _ticks, "siren": _siren, "wind": _wind}
+    if kind in events:
+        return _unit_rms(events[kind](rng, n, rate))
+    raise ValueError(f"unknown noise kind {kind!r}; expected one of {KINDS + EVENT_KINDS}")

@@ -35,7 +35,7 @@ from segmenter.checkpoint import save_model
 from segmenter.errors import Cancelled
 from segmenter.evaluation.tuning import ThresholdGrid, tune_thresholds
 from segmenter.model import ModelConfig, NMFSegmenter
-from segmenter.recipes import RecipeError
+from segmenter.recipes import RecipeError, noises
 from segmenter.recipes.bank import SourceBank
 from segmenter.recipes.mixing import SAMPLE_RATE, ChunkGenerator, MixConfig
 from segmenter.recipes.report import bank_minutes, format_metrics
@@ -101,6 +101,7 @@ class RecipeConfig:
     minutes: float = 30.0
     threads: int = 1
     exclude_sources: tuple[str, ...] = ()
+    event_noises: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -264,8 +265,11 @@ def train_recipe(
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     timings: dict[str, float] = {}
-    train_gen = ChunkGenerator(train_bank, mix or MixConfig())
-    val_gen = ChunkGenerator(val_bank, mix or MixConfig())
+    mix = mix or MixConfig(
+        generated_kinds=noises.KINDS + (noises.EVENT_KINDS if config.event_noises else ())
+    )
+    train_gen = ChunkGenerator(train_bank, mix)
+    val_gen = ChunkGenerator(val_bank, mix)
     model = build_model(config)
 
     t = time.perf_counter()

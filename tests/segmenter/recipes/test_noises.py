@@ -1,0 +1,69 @@
+"""Generated noises: every kind is finite, unit-RMS and seeded; event kinds are opt-in."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from segmenter.recipes import noises
+from segmenter.recipes import train as recipe
+from segmenter.recipes.mixing import ChunkGenerator, MixConfig
+
+from .conftest import make_bank
+
+
+@pytest.mark.parametrize("kind", noises.KINDS + noises.EVENT_KINDS)
+def test_each_kind_is_finite_unit_rms_and_seeded(kind):
+    a = noises.generate(kind, 32000, np.random.default_rng(3))
+    b = noises.generate(kind, 32000, np.random.default_rng(3))
+    assert a.dtype == np.float32 and np.isfinite(a).all()
+    assert np.sqrt(np.mean(a.astype(np.float64) ** 2)) == pytest.approx(1.0, rel=1e-3)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_event_kinds_are_not_stationary():
+    """What they are for: energy that moves over time, unlike white/pink/brown/hum."""
+    rng = np.random.default_rng(0)
+
+    def spread(x):  # spread of 50 ms frame energies, in dB
+        frames = x[: x.size // 800 * 800].reshape(-1, 800).astype(np.float64)
+        return np.ptp(10 * np.log10(np.mean(frames**2, axis=1) + 1e-12))
+
+    steady = spread(noises.generate("white", 64000, rng))
+    assert steady < 3.0
+    assert spread(noises.generate("ticks", 64000, rng)) > steady + 10.0
+    assert spread(noises.generate("wind", 64000, rng)) > steady + 3.0
+
+
+def test_unknown_kind_is_refused():
+    with pytest.raises(ValueError, match="unknown noise kind"):
+        noises.generate("thunder", 10, np.random.default_rng(0))
+
+
+def test_generated_kinds_are_a_mixing_setting():
+    config = MixConfig(generated_noise_p=1.0, generated_kinds=("siren",))
+    gen = ChunkGenerator(make_bank(), config)
+    rng = np.random.default_rng(1)
+    parts = {p for _ in range(20) for p in gen.chunk(rng, "noise").parts}
+    assert parts == {"gen/siren"}
+
+
+class Built(Exception):
+    """Raised in place of building the model: the generators exist by then."""
+
+
+def test_the_recipe_adds_event_noises_only_when_asked(monkeypatch, tmp_path):
+    seen = []
+    real = recipe.ChunkGenerator
+
+    def spy(bank, mix=None, *args, **kwargs):
+        seen.append(mix.generated_kinds)
+        return real(bank, mix, *args, **kwargs)
+
+    monkeypatch.setattr(recipe, "ChunkGenerator", spy)
+    for event in (False, True):
+        with pytest.raises(Built):
+            monkeypatch.setattr(recipe, "build_model", lambda c: (_ for _ in ()).throw(Built()))
+            recipe.train_recipe(make_bank(), make_bank(), recipe.RecipeConfig(event_noises=event),
+                                work=tmp_path)  # fmt: skip
+    assert seen[0] == noises.KINDS and seen[2] == noises.KINDS + noises.EVENT_KINDS
