@@ -30,9 +30,8 @@ from segmenter.decisions import (
     CLASSES,
     FRAME_DURATION,
     Thresholds,
-    active_frames,
     fill_and_drop,
-    frame_runs,
+    hysteresis_runs,
 )
 from segmenter.evaluation.detection import DetectionCounts, Labels
 from segmenter.evaluation.intervals import (
@@ -148,7 +147,7 @@ def tune_thresholds_detailed(
         for pi, (onset, offset) in enumerate(pairs):
             check_cancelled(cancel, "threshold tuning")
             report(progress, (ci + pi / len(pairs)) / len(classes), f"tuning {cls}")
-            starts0, ends0 = frame_runs(active_frames(p_all[ci], onset, offset))
+            starts0, ends0 = hysteresis_runs(p_all[ci], onset, offset)
             barriers = file_id[ends0[:-1] - 1] != file_id[starts0[1:]]
             for min_on, min_off in durations:
                 starts, ends = fill_and_drop(starts0, ends0, min_off / d, min_on / d, barriers)
