@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 
 from segmenter.recipes import RecipeError
+from segmenter.recipes.mixing import SCENARIOS
+from segmenter.recipes.noises import EVENT_KINDS
 from segmenter.recipes.sources import DEFAULT_AMI_DIR
 
 __all__ = ["main"]
@@ -78,7 +80,26 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
     a(
         "--event-noises",
         action="store_true",
-        help="also generate engine, ticking, siren and wind noises (not in the shipped model)",
+        help="also generate engine, ticking, siren and wind noises (same as --event-kinds all)",
+    )
+    a(
+        "--event-kinds",
+        type=_names_from((*EVENT_KINDS, "all")),
+        default=None,
+        help=f"generated event noises to add, comma-separated, from {','.join(EVENT_KINDS)}",
+    )
+    a(
+        "--event-scenarios",
+        type=_names_from((*SCENARIOS, "extra")),
+        default=(),
+        help="scenarios whose noise may be an event (default: all), comma-separated, from "
+        f"{','.join(SCENARIOS)},extra (the extra noise layer)",
+    )
+    a(
+        "--music-lowpass-p",
+        type=float,
+        default=d.music_lowpass_p,
+        help="share of music layers heard through a random low-pass (bass-only music)",
     )
     a(
         "--exclude-source",
@@ -97,6 +118,25 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
     a("--work", type=Path, default=None, help="checkpoint folder (default: CACHE/recipe-train)")
 
 
+def _names_from(known: tuple[str, ...]):
+    """An argparse type: comma-separated names, each one of ``known``."""
+
+    def parse(text: str) -> tuple[str, ...]:
+        names = tuple(name.strip() for name in text.split(",") if name.strip())
+        unknown = sorted(set(names) - set(known))
+        if unknown:
+            raise argparse.ArgumentTypeError(f"unknown {unknown}; expected from {known}")
+        return names
+
+    return parse
+
+
+def _event_kinds(args: argparse.Namespace) -> tuple[str, ...]:
+    if args.event_kinds is not None:
+        return EVENT_KINDS if args.event_kinds == ("all",) else args.event_kinds
+    return EVENT_KINDS if args.event_noises else ()
+
+
 def _train(args: argparse.Namespace) -> None:
     from segmenter.recipes.train import RecipeConfig, run_recipe
 
@@ -108,7 +148,9 @@ def _train(args: argparse.Namespace) -> None:
         dictionary_chunks=args.dict_chunks, val_chunks=args.val_chunks,
         tune_chunks=args.eval_chunks, eval_chunks=args.eval_chunks,
         lr_schedule=args.lr_schedule, input_compression=args.input_compression,
-        exclude_sources=tuple(args.exclude_source), event_noises=args.event_noises, layers_per_repeat=args.layers_per_repeat,
+        exclude_sources=tuple(args.exclude_source), layers_per_repeat=args.layers_per_repeat,
+        event_kinds=_event_kinds(args), event_scenarios=args.event_scenarios,
+        music_lowpass_p=args.music_lowpass_p,
     )  # fmt: skip
     run_recipe(args.cache, args.out, config, ami_dir=args.ami, demo_dir=args.demo, work=args.work)
 

@@ -10,11 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.signal import butter, sosfilt
 
 from segmenter.recipes import noises
+from segmenter.recipes.activity import frame_energy_db, to_samples
 from segmenter.recipes.bank import Clip
 
-__all__ = ["Layer", "fade_edges", "sequence", "window", "partial_span", "stationary_noise"]
+__all__ = [
+    "Layer",
+    "fade_edges",
+    "sequence",
+    "window",
+    "partial_span",
+    "lowpass",
+    "stationary_noise",
+]
 
 RATE = 16000
 
@@ -144,6 +154,39 @@ def partial_span(rng: np.random.Generator, layer: Layer, fade: int = 320) -> Lay
         audio[cut - fade : cut] *= ramp[::-1]
     overlap = None if layer.overlap is None else layer.overlap & keep
     return Layer(audio, layer.active & keep, layer.speakers, overlap, layer.parts)
+
+
+def lowpass(
+    rng: np.random.Generator,
+    layer: Layer,
+    cutoff_hz: tuple[float, float],
+    audible_below_ref_db: float = 40.0,
+) -> Layer:
+    """The layer through a low-pass at a log-uniform cutoff: bass-only or muffled music.
+
+    Music under speech is often only its bass line (a mix ducked for a voice-over, a band heard
+    through a wall). Its label stays exact: a frame stays active only where the filtered track is
+    still within ``audible_below_ref_db`` of the *unfiltered* track's reference level (the 95th
+    percentile of its frame energies, as :mod:`.activity` uses), so a flute solo with nothing
+    left below the cutoff is no longer labelled.
+    """
+    low, high = cutoff_hz
+    cutoff = float(np.exp(rng.uniform(np.log(low), np.log(high))))
+    sos = butter(4, cutoff, btype="lowpass", fs=RATE, output="sos")
+    audio = sosfilt(sos, layer.audio.astype(np.float64)).astype(np.float32)
+    before = frame_energy_db(layer.audio)
+    on = _blocks_on(layer.active, before.size)
+    reference = float(np.percentile(before[on] if on.any() else before, 95))
+    audible = to_samples(frame_energy_db(audio) >= reference - audible_below_ref_db, audio.size)
+    parts = [*layer.parts, f"lowpass/{cutoff:.0f}Hz"]
+    return Layer(audio, layer.active & audible, layer.speakers, layer.overlap, parts)
+
+
+def _blocks_on(mask: np.ndarray, count: int, frame: int = 320) -> np.ndarray:
+    """Per-block "any sample on" of a sample mask, ``count`` blocks of ``frame`` samples."""
+    padded = np.zeros(count * frame, dtype=bool)
+    padded[: mask.size] = mask
+    return padded.reshape(count, frame).any(axis=1)
 
 
 def stationary_noise(

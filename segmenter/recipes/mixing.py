@@ -153,6 +153,10 @@ class MixConfig:
     conversation_p: float = 0.3
     generated_noise_p: float = 0.4
     generated_kinds: tuple[str, ...] = noises.KINDS
+    event_kinds: tuple[str, ...] = ()
+    event_scenarios: tuple[str, ...] | None = None
+    music_lowpass_p: float = 0.0
+    music_lowpass_hz: tuple[float, float] = (150.0, 1000.0)
     partial_p: float = 0.3
     silence_dbfs: float = -90.0
 
@@ -235,12 +239,19 @@ class ChunkGenerator:
         return layer
 
     def _music(self, rng: np.random.Generator) -> L.Layer:
+        cfg = self.config
         clip = self.bank.music[int(rng.integers(len(self.bank.music)))]
-        layer = L.window(rng, clip, self.config.chunk_samples)
-        return L.partial_span(rng, layer) if rng.random() < self.config.partial_p else layer
+        layer = L.window(rng, clip, cfg.chunk_samples)
+        if cfg.music_lowpass_p > 0 and rng.random() < cfg.music_lowpass_p:
+            layer = L.lowpass(rng, layer, cfg.music_lowpass_hz)
+        return L.partial_span(rng, layer) if rng.random() < cfg.partial_p else layer
 
-    def _noise(self, rng: np.random.Generator) -> L.Layer:
-        n, kinds = self.config.chunk_samples, self.config.generated_kinds
+    def _noise(self, rng: np.random.Generator, scenario: str | None = None) -> L.Layer:
+        """A recorded or generated noise; generated *event* kinds (engines, ticks, …) only in
+        ``event_scenarios`` (all when None), so they can be kept out of e.g. two-talker chunks."""
+        cfg, n = self.config, self.config.chunk_samples
+        events = cfg.event_scenarios is None or scenario in cfg.event_scenarios
+        kinds = cfg.generated_kinds + (cfg.event_kinds if events else ())
         if not self.bank.noise or rng.random() < self.config.generated_noise_p:
             layer = L.stationary_noise(rng, n, kinds)
             return L.partial_span(rng, layer) if rng.random() < self.config.partial_p else layer
@@ -260,7 +271,7 @@ class ChunkGenerator:
         if scenario == "music":
             return {"mu": [self._music(rng)]}
         if scenario == "noise":
-            return {"no": [self._noise(rng)]}
+            return {"no": [self._noise(rng, scenario)]}
         if scenario == "silence":
             return {}
         first = self._speech(rng)
@@ -274,7 +285,7 @@ class ChunkGenerator:
         if scenario == "speech_noise":
             return {
                 "sp": [first],
-                "no": [self._below(rng, first, self._noise(rng), cfg.speech_snr_db)],
+                "no": [self._below(rng, first, self._noise(rng, scenario), cfg.speech_snr_db)],
             }
         if len(self._speakers) < 2:  # one talker: it can only join a conversation
             first = self._conversation(rng)
@@ -293,7 +304,8 @@ class ChunkGenerator:
         groups = self._layers(rng, scenario)
         if groups and "no" not in groups and rng.random() < cfg.extra_noise_p:
             main = [layer for layers in groups.values() for layer in layers][0]
-            groups["no"] = [self._below(rng, main, self._noise(rng), cfg.extra_noise_below_db)]
+            extra = self._noise(rng, "extra")
+            groups["no"] = [self._below(rng, main, extra, cfg.extra_noise_below_db)]
         masks = np.zeros((len(CLASSES), n), dtype=bool)
         audio = np.zeros(n, dtype=np.float64)
         for name, layers in groups.items():

@@ -35,7 +35,7 @@ from segmenter.checkpoint import save_model
 from segmenter.errors import Cancelled
 from segmenter.evaluation.tuning import ThresholdGrid, tune_thresholds
 from segmenter.model import ModelConfig, NMFSegmenter
-from segmenter.recipes import RecipeError, noises
+from segmenter.recipes import RecipeError
 from segmenter.recipes.bank import SourceBank
 from segmenter.recipes.mixing import SAMPLE_RATE, ChunkGenerator, MixConfig
 from segmenter.recipes.report import bank_minutes, format_metrics
@@ -101,7 +101,9 @@ class RecipeConfig:
     minutes: float = 30.0
     threads: int = 1
     exclude_sources: tuple[str, ...] = ()
-    event_noises: bool = False
+    event_kinds: tuple[str, ...] = ()
+    event_scenarios: tuple[str, ...] = ()
+    music_lowpass_p: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -266,7 +268,9 @@ def train_recipe(
     torch.manual_seed(config.seed)
     timings: dict[str, float] = {}
     mix = mix or MixConfig(
-        generated_kinds=noises.KINDS + (noises.EVENT_KINDS if config.event_noises else ())
+        event_kinds=config.event_kinds,
+        event_scenarios=config.event_scenarios or None,
+        music_lowpass_p=config.music_lowpass_p,
     )
     train_gen = ChunkGenerator(train_bank, mix)
     val_gen = ChunkGenerator(val_bank, mix)
@@ -374,7 +378,9 @@ def run_recipe(
     val_bank = SourceBank.from_cache(cache, "validation", config.exclude_sources)
     extra = _demo_and_ami(demo_dir, ami_dir)
     load_s = time.perf_counter() - t
-    log(f"banks: train {bank_minutes(train_bank)}, validation {bank_minutes(val_bank)} ({load_s:.0f} s)")
+    log(
+        f"banks: train {bank_minutes(train_bank)}, validation {bank_minutes(val_bank)} ({load_s:.0f} s)"
+    )
     result = train_recipe(
         train_bank, val_bank, config, work=work or cache / "recipe-train", extra_sets=extra, log=log
     )

@@ -57,13 +57,20 @@ def test_the_recipe_adds_event_noises_only_when_asked(monkeypatch, tmp_path):
     real = recipe.ChunkGenerator
 
     def spy(bank, mix=None, *args, **kwargs):
-        seen.append(mix.generated_kinds)
+        seen.append(mix)
         return real(bank, mix, *args, **kwargs)
 
     monkeypatch.setattr(recipe, "ChunkGenerator", spy)
-    for event in (False, True):
+    monkeypatch.setattr(recipe, "build_model", lambda c: (_ for _ in ()).throw(Built()))
+    configs = (
+        recipe.RecipeConfig(),
+        recipe.RecipeConfig(event_kinds=("wind",), event_scenarios=("noise",), music_lowpass_p=0.2),
+    )
+    for config in configs:
         with pytest.raises(Built):
-            monkeypatch.setattr(recipe, "build_model", lambda c: (_ for _ in ()).throw(Built()))
-            recipe.train_recipe(make_bank(), make_bank(), recipe.RecipeConfig(event_noises=event),
-                                work=tmp_path)  # fmt: skip
-    assert seen[0] == noises.KINDS and seen[2] == noises.KINDS + noises.EVENT_KINDS
+            recipe.train_recipe(make_bank(), make_bank(), config, work=tmp_path)
+    default, asked = seen[0], seen[2]
+    assert default.generated_kinds == noises.KINDS and default.event_kinds == ()
+    assert default.music_lowpass_p == 0.0
+    assert asked.event_kinds == ("wind",) and asked.event_scenarios == ("noise",)
+    assert asked.music_lowpass_p == 0.2

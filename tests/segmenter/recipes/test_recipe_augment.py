@@ -1,0 +1,111 @@
+"""Recipe augmentations: bass-only music with exact labels, event noises only where asked."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from segmenter.recipes import cli
+from segmenter.recipes import layers as L
+from segmenter.recipes.mixing import ChunkGenerator, MixConfig
+from segmenter.recipes.noises import EVENT_KINDS
+
+from .conftest import RATE, make_bank, tone
+
+
+def _low_then_high() -> L.Layer:
+    """Two seconds of a 100 Hz tone, then two of a 4 kHz tone, all labelled music."""
+    audio = np.concatenate([tone(100.0, 2 * RATE), tone(4000.0, 2 * RATE)])
+    return L.Layer(audio, np.ones(audio.size, dtype=bool), parts=["music/x"])
+
+
+def test_lowpass_keeps_the_bass_and_unlabels_what_it_removed():
+    layer = L.lowpass(np.random.default_rng(0), _low_then_high(), (300.0, 300.0))
+    low, high = slice(RATE // 4, 2 * RATE), slice(2 * RATE + RATE // 4, 4 * RATE)
+    assert layer.active[low].all() and not layer.active[high].any()
+    assert np.std(layer.audio[low]) == pytest.approx(np.std(tone(100.0, RATE)), rel=0.05)
+    assert np.std(layer.audio[high]) < 1e-3 * np.std(tone(4000.0, RATE))
+    assert layer.parts == ["music/x", "lowpass/300Hz"]
+
+
+def test_lowpass_cutoff_is_drawn_log_uniformly_within_the_range():
+    rng = np.random.default_rng(1)
+    cutoffs = [
+        float(L.lowpass(rng, _low_then_high(), (150.0, 1000.0)).parts[-1][8:-2]) for _ in range(200)
+    ]
+    assert min(cutoffs) >= 150 and max(cutoffs) <= 1000
+    # log-uniform: the geometric middle (≈387 Hz) splits the draws about evenly
+    assert 0.4 < np.mean(np.array(cutoffs) < np.sqrt(150 * 1000)) < 0.6
+
+
+def test_music_lowpass_p_sets_the_share_of_filtered_music():
+    def filtered_share(p: float) -> float:
+        gen = ChunkGenerator(make_bank(), MixConfig(music_lowpass_p=p, partial_p=0.0))
+        rng = np.random.default_rng(2)
+        chunks = [gen.chunk(rng, "music") for _ in range(60)]
+        return np.mean([any(x.startswith("lowpass/") for x in c.parts) for c in chunks])
+
+    assert filtered_share(0.0) == 0.0
+    assert filtered_share(1.0) == 1.0
+    assert 0.1 < filtered_share(0.3) < 0.5
+
+
+def test_lowpassed_tone_music_loses_its_label():
+    """The bank's music is a 3.2 kHz tone: through a ≤ 300 Hz low-pass nothing of it is left,
+    so the chunk must not claim music (the label follows the audio, not the recipe's intent)."""
+    config = MixConfig(music_lowpass_p=1.0, music_lowpass_hz=(150.0, 300.0), partial_p=0.0)
+    gen = ChunkGenerator(make_bank(), config)
+    chunk = gen.chunk(np.random.default_rng(3), "music")
+    assert chunk.labels[1].sum() == 0
+
+
+def _noise_parts(config: MixConfig, scenario: str, count: int = 40) -> set[str]:
+    gen = ChunkGenerator(make_bank(), config)
+    rng = np.random.default_rng(4)
+    return {p for _ in range(count) for p in gen.chunk(rng, scenario).parts if p.startswith("gen/")}
+
+
+def test_event_noises_only_in_their_scenarios():
+    config = MixConfig(
+        generated_noise_p=1.0,
+        generated_kinds=("white",),
+        event_kinds=("ticks",),
+        event_scenarios=("noise",),
+        extra_noise_p=1.0,
+    )
+    assert _noise_parts(config, "noise") == {"gen/white", "gen/ticks"}
+    assert _noise_parts(config, "speech_noise") == {"gen/white"}
+    assert _noise_parts(config, "overlap") == {"gen/white"}  # the extra noise layer
+
+
+def test_event_noises_everywhere_when_no_scenarios_are_named():
+    config = MixConfig(
+        generated_noise_p=1.0, generated_kinds=("white",), event_kinds=("ticks",), extra_noise_p=1.0
+    )
+    assert _noise_parts(config, "overlap") == {"gen/white", "gen/ticks"}
+
+
+def _config(*args: str):
+    parsed = cli._parser().parse_args(["train", "--cache", "c", "--out", "o", *args])
+    return cli._event_kinds(parsed), parsed.event_scenarios, parsed.music_lowpass_p
+
+
+def test_cli_event_and_lowpass_options():
+    assert _config() == ((), (), 0.0)
+    assert _config("--event-noises")[0] == EVENT_KINDS
+    assert _config("--event-kinds", "all")[0] == EVENT_KINDS
+    assert _config(
+        "--event-kinds",
+        "engine,wind",
+        "--event-scenarios",
+        "noise,extra",
+        "--music-lowpass-p",
+        "0.2",
+    ) == (("engine", "wind"), ("noise", "extra"), 0.2)
+
+
+@pytest.mark.parametrize("option", ["--event-kinds", "--event-scenarios"])
+def test_cli_refuses_unknown_names(option, capsys):
+    with pytest.raises(SystemExit):
+        cli._parser().parse_args(["train", "--cache", "c", "--out", "o", option, "thunder"])
+    assert "thunder" in capsys.readouterr().err
