@@ -83,7 +83,9 @@ def test_time_cap_stops_at_an_epoch_boundary_with_the_best_weights(tmp_path):
 
 def test_cli_train_writes_model_and_metrics(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(
-        recipe.SourceBank, "from_cache", classmethod(lambda cls, cache, side, exclude=(): make_bank())
+        recipe.SourceBank,
+        "from_cache",
+        classmethod(lambda cls, cache, side, exclude=(): make_bank()),
     )
     out = tmp_path / "models" / "default.safetensors"
     args = [
