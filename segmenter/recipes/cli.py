@@ -51,7 +51,12 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
     train = sub.add_parser("train", help="train, tune and score the default model")
     a = train.add_argument
     a("--cache", type=Path, required=True)
-    a("--out", type=Path, required=True, help="model file to write (.safetensors)")
+    a(
+        "--out",
+        type=Path,
+        required=True,
+        help="model file to write (a folder: FOLDER/default.safetensors)",
+    )
     a("--seed", type=int, default=d.seed)
     a("--front-end", choices=("spectrogram", "wavlm"), default=d.front_end)
     a(
@@ -102,6 +107,12 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
         help="share of music layers heard through a random low-pass (bass-only music)",
     )
     a(
+        "--narrowband-p",
+        type=float,
+        default=d.narrowband_p,
+        help="share of chunks heard through a 3-4 kHz low-pass (telephone, 8 kHz archives)",
+    )
+    a(
         "--exclude-source",
         action="append",
         default=[],
@@ -116,6 +127,11 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
     a("--ami", type=Path, default=DEFAULT_AMI_DIR, help="AMI clips folder (dev.rttm is scored)")
     a("--demo", type=Path, default=Path("resources/demo"), help="demo folder (demo.rttm scored)")
     a("--work", type=Path, default=None, help="checkpoint folder (default: CACHE/recipe-train)")
+    a(
+        "--resume",
+        action="store_true",
+        help="continue from the work folder's checkpoint (same settings) instead of starting over",
+    )
 
 
 def _names_from(known: tuple[str, ...]):
@@ -150,9 +166,11 @@ def _train(args: argparse.Namespace) -> None:
         lr_schedule=args.lr_schedule, input_compression=args.input_compression,
         exclude_sources=tuple(args.exclude_source), layers_per_repeat=args.layers_per_repeat,
         event_kinds=_event_kinds(args), event_scenarios=args.event_scenarios,
-        music_lowpass_p=args.music_lowpass_p,
+        music_lowpass_p=args.music_lowpass_p, narrowband_p=args.narrowband_p,
     )  # fmt: skip
-    run_recipe(args.cache, args.out, config, ami_dir=args.ami, demo_dir=args.demo, work=args.work)
+    run_recipe(args.cache, args.out, config, ami_dir=args.ami, demo_dir=args.demo, work=args.work,
+        resume=args.resume,
+    )  # fmt: skip
 
 
 def _print_stats(cache: Path) -> None:

@@ -161,6 +161,7 @@ def lowpass(
     layer: Layer,
     cutoff_hz: tuple[float, float],
     audible_below_ref_db: float = 40.0,
+    order: int = 4,
 ) -> Layer:
     """The layer through a low-pass at a log-uniform cutoff: bass-only or muffled music.
 
@@ -172,7 +173,7 @@ def lowpass(
     """
     low, high = cutoff_hz
     cutoff = float(np.exp(rng.uniform(np.log(low), np.log(high))))
-    sos = butter(4, cutoff, btype="lowpass", fs=RATE, output="sos")
+    sos = butter(order, cutoff, btype="lowpass", fs=RATE, output="sos")
     audio = sosfilt(sos, layer.audio.astype(np.float64)).astype(np.float32)
     before = frame_energy_db(layer.audio)
     on = _blocks_on(layer.active, before.size)

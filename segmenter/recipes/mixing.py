@@ -157,6 +157,8 @@ class MixConfig:
     event_scenarios: tuple[str, ...] | None = None
     music_lowpass_p: float = 0.0
     music_lowpass_hz: tuple[float, float] = (150.0, 1000.0)
+    narrowband_p: float = 0.0
+    narrowband_hz: tuple[float, float] = (3000.0, 4000.0)
     partial_p: float = 0.3
     silence_dbfs: float = -90.0
 
@@ -306,6 +308,8 @@ class ChunkGenerator:
             main = [layer for layers in groups.values() for layer in layers][0]
             extra = self._noise(rng, "extra")
             groups["no"] = [self._below(rng, main, extra, cfg.extra_noise_below_db)]
+        if cfg.narrowband_p > 0 and rng.random() < cfg.narrowband_p:
+            groups = self._narrowband(rng, groups)
         masks = np.zeros((len(CLASSES), n), dtype=bool)
         audio = np.zeros(n, dtype=np.float64)
         for name, layers in groups.items():
@@ -321,6 +325,19 @@ class ChunkGenerator:
         audio = self._level(rng, audio, masks.any(axis=0))
         parts = tuple(p for layers in groups.values() for layer in layers for p in layer.parts)
         return Chunk(audio, self.frame_fn(masks), masks, scenario, parts)
+
+    def _narrowband(
+        self, rng: np.random.Generator, groups: dict[str, list[L.Layer]]
+    ) -> dict[str, list[L.Layer]]:
+        """The whole chunk through one steep low-pass at 3–4 kHz: a telephone line or an 8 kHz
+        archive. Filtered layer by layer (the filter is linear, so the sum is the filtered
+        mix) so each layer's label follows what is left of it."""
+        low, high = self.config.narrowband_hz
+        cutoff = float(rng.uniform(low, high))
+        return {
+            name: [L.lowpass(rng, layer, (cutoff, cutoff), order=8) for layer in layers]
+            for name, layers in groups.items()
+        }
 
     def _level(self, rng: np.random.Generator, audio: np.ndarray, heard: np.ndarray) -> np.ndarray:
         """Random overall level over the labelled samples; never clip; silence is faint dither."""

@@ -21,7 +21,6 @@ file then records ``stopped_by_time_cap``, and runs are no longer comparable).
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -32,13 +31,13 @@ import numpy as np
 import torch
 
 from segmenter.checkpoint import save_model
-from segmenter.errors import Cancelled
 from segmenter.evaluation.tuning import ThresholdGrid, tune_thresholds
 from segmenter.model import ModelConfig, NMFSegmenter
 from segmenter.recipes import RecipeError
 from segmenter.recipes.bank import SourceBank
 from segmenter.recipes.mixing import SAMPLE_RATE, ChunkGenerator, MixConfig
 from segmenter.recipes.report import bank_minutes, format_metrics
+from segmenter.recipes.runs import prepare_work, resolve_out, train_with_cap
 from segmenter.training.assess import predict_recordings, score
 from segmenter.training.atoms import balanced_dictionary, source_frames
 from segmenter.training.data import (
@@ -49,8 +48,7 @@ from segmenter.training.data import (
     chunk_source,
     load_corpus,
 )
-from segmenter.training.loop import CHECKPOINT_NAME, TrainConfig, train
-from segmenter.training.state import load_state
+from segmenter.training.loop import TrainConfig
 
 __all__ = [
     "RecipeConfig",
@@ -104,6 +102,7 @@ class RecipeConfig:
     event_kinds: tuple[str, ...] = ()
     event_scenarios: tuple[str, ...] = ()
     music_lowpass_p: float = 0.0
+    narrowband_p: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -196,48 +195,6 @@ def build_model(config: RecipeConfig) -> NMFSegmenter:
     )  # fmt: skip
 
 
-def _train_with_cap(
-    model: NMFSegmenter,
-    train_set: SourceChunks,
-    val_set: SourceChunks,
-    tc: TrainConfig,
-    work: Path,
-    seconds: float,
-    log: Log,
-) -> tuple[list[dict[str, Any]], int | None, float | None, bool]:
-    """:func:`train` with a wall-clock cap checked at epoch ends: when the next epoch would not
-    fit, training is cancelled and the best epoch is taken back from the checkpoint."""
-    started, cancel = time.perf_counter(), threading.Event()
-    history: list[dict[str, Any]] = []
-
-    def on_epoch(record: dict[str, Any]) -> None:
-        history.append(record)
-        elapsed = time.perf_counter() - started
-        log(
-            f"  epoch {record['epoch']:>2}: train {record['train']['total']:.3f} "
-            f"(bce {record['train']['bce']:.3f}) val {record['val']['total']:.3f} "
-            f"(bce {record['val']['bce']:.3f}) best {record['best_epoch']} [{elapsed:.0f} s]"
-        )
-        if elapsed * (len(history) + 1) / len(history) > seconds:
-            cancel.set()
-
-    work.mkdir(parents=True, exist_ok=True)
-    for stale in (work / CHECKPOINT_NAME, work / "train_log.jsonl"):
-        stale.unlink(missing_ok=True)  # a recipe run always starts from scratch
-    try:
-        result = train(
-            model, train_set, val_set, tc, checkpoint_dir=work, log_path=work / "train_log.jsonl",
-            cancel=cancel, on_epoch=on_epoch,
-        )  # fmt: skip
-    except Cancelled:
-        state = load_state(work / CHECKPOINT_NAME)
-        if state.best is not None:
-            model.load_state_dict(state.best)
-        log(f"  stopped by the {seconds / 60:.1f} min cap after epoch {state.epoch}")
-        return history, state.best_epoch, state.best_loss, True
-    return history, result.best_epoch, result.best_loss, False
-
-
 def _evaluate(
     model: NMFSegmenter,
     sets: Mapping[str, list[Recording]],
@@ -262,8 +219,10 @@ def train_recipe(
     extra_sets: Mapping[str, list[Recording]] | None = None,
     mix: MixConfig | None = None,
     log: Log = print,
+    resume: bool = False,
 ) -> RecipeResult:
-    """Stages 2–5 on banks already in memory (tests pass small synthetic banks)."""
+    """Stages 2–5 on banks already in memory (tests pass small synthetic banks); ``resume``
+    continues training from the checkpoint in ``work`` (see :mod:`.runs`)."""
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     timings: dict[str, float] = {}
@@ -271,6 +230,7 @@ def train_recipe(
         event_kinds=config.event_kinds,
         event_scenarios=config.event_scenarios or None,
         music_lowpass_p=config.music_lowpass_p,
+        narrowband_p=config.narrowband_p,
     )
     train_gen = ChunkGenerator(train_bank, mix)
     val_gen = ChunkGenerator(val_bank, mix)
@@ -302,8 +262,9 @@ def train_recipe(
         chunk_source(train_gen), config.steps_per_epoch * config.batch_size, seed=config.seed
     )
     val_set = SourceChunks(chunk_source(val_gen), config.val_chunks, seed=config.seed, fixed=True)
-    history, best_epoch, best_loss, capped = _train_with_cap(
-        model, train_set, val_set, tc, work, config.minutes * 60, log
+    resumed = prepare_work(work, config.to_dict(), resume)
+    history, best_epoch, best_loss, capped = train_with_cap(
+        model, train_set, val_set, tc, work, config.minutes * 60, log, resumed
     )
     model.eval()
     timings["training_s"] = time.perf_counter() - t
@@ -335,6 +296,7 @@ def train_recipe(
         "epochs_run": len(history),
         "best_epoch": best_epoch,
         "stopped_by_time_cap": capped,
+        "resumed": resumed,
         "chunks_seen": len(history) * config.steps_per_epoch * config.batch_size,
         "history": [
             {"epoch": h["epoch"], "train": h["train"]["total"], "val": h["val"]["total"]}
@@ -370,9 +332,12 @@ def run_recipe(
     demo_dir: Path | None = None,
     work: Path | None = None,
     log: Log = print,
+    resume: bool = False,
 ) -> RecipeResult:
-    """Stages 1–6 on a fetched cache; writes ``out`` and ``<out stem>.metrics.json`` beside it."""
+    """Stages 1–6 on a fetched cache; writes ``out`` (a folder: ``out/default.safetensors``)
+    and ``<out stem>.metrics.json`` beside it."""
     started = time.perf_counter()
+    out = resolve_out(out)
     t = time.perf_counter()
     train_bank = SourceBank.from_cache(cache, "train", config.exclude_sources)
     val_bank = SourceBank.from_cache(cache, "validation", config.exclude_sources)
@@ -382,12 +347,12 @@ def run_recipe(
         f"banks: train {bank_minutes(train_bank)}, validation {bank_minutes(val_bank)} ({load_s:.0f} s)"
     )
     result = train_recipe(
-        train_bank, val_bank, config, work=work or cache / "recipe-train", extra_sets=extra, log=log
-    )
+        train_bank, val_bank, config, work=work or cache / "recipe-train", extra_sets=extra,
+        log=log, resume=resume,
+    )  # fmt: skip
     result.timings = {"data_s": load_s, **result.timings}
     result.timings["total_s"] = time.perf_counter() - started
     result.training["wall_times_s"] = {k: round(v, 1) for k, v in result.timings.items()}
-    out.parent.mkdir(parents=True, exist_ok=True)
     save_model(result.model, out, result.thresholds, result.metrics, result.training)
     report = {
         "metrics": result.metrics,

@@ -109,3 +109,38 @@ def test_cli_refuses_unknown_names(option, capsys):
     with pytest.raises(SystemExit):
         cli._parser().parse_args(["train", "--cache", "c", "--out", "o", option, "thunder"])
     assert "thunder" in capsys.readouterr().err
+
+
+def test_narrowband_chunks_lose_the_highs_and_the_labels_follow():
+    """Through a 700 Hz line the 3.2 kHz music and 5.6 kHz noise vanish; the 500 Hz talker stays."""
+    config = MixConfig(narrowband_p=1.0, narrowband_hz=(700.0, 700.0), partial_p=0.0)
+    gen = ChunkGenerator(make_bank(), config)
+    rng = np.random.default_rng(5)
+    music = gen.chunk(rng, "music")
+    assert music.labels[1].sum() == 0
+    spectrum = np.abs(np.fft.rfft(music.audio.astype(np.float64)))
+    freqs = np.fft.rfftfreq(music.audio.size, 1 / RATE)
+    assert spectrum[freqs > 2000].max() < 1e-3 * np.abs(np.fft.rfft(tone(3200.0, 64000))).max()
+    speech = [gen.chunk(rng, "speech") for _ in range(30)]
+
+    def only(talker: str) -> list:
+        clips = [[p for p in c.parts if not p.startswith("lowpass/")] for c in speech]
+        return [
+            c
+            for c, ps in zip(speech, clips, strict=True)
+            if ps and all(p.startswith(talker) for p in ps)
+        ]
+
+    assert only("ann/") and all(c.labels[0].sum() > 0 for c in only("ann/"))
+    # 1.9 kHz is ~70 dB down; only the 5 ms cut fades between prompts (clicks) stay audible
+    assert only("cid/") and all(c.labels[0].mean() < 0.05 for c in only("cid/"))
+
+
+def test_narrowband_share_follows_narrowband_p():
+    def share(p: float) -> float:
+        gen = ChunkGenerator(make_bank(), MixConfig(narrowband_p=p))
+        rng = np.random.default_rng(6)
+        chunks = [gen.chunk(rng, "music") for _ in range(60)]
+        return np.mean([any(x.startswith("lowpass/") for x in c.parts) for c in chunks])
+
+    assert share(0.0) == 0.0 and share(1.0) == 1.0
