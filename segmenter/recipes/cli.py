@@ -113,6 +113,12 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
         help="share of chunks heard through a 3-4 kHz low-pass (telephone, 8 kHz archives)",
     )
     a(
+        "--noise-speed-p",
+        type=float,
+        default=d.noise_speed_p,
+        help="share of recorded noise events replayed 0.5-2x faster (pitch with speed)",
+    )
+    a(
         "--exclude-source",
         action="append",
         default=[],
@@ -167,6 +173,7 @@ def _train(args: argparse.Namespace) -> None:
         exclude_sources=tuple(args.exclude_source), layers_per_repeat=args.layers_per_repeat,
         event_kinds=_event_kinds(args), event_scenarios=args.event_scenarios,
         music_lowpass_p=args.music_lowpass_p, narrowband_p=args.narrowband_p,
+        noise_speed_p=args.noise_speed_p,
     )  # fmt: skip
     run_recipe(args.cache, args.out, config, ami_dir=args.ami, demo_dir=args.demo, work=args.work,
         resume=args.resume,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import soxr
 from scipy.signal import butter, sosfilt
 
 from segmenter.recipes import noises
@@ -23,6 +24,7 @@ __all__ = [
     "window",
     "partial_span",
     "lowpass",
+    "speed",
     "stationary_noise",
 ]
 
@@ -181,6 +183,27 @@ def lowpass(
     audible = to_samples(frame_energy_db(audio) >= reference - audible_below_ref_db, audio.size)
     parts = [*layer.parts, f"lowpass/{cutoff:.0f}Hz"]
     return Layer(audio, layer.active & audible, layer.speakers, layer.overlap, parts)
+
+
+def speed(layer: Layer, factor: float, n: int) -> Layer:
+    """The layer played ``factor`` times faster (pitch up as on a tape), cut to ``n`` samples.
+
+    The recorded noise events are about a minute in all; replaying them at other speeds makes
+    a bank of new, physically plausible sounds (a bigger door, a faster engine) without any new
+    source. ``layer`` must hold at least ``ceil(n · factor)`` samples; the mask is carried over
+    sample by sample, so the labels stay exact.
+    """
+    need = int(np.ceil(n * factor))
+    if layer.audio.size < need:
+        raise ValueError(
+            f"speed {factor:.3f} needs {need} samples, the layer has {layer.audio.size}"
+        )
+    played = soxr.resample(layer.audio[:need].astype(np.float64), RATE * factor, RATE)
+    audio = np.zeros(n, dtype=np.float32)
+    audio[: min(n, played.size)] = played[:n]
+    source = np.minimum((np.arange(n) * factor).astype(np.int64), need - 1)
+    parts = [*layer.parts, f"speed/{factor:.2f}"]
+    return Layer(audio, layer.active[source], layer.speakers, None, parts)
 
 
 def _blocks_on(mask: np.ndarray, count: int, frame: int = 320) -> np.ndarray:

@@ -158,6 +158,8 @@ class MixConfig:
     music_lowpass_p: float = 0.0
     music_lowpass_hz: tuple[float, float] = (150.0, 1000.0)
     narrowband_p: float = 0.0
+    noise_speed_p: float = 0.0
+    noise_speed: tuple[float, float] = (0.5, 2.0)
     narrowband_hz: tuple[float, float] = (3000.0, 4000.0)
     partial_p: float = 0.3
     silence_dbfs: float = -90.0
@@ -257,7 +259,13 @@ class ChunkGenerator:
         if not self.bank.noise or rng.random() < self.config.generated_noise_p:
             layer = L.stationary_noise(rng, n, kinds)
             return L.partial_span(rng, layer) if rng.random() < self.config.partial_p else layer
-        layer = L.sequence(rng, self.bank.noise, n, self.config.noise_gap_s, self._rms)
+        factor = 1.0
+        if cfg.noise_speed_p > 0 and rng.random() < cfg.noise_speed_p:
+            factor = float(np.exp(rng.uniform(*np.log(cfg.noise_speed))))
+        need = int(np.ceil(n * factor)) if factor != 1.0 else n
+        layer = L.sequence(rng, self.bank.noise, need, cfg.noise_gap_s, self._rms)
+        if factor != 1.0:
+            layer = L.speed(layer, factor, n)
         return layer if layer.active.any() else L.stationary_noise(rng, n, kinds)
 
     # -- scenarios --------------------------------------------------------------------------

@@ -103,6 +103,7 @@ class RecipeConfig:
     event_scenarios: tuple[str, ...] = ()
     music_lowpass_p: float = 0.0
     narrowband_p: float = 0.0
+    noise_speed_p: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -231,6 +232,7 @@ def train_recipe(
         event_scenarios=config.event_scenarios or None,
         music_lowpass_p=config.music_lowpass_p,
         narrowband_p=config.narrowband_p,
+        noise_speed_p=config.noise_speed_p,
     )
     train_gen = ChunkGenerator(train_bank, mix)
     val_gen = ChunkGenerator(val_bank, mix)

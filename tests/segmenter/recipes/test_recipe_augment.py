@@ -144,3 +144,31 @@ def test_narrowband_share_follows_narrowband_p():
         return np.mean([any(x.startswith("lowpass/") for x in c.parts) for c in chunks])
 
     assert share(0.0) == 0.0 and share(1.0) == 1.0
+
+
+def test_speed_raises_the_pitch_and_moves_the_mask_with_the_sound():
+    n = 2 * RATE
+    active = np.zeros(2 * n, dtype=bool)
+    active[RATE : 2 * RATE] = True  # on from 1 s to 2 s of the source
+    layer = L.Layer(
+        np.where(active, tone(1000.0, 2 * n), 0).astype(np.float32), active, parts=["x"]
+    )
+    fast = L.speed(layer, 2.0, n)
+    assert fast.audio.size == n and fast.parts == ["x", "speed/2.00"]
+    on = np.flatnonzero(fast.active)
+    assert on[0] == RATE // 2 and on[-1] == RATE - 1  # 1–2 s of the source is 0.5–1 s now
+    spectrum = np.abs(np.fft.rfft(fast.audio.astype(np.float64)))
+    assert np.fft.rfftfreq(n, 1 / RATE)[spectrum.argmax()] == pytest.approx(2000.0, abs=2)
+    assert np.abs(fast.audio[~fast.active]).max() < 0.05  # silent where the mask is off
+    with pytest.raises(ValueError, match="needs"):
+        L.speed(layer, 3.0, n)
+
+
+def test_noise_speed_p_replays_recorded_events_at_other_speeds():
+    config = MixConfig(noise_speed_p=1.0, generated_noise_p=0.0, partial_p=0.0)
+    gen = ChunkGenerator(make_bank(), config)
+    rng = np.random.default_rng(7)
+    chunks = [gen.chunk(rng, "noise") for _ in range(30)]
+    factors = [float(p[6:]) for c in chunks for p in c.parts if p.startswith("speed/")]
+    assert len(factors) == 30 and min(factors) >= 0.5 and max(factors) <= 2.0
+    assert all(c.labels[2].sum() > 0 for c in chunks)
