@@ -129,7 +129,14 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
     a("--dict-iterations", type=int, default=d.dictionary_iterations)
     a("--dict-chunks", type=int, default=d.dictionary_chunks)
     a("--val-chunks", type=int, default=d.val_chunks)
-    a("--eval-chunks", type=int, default=d.eval_chunks, help="validation chunks to tune / score")
+    a("--eval-chunks", type=int, default=d.eval_chunks, help="validation chunks to score")
+    a("--tune-chunks", type=int, default=d.tune_chunks, help="validation chunks to tune on")
+    a(
+        "--tune-longest-run",
+        type=int,
+        default=d.tune_longest_run,
+        help="a tuning scenario lasts 1..N chunks of 4 s (1: a new scenario every chunk)",
+    )
     a("--ami", type=Path, default=DEFAULT_AMI_DIR, help="AMI clips folder (dev.rttm is scored)")
     a("--demo", type=Path, default=Path("resources/demo"), help="demo folder (demo.rttm scored)")
     a("--work", type=Path, default=None, help="checkpoint folder (default: CACHE/recipe-train)")
@@ -168,7 +175,8 @@ def _train(args: argparse.Namespace) -> None:
         n_components=args.components, n_fft=args.n_fft, win_length=args.win_length, lr=args.lr,
         threads=args.threads, dictionary_iterations=args.dict_iterations,
         dictionary_chunks=args.dict_chunks, val_chunks=args.val_chunks,
-        tune_chunks=args.eval_chunks, eval_chunks=args.eval_chunks,
+        tune_chunks=args.tune_chunks, eval_chunks=args.eval_chunks,
+        tune_longest_run=args.tune_longest_run,
         lr_schedule=args.lr_schedule, input_compression=args.input_compression,
         exclude_sources=tuple(args.exclude_source), layers_per_repeat=args.layers_per_repeat,
         event_kinds=_event_kinds(args), event_scenarios=args.event_scenarios,

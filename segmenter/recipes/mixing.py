@@ -304,11 +304,15 @@ class ChunkGenerator:
         second = self._talker(rng, exclude=first.speakers)
         return {"sp": [first, self._below(rng, first, second, cfg.second_talker_below_db)]}
 
+    def draw_scenario(self, rng: np.random.Generator) -> str:
+        """One scenario, drawn by the configured weights."""
+        return self.scenarios[int(rng.choice(len(self.scenarios), p=self._p))]
+
     def chunk(self, rng: np.random.Generator, scenario: str | None = None) -> Chunk:
         """One chunk of ``scenario`` (drawn by the configured weights when None)."""
         cfg, n = self.config, self.config.chunk_samples
         if scenario is None:
-            scenario = self.scenarios[int(rng.choice(len(self.scenarios), p=self._p))]
+            scenario = self.draw_scenario(rng)
         elif scenario not in self.scenarios:
             raise ValueError(f"scenario {scenario!r} not available; have {self.scenarios}")
         groups = self._layers(rng, scenario)

@@ -74,3 +74,5 @@ def test_the_recipe_adds_event_noises_only_when_asked(monkeypatch, tmp_path):
     assert default.music_lowpass_p == 0.0
     assert asked.event_kinds == ("wind",) and asked.event_scenarios == ("noise",)
     assert asked.music_lowpass_p == 0.2
+    validation = seen[3]  # validation, tuning and scores stay on the plain stream
+    assert validation.event_kinds == () and validation.music_lowpass_p == 0.0

@@ -45,6 +45,27 @@ def test_mixture_references_are_the_chunks_sample_masks():
             assert all(b1 < a2 for (_, b1), (a2, _) in zip(spans, spans[1:], strict=False))
 
 
+def test_tuning_mixtures_keep_a_scenario_for_a_few_chunks():
+    gen = ChunkGenerator(make_bank(with_conversation=True))
+    plain = recipe.mixture_recordings(gen, count=12, per_recording=6, seed=3, prefix="p")
+    same = recipe.mixture_recordings(gen, 12, 6, 3, "p", longest_run=1)
+    assert all(np.array_equal(a.audio, b.audio) for a, b in zip(plain, same, strict=True))
+
+    scenarios = []
+    real_chunk = gen.chunk
+    gen.chunk = lambda rng, scenario=None: scenarios.append(scenario) or real_chunk(rng, scenario)
+    recipe.mixture_recordings(gen, count=200, per_recording=20, seed=3, prefix="l", longest_run=5)
+    runs, length = [], 1
+    for before, after in zip(scenarios, scenarios[1:], strict=False):
+        if after == before:
+            length += 1
+        else:
+            runs.append(length)
+            length = 1
+    assert None not in scenarios and max(runs) <= 10  # two draws of the same scenario may meet
+    assert 2.0 < np.mean(runs) < 4.5  # one draw lasts 1..5 chunks, 3 on average
+
+
 def test_scenario_source_balances_the_dictionary_classes():
     gen = ChunkGenerator(make_bank())
     frames = source_frames(recipe.scenario_source(gen, ("speech", "music", "noise")), chunks=12)
@@ -91,7 +112,7 @@ def test_cli_train_writes_model_and_metrics(tmp_path, monkeypatch, capsys):
     args = [
         "train", "--cache", str(tmp_path), "--out", str(out), "--components", "8",
         "--epochs", "1", "--steps-per-epoch", "2", "--batch-size", "4", "--val-chunks", "4",
-        "--eval-chunks", "4", "--dict-iterations", "3", "--dict-chunks", "6",
+        "--eval-chunks", "4", "--tune-chunks", "4", "--dict-iterations", "3", "--dict-chunks", "6",
         "--ami", str(tmp_path / "no-ami"), "--demo", str(tmp_path / "no-demo"),
     ]  # fmt: skip
     assert recipe_cli.main(args) == 0
