@@ -59,6 +59,7 @@ def test_prepare_work_starts_over_unless_resuming(tmp_path):
     assert prepare_work(tmp_path, config, resume=True) is False  # nothing to resume yet
     (tmp_path / CHECKPOINT_NAME).write_bytes(b"ckpt")
     assert prepare_work(tmp_path, {**config, "minutes": 60.0}, resume=True) is True
+    assert prepare_work(tmp_path, {**config, "tune_chunks": 9}, resume=True) is True
     with pytest.raises(RecipeError, match=r"other settings \(epochs, seed\)"):
         prepare_work(tmp_path, {**config, "seed": 1, "epochs": 3}, resume=True)
     (tmp_path / CONFIG_NAME).unlink()
