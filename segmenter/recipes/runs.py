@@ -61,12 +61,19 @@ def resolve_out(out: Path) -> Path:
     return path
 
 
-def prepare_work(work: Path, config: Mapping[str, Any], resume: bool) -> bool:
+def prepare_work(
+    work: Path,
+    config: Mapping[str, Any],
+    resume: bool,
+    defaults: Mapping[str, Any] | None = None,
+) -> bool:
     """Make the work folder ready; returns whether training will continue from a checkpoint.
 
     Without ``resume`` any earlier checkpoint and log are removed (a run starts from scratch).
     With it, the checkpoint is kept if the folder's recorded configuration matches ``config``
-    (apart from :data:`RESUME_MAY_CHANGE`); a mismatch is an error naming the differences.
+    (apart from :data:`RESUME_MAY_CHANGE`); a mismatch is an error naming the differences. A
+    setting the recorded configuration lacks (it predates the option) counts as its value in
+    ``defaults``: new options default to the old behaviour.
     """
     work.mkdir(parents=True, exist_ok=True)
     checkpoint, recorded = work / CHECKPOINT_NAME, work / CONFIG_NAME
@@ -79,7 +86,8 @@ def prepare_work(work: Path, config: Mapping[str, Any], resume: bool) -> bool:
         changed = sorted(
             key
             for key in set(before) | set(config)
-            if key not in RESUME_MAY_CHANGE and _plain(before.get(key)) != _plain(config.get(key))
+            if key not in RESUME_MAY_CHANGE
+            and _plain(before.get(key, (defaults or {}).get(key))) != _plain(config.get(key))
         )
         if changed:
             raise RecipeError(

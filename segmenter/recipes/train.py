@@ -303,7 +303,7 @@ def train_recipe(
         chunk_source(train_gen), config.steps_per_epoch * config.batch_size, seed=config.seed
     )
     val_set = SourceChunks(chunk_source(val_gen), config.val_chunks, seed=config.seed, fixed=True)
-    resumed = prepare_work(work, config.to_dict(), resume)
+    resumed = prepare_work(work, config.to_dict(), resume, RecipeConfig().to_dict())
     history, best_epoch, best_loss, capped = train_with_cap(
         model, train_set, val_set, tc, work, config.minutes * 60, log, resumed
     )

@@ -60,6 +60,10 @@ def test_prepare_work_starts_over_unless_resuming(tmp_path):
     (tmp_path / CHECKPOINT_NAME).write_bytes(b"ckpt")
     assert prepare_work(tmp_path, {**config, "minutes": 60.0}, resume=True) is True
     assert prepare_work(tmp_path, {**config, "tune_chunks": 9}, resume=True) is True
+    newer = {**config, "new_option": 0.0}  # an option added after the run started
+    assert prepare_work(tmp_path, newer, resume=True, defaults={"new_option": 0.0}) is True
+    with pytest.raises(RecipeError, match="new_option"):
+        prepare_work(tmp_path, {**newer, "new_option": 0.5}, resume=True, defaults=newer)
     with pytest.raises(RecipeError, match=r"other settings \(epochs, seed\)"):
         prepare_work(tmp_path, {**config, "seed": 1, "epochs": 3}, resume=True)
     (tmp_path / CONFIG_NAME).unlink()
