@@ -107,6 +107,12 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
         help="share of music layers heard through a random low-pass (bass-only music)",
     )
     a(
+        "--music-lowpass-keeps-level",
+        action="store_true",
+        help="level a low-passed track under speech as the whole song, then filter it "
+        "(its bass-only passages are quieter, as in a real mix)",
+    )
+    a(
         "--narrowband-p",
         type=float,
         default=d.narrowband_p,
@@ -181,6 +187,7 @@ def _train(args: argparse.Namespace) -> None:
         exclude_sources=tuple(args.exclude_source), layers_per_repeat=args.layers_per_repeat,
         event_kinds=_event_kinds(args), event_scenarios=args.event_scenarios,
         music_lowpass_p=args.music_lowpass_p, narrowband_p=args.narrowband_p,
+        music_lowpass_keeps_level=args.music_lowpass_keeps_level,
         noise_speed_p=args.noise_speed_p,
     )  # fmt: skip
     run_recipe(args.cache, args.out, config, ami_dir=args.ami, demo_dir=args.demo, work=args.work,

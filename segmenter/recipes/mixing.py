@@ -157,6 +157,7 @@ class MixConfig:
     event_scenarios: tuple[str, ...] | None = None
     music_lowpass_p: float = 0.0
     music_lowpass_hz: tuple[float, float] = (150.0, 1000.0)
+    music_lowpass_keeps_level: bool = False
     narrowband_p: float = 0.0
     noise_speed_p: float = 0.0
     noise_speed: tuple[float, float] = (0.5, 2.0)
@@ -242,13 +243,26 @@ class ChunkGenerator:
                 break
         return layer
 
-    def _music(self, rng: np.random.Generator) -> L.Layer:
+    def _music(self, rng: np.random.Generator, under: L.Layer | None = None) -> L.Layer:
+        """A music window; ``under`` a talker, it is set ``music_below_speech_db`` below it.
+
+        A low-passed (bass-only) track is levelled either as heard after the filter or, with
+        ``music_lowpass_keeps_level``, as the whole track before it: in a real mix the level is
+        set for the song, and its bass-only passages are then quieter than that.
+        """
         cfg = self.config
         clip = self.bank.music[int(rng.integers(len(self.bank.music)))]
         layer = L.window(rng, clip, cfg.chunk_samples)
-        if cfg.music_lowpass_p > 0 and rng.random() < cfg.music_lowpass_p:
+        lowpass = cfg.music_lowpass_p > 0 and rng.random() < cfg.music_lowpass_p
+        if lowpass and not cfg.music_lowpass_keeps_level:
             layer = L.lowpass(rng, layer, cfg.music_lowpass_hz)
-        return L.partial_span(rng, layer) if rng.random() < cfg.partial_p else layer
+        if rng.random() < cfg.partial_p:
+            layer = L.partial_span(rng, layer)
+        if under is not None:
+            layer = self._below(rng, under, layer, cfg.music_below_speech_db)
+        if lowpass and cfg.music_lowpass_keeps_level:
+            layer = L.lowpass(rng, layer, cfg.music_lowpass_hz)
+        return layer
 
     def _noise(self, rng: np.random.Generator, scenario: str | None = None) -> L.Layer:
         """A recorded or generated noise; generated *event* kinds (engines, ticks, …) only in
@@ -288,10 +302,7 @@ class ChunkGenerator:
         if scenario == "speech":
             return {"sp": [first]}
         if scenario == "speech_music":
-            return {
-                "sp": [first],
-                "mu": [self._below(rng, first, self._music(rng), cfg.music_below_speech_db)],
-            }
+            return {"sp": [first], "mu": [self._music(rng, under=first)]}
         if scenario == "speech_noise":
             return {
                 "sp": [first],

@@ -103,6 +103,7 @@ class RecipeConfig:
     event_kinds: tuple[str, ...] = ()
     event_scenarios: tuple[str, ...] = ()
     music_lowpass_p: float = 0.0
+    music_lowpass_keeps_level: bool = False
     narrowband_p: float = 0.0
     noise_speed_p: float = 0.0
 
@@ -270,6 +271,7 @@ def train_recipe(
         event_kinds=config.event_kinds,
         event_scenarios=config.event_scenarios or None,
         music_lowpass_p=config.music_lowpass_p,
+        music_lowpass_keeps_level=config.music_lowpass_keeps_level,
         narrowband_p=config.narrowband_p,
         noise_speed_p=config.noise_speed_p,
     )

@@ -172,3 +172,35 @@ def test_noise_speed_p_replays_recorded_events_at_other_speeds():
     factors = [float(p[6:]) for c in chunks for p in c.parts if p.startswith("speed/")]
     assert len(factors) == 30 and min(factors) >= 0.5 and max(factors) <= 2.0
     assert all(c.labels[2].sum() > 0 for c in chunks)
+
+
+def _bass_and_treble_bank():
+    from segmenter.recipes.bank import Clip, SourceBank
+
+    n = 12 * RATE
+    song = tone(100.0, n) + tone(3000.0, n)
+    talker = tone(500.0, 3 * RATE)
+    clips = [
+        Clip("song", "music", song, np.ones(n, dtype=bool)),
+        Clip("ann/0", "speech", talker, np.ones(talker.size, dtype=bool), frozenset({"ann"})),
+    ]
+    return SourceBank.from_clips(clips)
+
+
+@pytest.mark.parametrize("keeps_level, expected_db", [(False, 10.0), (True, 13.0)])
+def test_bass_only_music_under_speech_is_levelled_before_or_after_the_filter(
+    keeps_level, expected_db
+):
+    """Half the song's power is treble: levelled as the whole song, the bass-only track sits
+    3 dB lower under the talker than when levelled as heard."""
+    config = MixConfig(
+        music_lowpass_p=1.0, music_lowpass_keeps_level=keeps_level, music_below_speech_db=(10, 10),
+        partial_p=0.0, extra_noise_p=0.0, music_lowpass_hz=(300.0, 300.0), speech_gap_s=(0, 0),
+    )  # fmt: skip
+    gen = ChunkGenerator(_bass_and_treble_bank(), config)
+    chunk = gen.chunk(np.random.default_rng(8), "speech_music")
+    spectrum = np.abs(np.fft.rfft(chunk.audio.astype(np.float64))) ** 2
+    freqs = np.fft.rfftfreq(chunk.audio.size, 1 / RATE)
+    speech = spectrum[(freqs > 400) & (freqs < 600)].sum()
+    music = spectrum[freqs < 200].sum()
+    assert 10 * np.log10(speech / music) == pytest.approx(expected_db, abs=0.7)
