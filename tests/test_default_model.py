@@ -68,16 +68,28 @@ def test_default_model_labels_the_demo_in_under_two_cpu_seconds(demo):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="shipped model (recipe seed 0): demo music F1 0.86 < 0.9 (speech 0.96 passes): "
-    "music 12 dB under continuous French speech at 25.5-32 s is missed; see "
-    "resources/models/README.md. Remove this marker when a model meets the target.",
+    reason="shipped model (recipe seed 0): demo music F1 0.889 < 0.9 (speech 0.948 passes): "
+    "the soft bass-only music under continuous French speech at 25.5-32 s is only partly "
+    "found; see resources/models/README.md. Remove this marker when a model meets the target.",
 )
 def test_default_model_labels_demo_speech_and_music_with_f1_at_least_0_9(demo):
+    result = score_demo(demo)
+    assert result.time["sp"].f1 >= 0.9, result.table(per_file=False)
+    assert result.time["mu"].f1 >= 0.9, result.table(per_file=False)
+
+
+def test_default_model_keeps_the_demo_scores_its_card_reports(demo):
+    """Until the target is met, the shipped file must not fall below the card's figures
+    (speech 0.948, music 0.889): a re-tuned or swapped model that labels worse fails here."""
+    result = score_demo(demo)
+    assert result.time["sp"].f1 >= 0.945, result.table(per_file=False)
+    assert result.time["mu"].f1 >= 0.885, result.table(per_file=False)
+
+
+def score_demo(demo):
     _, segments = label_demo(demo["audio"])
-    result = evaluate(
+    return evaluate(
         {"demo": demo["reference"]},
         {"demo": {c: [(s.start, s.end) for s in v] for c, v in segments.items()}},
         classes=("sp", "mu"),
     )
-    assert result.time["sp"].f1 >= 0.9, result.table(per_file=False)
-    assert result.time["mu"].f1 >= 0.9, result.table(per_file=False)

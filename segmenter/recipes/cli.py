@@ -108,7 +108,8 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
     )
     a(
         "--music-lowpass-keeps-level",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
+        default=d.music_lowpass_keeps_level,
         help="level a low-passed track under speech as the whole song, then filter it "
         "(its bass-only passages are quieter, as in a real mix)",
     )

@@ -102,10 +102,10 @@ class RecipeConfig:
     exclude_sources: tuple[str, ...] = ()
     event_kinds: tuple[str, ...] = ()
     event_scenarios: tuple[str, ...] = ()
-    music_lowpass_p: float = 0.0
+    music_lowpass_p: float = 0.25
     music_lowpass_keeps_level: bool = False
-    narrowband_p: float = 0.0
-    noise_speed_p: float = 0.0
+    narrowband_p: float = 0.1
+    noise_speed_p: float = 0.5
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

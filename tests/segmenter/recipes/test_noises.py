@@ -71,8 +71,10 @@ def test_the_recipe_adds_event_noises_only_when_asked(monkeypatch, tmp_path):
             recipe.train_recipe(make_bank(), make_bank(), config, work=tmp_path)
     default, asked = seen[0], seen[2]
     assert default.generated_kinds == noises.KINDS and default.event_kinds == ()
-    assert default.music_lowpass_p == 0.0
+    assert default.music_lowpass_p == 0.25  # the shipped recipe's augmentations
+    assert default.narrowband_p == 0.1 and default.noise_speed_p == 0.5
     assert asked.event_kinds == ("wind",) and asked.event_scenarios == ("noise",)
     assert asked.music_lowpass_p == 0.2
-    validation = seen[3]  # validation, tuning and scores stay on the plain stream
-    assert validation.event_kinds == () and validation.music_lowpass_p == 0.0
+    for validation in (seen[1], seen[3]):  # validation, tuning, scores: the plain stream
+        assert validation.event_kinds == () and validation.music_lowpass_p == 0.0
+        assert validation.narrowband_p == 0.0 and validation.noise_speed_p == 0.0

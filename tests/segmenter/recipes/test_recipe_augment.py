@@ -91,7 +91,7 @@ def _config(*args: str):
 
 
 def test_cli_event_and_lowpass_options():
-    assert _config() == ((), (), 0.0)
+    assert _config() == ((), (), 0.25)  # the shipped default
     assert _config("--event-noises")[0] == EVENT_KINDS
     assert _config("--event-kinds", "all")[0] == EVENT_KINDS
     assert _config(
