@@ -138,7 +138,18 @@ def mix_at_snr(
 
 @dataclass(frozen=True)
 class MixConfig:
-    """Ranges of the random draws (dB ranges are uniform, (low, high))."""
+    """Ranges of the random draws (dB ranges are uniform, (low, high)).
+
+    The augmentations all default to off, so ``MixConfig()`` is the plain stream the issue
+    defines (the recipe validates and scores on it); the recipe turns some on for training:
+
+    * ``event_kinds`` / ``event_scenarios``: generated event noises (engines, ticks, …), only in
+      the named scenarios ("extra" = the extra noise layer; None = everywhere);
+    * ``music_lowpass_p``: bass-only music (see :func:`.layers.lowpass`), levelled as heard or,
+      with ``music_lowpass_keeps_level``, as the whole track before the filter;
+    * ``narrowband_p``: whole chunks through a steep 3–4 kHz low-pass (telephone, 8 kHz);
+    * ``noise_speed_p``: recorded noise events replayed at another speed (:func:`.layers.speed`).
+    """
 
     chunk_samples: int = CHUNK_SAMPLES
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
@@ -159,9 +170,9 @@ class MixConfig:
     music_lowpass_hz: tuple[float, float] = (150.0, 1000.0)
     music_lowpass_keeps_level: bool = False
     narrowband_p: float = 0.0
+    narrowband_hz: tuple[float, float] = (3000.0, 4000.0)
     noise_speed_p: float = 0.0
     noise_speed: tuple[float, float] = (0.5, 2.0)
-    narrowband_hz: tuple[float, float] = (3000.0, 4000.0)
     partial_p: float = 0.3
     silence_dbfs: float = -90.0
 
