@@ -287,8 +287,9 @@ class ChunkGenerator:
         factor = 1.0
         if cfg.noise_speed_p > 0 and rng.random() < cfg.noise_speed_p:
             factor = float(np.exp(rng.uniform(*np.log(cfg.noise_speed))))
-        need = int(np.ceil(n * factor)) if factor != 1.0 else n
-        layer = L.sequence(rng, self.bank.noise, need, cfg.noise_gap_s, self._rms)
+        layer = L.sequence(
+            rng, self.bank.noise, int(np.ceil(n * factor)), cfg.noise_gap_s, self._rms
+        )
         if factor != 1.0:
             layer = L.speed(layer, factor, n)
         return layer if layer.active.any() else L.stationary_noise(rng, n, kinds)
