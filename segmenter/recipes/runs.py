@@ -50,6 +50,9 @@ def resolve_out(out: Path) -> Path:
     path = out / DEFAULT_MODEL_NAME if out.is_dir() or str(out).endswith(("/", "\\")) else out
     if path.is_dir():
         raise RecipeError(f"{path}: is a folder; give a model file name such as {path}.safetensors")
+    blocked = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocked is not None:
+        raise RecipeError(f"{blocked}: cannot write the model there (a file, not a folder)")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".write-test-"):

@@ -195,6 +195,7 @@ def train_recipe(
 ) -> RecipeResult:
     """Stages 2–5 on banks already in memory (tests pass small synthetic banks); ``resume``
     continues training from the checkpoint in ``work`` (see :mod:`.runs`)."""
+    resumed = prepare_work(work, config.to_dict(), resume, RecipeConfig().to_dict())
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     timings: dict[str, float] = {}
@@ -236,7 +237,6 @@ def train_recipe(
         chunk_source(train_gen), config.steps_per_epoch * config.batch_size, seed=config.seed
     )
     val_set = SourceChunks(chunk_source(val_gen), config.val_chunks, seed=config.seed, fixed=True)
-    resumed = prepare_work(work, config.to_dict(), resume, RecipeConfig().to_dict())
     history, best_epoch, best_loss, capped = train_with_cap(
         model, train_set, val_set, tc, work, config.minutes * 60, log, resumed
     )

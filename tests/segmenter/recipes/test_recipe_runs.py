@@ -47,7 +47,7 @@ def test_the_cli_checks_out_before_loading_anything(tmp_path, monkeypatch, capsy
     blocker = tmp_path / "file"
     blocker.write_text("x")
     assert cli.main(["train", "--cache", str(tmp_path), "--out", str(blocker / "m.st")]) == 1
-    assert "cannot write the model there" in capsys.readouterr().err
+    assert "file: cannot write the model there (a file, not a folder)" in capsys.readouterr().err
 
 
 def test_prepare_work_starts_over_unless_resuming(tmp_path):
