@@ -54,10 +54,10 @@ from segmenter.recipes.activity import MUSIC, NOISE, SPEECH, ActivityParams, fra
 from segmenter.recipes.catalogue import CATALOGUE, Source
 from segmenter.recipes.sources import (
     SAMPLE_RATE,
-    _select,
     decode_file,
     download_packages,
     extract_packages,
+    source_files,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -260,7 +260,7 @@ def prepare(
     roots = extract_packages(cache, debs)
     chosen: list[tuple[Source, str, Path]] = []
     for source in sources:
-        files = _select(source, roots[source.package])
+        files = source_files(source, roots[source.package])
         random.Random(f"{seed}:{source.name}").shuffle(files)
         chosen.extend((source, rel, file) for rel, file in files)
     leaks = (

@@ -48,6 +48,7 @@ __all__ = [
     "decode_file",
     "load_manifest",
     "read_audio",
+    "source_files",
 ]
 
 SAMPLE_RATE = 16000
@@ -151,7 +152,7 @@ def decode_file(path: Path, raw_format: str | None = None) -> np.ndarray:
     return np.ascontiguousarray(audio, dtype=np.float32)
 
 
-def _select(source: Source, root: Path) -> list[tuple[str, Path]]:
+def source_files(source: Source, root: Path) -> list[tuple[str, Path]]:
     """(relpath, file) pairs of a source, sorted; symlinks skipped (they duplicate a file)."""
     base = root / source.root
     if not base.is_dir():
@@ -242,7 +243,7 @@ def fetch(
     debs = download_packages(cache, _packages())
     report(progress, 0.05, "dpkg-deb -x")
     roots = extract_packages(cache, debs)
-    todo = [(src, rel, f) for src in CATALOGUE for rel, f in _select(src, roots[src.package])]
+    todo = [(src, rel, f) for src in CATALOGUE for rel, f in source_files(src, roots[src.package])]
 
     seen: dict[str, str] = {}
     unique = []
