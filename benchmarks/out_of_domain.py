@@ -51,7 +51,7 @@ from segmenter.evaluation.intervals import intersect, normalise, total
 from segmenter.inference import segment_file
 from segmenter.recipes import RecipeError
 from segmenter.recipes.activity import MUSIC, NOISE, SPEECH, ActivityParams, frame_activity, runs
-from segmenter.recipes.catalogue import CATALOGUE, Source
+from segmenter.recipes.catalogue import ASTERISK_NOT_SPEECH, CATALOGUE, G722, Source
 from segmenter.recipes.sources import (
     SAMPLE_RATE,
     decode_file,
@@ -64,14 +64,6 @@ ROOT = Path(__file__).resolve().parents[1]
 FRAME = 320  # the activity detector's 20 ms blocks
 CLASS_OF_KIND = {"speech": "sp", "music": "mu", "noise": "no"}
 PARAMS_OF_KIND: dict[str, ActivityParams] = {"speech": SPEECH, "music": MUSIC, "noise": NOISE}
-_NOT_SPEECH = (  # as the recipe: digital silence, beeps, tones and screeching monkeys
-    "silence/*",
-    "beep.g722",
-    "beeperr.g722",
-    "ascending-2tone.g722",
-    "descending-2tone.g722",
-    "tt-monkeys.g722",
-)
 _STK = "usr/share/games/supertuxkart/data"
 # fmt: off
 _STK_NOT_NOISE = (
@@ -92,9 +84,9 @@ SOURCES: tuple[Source, ...] = (
         copyright="2012 Carlo Flora (Asterisk core sounds, it_IT_m_Carlo)",
         root="usr/share/asterisk/sounds/it_IT_m_Carlo",
         include=("*.g722",),
-        exclude=_NOT_SPEECH,
+        exclude=ASTERISK_NOT_SPEECH,
         notes="new speaker (male) and language",
-        raw_format={".g722": "g722"},
+        raw_format=G722,
     ),
     Source(
         name="es-allison",
@@ -104,9 +96,9 @@ SOURCES: tuple[Source, ...] = (
         copyright="2003-2010 Allison Smith (Asterisk core sounds, es_MX_f_Allison)",
         root="usr/share/asterisk/sounds/es_MX_f_Allison",
         include=("*.g722",),
-        exclude=_NOT_SPEECH,
+        exclude=ASTERISK_NOT_SPEECH,
         notes="new language; same speaker as the English training prompts",
-        raw_format={".g722": "g722"},
+        raw_format=G722,
     ),
     Source(
         name="fr-armelle",

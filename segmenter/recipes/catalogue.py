@@ -24,7 +24,15 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass, field
 
-__all__ = ["Source", "CATALOGUE", "FREEDESKTOP_LICENCES", "MOH_AUTHORS", "source_by_name"]
+__all__ = [
+    "Source",
+    "CATALOGUE",
+    "ASTERISK_NOT_SPEECH",
+    "G722",
+    "FREEDESKTOP_LICENCES",
+    "MOH_AUTHORS",
+    "source_by_name",
+]
 
 
 @dataclass(frozen=True)
@@ -62,8 +70,9 @@ class Source:
         return ""
 
 
-_G722 = {".g722": "g722"}
-_ASTERISK_NOT_SPEECH = (
+G722 = {".g722": "g722"}
+"""How Asterisk's raw ``.g722`` prompts are decoded (ffmpeg input format)."""
+ASTERISK_NOT_SPEECH = (  # in every Asterisk prompt package, not only the English one
     "silence/*",  # digital silence
     "beep.g722",
     "beeperr.g722",
@@ -82,9 +91,9 @@ CATALOGUE: tuple[Source, ...] = (
         copyright="2003-2010 Allison Smith (Asterisk core sounds, en_US_f_Allison)",
         root="usr/share/asterisk/sounds/en_US_f_Allison",
         include=("*.g722",),
-        exclude=_ASTERISK_NOT_SPEECH,
+        exclude=ASTERISK_NOT_SPEECH,
         speakers=(("*", "asterisk-en-allison"),),
-        raw_format=_G722,
+        raw_format=G722,
     ),
     Source(
         name="asterisk-fr",
@@ -94,9 +103,9 @@ CATALOGUE: tuple[Source, ...] = (
         copyright="2006-2008 June Wallack (Asterisk core sounds, fr_CA_f_June)",
         root="usr/share/asterisk/sounds/fr_CA_f_June",
         include=("*.g722",),
-        exclude=_ASTERISK_NOT_SPEECH,
+        exclude=ASTERISK_NOT_SPEECH,
         speakers=(("*", "asterisk-fr-june"),),
-        raw_format=_G722,
+        raw_format=G722,
     ),
     Source(
         name="fillets-speech",
@@ -132,7 +141,7 @@ CATALOGUE: tuple[Source, ...] = (
         copyright="Paul Shuler (Macroform) 2009, Manolo Camp 2009, Reno Project 2008",
         root="usr/share/asterisk/moh",
         include=("*.g722",),
-        raw_format=_G722,
+        raw_format=G722,
     ),
     Source(
         name="fillets-music",
