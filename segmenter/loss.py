@@ -67,11 +67,14 @@ def segmenter_loss(
     teacher_logits: torch.Tensor | None = None,
     kd_weight: float = 0.0,
     temperature: float = 1.0,
+    class_weights: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, dict[str, float]]:
     """Total loss and its parts (plain floats, for logging).
 
     ``labels`` (B, C, T) in [0, 1]; ``mask`` broadcastable to it (1 = label known); ``frames``
     (B, T) (1 = real frame). Defaults α=10, β=5, γ=0.1 follow the paper checkpoint's run name.
+    ``class_weights`` (C,) scales each class's BCE cells (not the distillation term): a class
+    whose hard cases are rare in the stream can be made to count more without resampling it.
     Returns ``(total, {"total", "bce", "mse", "l1", ["kd"]})``.
     """
     if output.target is None:
@@ -80,10 +83,14 @@ def segmenter_loss(
     if labels.shape != logits.shape:
         raise ValueError(f"labels shape {tuple(labels.shape)} != logits {tuple(logits.shape)}")
     weights = _label_weights(mask, frames, logits)
-    bce = _masked_mean(
-        F.binary_cross_entropy_with_logits(logits, labels.to(logits.dtype), reduction="none"),
-        weights,
-    )
+    cells = F.binary_cross_entropy_with_logits(logits, labels.to(logits.dtype), reduction="none")
+    if class_weights is not None:
+        if class_weights.shape != (logits.shape[1],):
+            raise ValueError(
+                f"class_weights shape {tuple(class_weights.shape)} != ({logits.shape[1]},)"
+            )
+        cells = cells * class_weights.to(cells)[None, :, None]
+    bce = _masked_mean(cells, weights)
     classification = bce
     parts: dict[str, float] = {}
     if teacher_logits is not None and kd_weight > 0:

@@ -126,6 +126,14 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
         help="share of recorded noise events replayed 0.5-2x faster (pitch with speed)",
     )
     a(
+        "--class-weight",
+        action="append",
+        default=[],
+        type=_class_weight,
+        metavar="CLASS=W",
+        help="scale a class's BCE term (repeatable), e.g. mu=2; classes sp, mu, no, ov",
+    )
+    a(
         "--exclude-source",
         action="append",
         default=[],
@@ -167,6 +175,23 @@ def _names_from(known: tuple[str, ...]):
     return parse
 
 
+def _class_weight(text: str) -> tuple[str, float]:
+    """An argparse type: ``CLASS=WEIGHT`` with a known class and a positive weight."""
+    from segmenter.model import CLASSES
+
+    name, sep, value = text.partition("=")
+    try:
+        weight = float(value)
+    except ValueError:
+        weight = float("nan")
+    if not sep or name not in CLASSES or not weight > 0 or weight == float("inf"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected CLASS=WEIGHT with CLASS one of {', '.join(CLASSES)} "
+            "and a positive weight"
+        )
+    return name, weight
+
+
 def _event_kinds(args: argparse.Namespace) -> tuple[str, ...]:
     if args.event_kinds is not None:
         return EVENT_KINDS if args.event_kinds == ("all",) else args.event_kinds
@@ -189,7 +214,7 @@ def _train(args: argparse.Namespace) -> None:
         event_kinds=_event_kinds(args), event_scenarios=args.event_scenarios,
         music_lowpass_p=args.music_lowpass_p, narrowband_p=args.narrowband_p,
         music_lowpass_keeps_level=args.music_lowpass_keeps_level,
-        noise_speed_p=args.noise_speed_p,
+        noise_speed_p=args.noise_speed_p, class_weights=dict(args.class_weight),
     )  # fmt: skip
     run_recipe(args.cache, args.out, config, ami_dir=args.ami, demo_dir=args.demo, work=args.work,
         resume=args.resume,

@@ -107,6 +107,7 @@ class RecipeConfig:
     music_lowpass_keeps_level: bool = False
     narrowband_p: float = 0.1
     noise_speed_p: float = 0.5
+    class_weights: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -231,7 +232,7 @@ def train_recipe(
     tc = TrainConfig(
         epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
         patience=config.patience, seed=config.seed, device="cpu",
-        lr_schedule=config.lr_schedule,
+        lr_schedule=config.lr_schedule, class_weights=config.class_weights,
     )  # fmt: skip
     train_set = SourceChunks(
         chunk_source(train_gen), config.steps_per_epoch * config.batch_size, seed=config.seed

@@ -75,12 +75,27 @@ class TrainConfig:
     lr_schedule: str = "constant"
     lr_final_ratio: float = 0.05
     warmup_steps: int = 0
+    class_weights: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.lr_schedule not in LR_SCHEDULES:
             raise ValueError(
                 f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {self.lr_schedule!r}"
             )
+        self.class_weights = {str(c): float(w) for c, w in self.class_weights.items()}
+        bad = {c: w for c, w in self.class_weights.items() if not (w > 0 and math.isfinite(w))}
+        if bad:
+            raise ValueError(f"class weights must be positive and finite, got {bad}")
+
+    def class_weight_vector(self, classes: tuple[str, ...]) -> torch.Tensor | None:
+        """The (C,) BCE weights in the model's class order (1 for a class not named), or None
+        when no class is weighted, so unweighted training runs the exact arithmetic it did."""
+        if not self.class_weights:
+            return None
+        unknown = sorted(set(self.class_weights) - set(classes))
+        if unknown:
+            raise ValueError(f"class weights for unknown classes {unknown}; the model has {classes}")
+        return torch.tensor([self.class_weights.get(c, 1.0) for c in classes])
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -121,7 +136,7 @@ def _step_loss(
     return segmenter_loss(
         output, labels, mask, config.alpha, config.beta, config.gamma, frames=frames,
         teacher_logits=teacher_logits, kd_weight=config.kd_weight if teacher else 0.0,
-        temperature=config.temperature,
+        temperature=config.temperature, class_weights=config.class_weight_vector(model.classes),
     )  # fmt: skip
 
 
@@ -188,6 +203,7 @@ def train(
         teacher.to(device).eval()
         if tuple(teacher.classes) != tuple(model.classes):
             raise ValueError(f"teacher classes {teacher.classes} differ from {model.classes}")
+    config.class_weight_vector(tuple(model.classes))  # an unknown class fails before any step
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=config.lr)
     ckpt = Path(checkpoint_dir) / CHECKPOINT_NAME if checkpoint_dir is not None else None

@@ -80,3 +80,17 @@ def test_shape_errors():
     out.target = None
     with pytest.raises(ValueError, match="target"):
         segmenter_loss(out, torch.zeros(2, 4, 7))
+
+
+def test_class_weights_scale_each_class_bce_cells():
+    out = output()
+    y = (torch.rand(out.logits.shape, generator=torch.Generator().manual_seed(3)) > 0.5).float()
+    cells = F.binary_cross_entropy_with_logits(out.logits, y, reduction="none")
+    w = torch.tensor([1.0, 3.0, 1.0, 0.5])
+    _, parts = segmenter_loss(out, y, class_weights=w)
+    assert parts["bce"] == pytest.approx((cells * w[None, :, None]).mean().item(), rel=1e-5)
+    _, ones = segmenter_loss(out, y, class_weights=torch.ones(4))
+    _, plain = segmenter_loss(out, y)
+    assert ones["bce"] == pytest.approx(plain["bce"], rel=1e-6)
+    with pytest.raises(ValueError, match="class_weights shape"):
+        segmenter_loss(out, y, class_weights=torch.ones(3))

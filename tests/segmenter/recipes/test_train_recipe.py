@@ -114,6 +114,7 @@ def test_cli_train_writes_model_and_metrics(tmp_path, monkeypatch, capsys):
         "--epochs", "1", "--steps-per-epoch", "2", "--batch-size", "4", "--val-chunks", "4",
         "--eval-chunks", "4", "--tune-chunks", "4", "--dict-iterations", "3", "--dict-chunks", "6",
         "--ami", str(tmp_path / "no-ami"), "--demo", str(tmp_path / "no-demo"),
+        "--class-weight", "mu=2", "--class-weight", "ov=1.5",
     ]  # fmt: skip
     assert recipe_cli.main(args) == 0
     printed = capsys.readouterr().out
@@ -122,11 +123,19 @@ def test_cli_train_writes_model_and_metrics(tmp_path, monkeypatch, capsys):
     assert set(info.thresholds) == {"sp", "mu", "no", "ov"}
     assert info.metrics["validation"]["summary_f1"] >= 0.0
     assert info.training["recipe_config"]["n_components"] == 8
+    assert info.training["train_config"]["class_weights"] == {"mu": 2.0, "ov": 1.5}
     assert set(info.training["wall_times_s"]) >= {"data_s", "dictionary_s", "training_s"}
     sidecar = json.loads((tmp_path / "models" / "default.metrics.json").read_text())
     assert sidecar["metrics"]["validation"] == info.metrics["validation"]
     model, _ = load_model(out)
     assert model.config.n_components == 8
+
+
+@pytest.mark.parametrize("weight", ["mu", "mu=", "mu=0", "mu=-1", "mu=inf", "music=2", "mu=x"])
+def test_cli_refuses_a_bad_class_weight(weight, capsys):
+    with pytest.raises(SystemExit):
+        recipe_cli.main(["train", "--cache", "c", "--out", "o", "--class-weight", weight])
+    assert f"'{weight}': expected CLASS=WEIGHT" in capsys.readouterr().err
 
 
 def test_wavlm_front_end_needs_a_path():

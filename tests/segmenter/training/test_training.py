@@ -145,3 +145,26 @@ def test_wavlm_front_end_trains_a_few_steps(data):
     assert not torch.equal(model.front_end.layer_logits, logits)  # the layer weights learn
     for k, v in model.front_end.wavlm.state_dict().items():
         assert torch.equal(v, frozen[k])  # WavLM itself stays frozen
+
+
+def test_class_weights_reach_the_loss_and_unknown_classes_fail_first(data):
+    train_recs, dev_recs, _ = data
+    with pytest.raises(ValueError, match="positive"):
+        TrainConfig(class_weights={"mu": 0.0})
+    model = new_model()
+    train_set, dev_set = datasets(train_recs, dev_recs[:1], model.spectrogram, length=8)
+    with pytest.raises(ValueError, match="unknown classes"):
+        train(model, train_set, dev_set, TrainConfig(epochs=1, batch_size=4, class_weights={"x": 2}))
+    assert TrainConfig(class_weights={"mu": 2}).class_weight_vector(model.classes).tolist() == [
+        1.0, 2.0, 1.0, 1.0
+    ]  # fmt: skip
+    runs = {}
+    for weights in ({}, {"mu": 4.0}):
+        model = new_model()
+        result = train(
+            model, train_set, dev_set, TrainConfig(epochs=1, batch_size=4, class_weights=weights)
+        )
+        runs[str(weights)] = (result.history[0]["val"]["bce"], model.classifier.weight.detach())
+    (plain_bce, plain_w), (weighted_bce, weighted_w) = runs.values()
+    assert weighted_bce > plain_bce  # music cells count four times in the weighted BCE
+    assert not torch.equal(plain_w, weighted_w)  # and the steps differ
