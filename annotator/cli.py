@@ -84,9 +84,7 @@ def _add_label(sub: argparse._SubParsersAction) -> None:
         help="decision threshold of one class (speech, music, noise, overlap or its code), "
         "repeatable; a lone onset keeps the model's offset unless that lies above it",
     )  # fmt: skip
-    label.add_argument(
-        "--device", default="auto", help="auto (default), cpu, cuda or cuda:N"
-    )
+    label.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
     label.add_argument(
         "--jobs", type=int, default=None, metavar="N",
         help="worker processes (default 1; 0 = one per CPU core; with --backend ray, "
@@ -241,7 +239,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("annotator: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # `annotator plugins list | head`: the reader left, not an error of ours
+    except (
+        BrokenPipeError
+    ):  # `annotator plugins list | head`: the reader left, not an error of ours
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_FAILED

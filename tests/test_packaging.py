@@ -16,9 +16,21 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_regular_install_finds_resources(tmp_path: Path) -> None:
     target = tmp_path / "site"
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation",
-         "--no-compile", "--quiet", "--target", str(target), str(ROOT)],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-compile",
+            "--quiet",
+            "--target",
+            str(target),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert build.returncode == 0, build.stderr
     assert (target / "annotator" / "_resources" / "icons" / "nmf-annotator.svg").is_file()
@@ -38,7 +50,10 @@ def test_regular_install_finds_resources(tmp_path: Path) -> None:
     script = target / "bin" / "annotator"
     assert script.is_file() and "annotator.cli" in script.read_text()
     version = subprocess.run(
-        [sys.executable, "-m", "annotator", "--version"], cwd=tmp_path, env=env,
-        capture_output=True, text=True,
+        [sys.executable, "-m", "annotator", "--version"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert version.returncode == 0 and "nmf-annotator" in version.stdout

@@ -31,7 +31,9 @@ class RecordingInfo:
         if self.duration is not None:
             duration = float(self.duration)
             if not math.isfinite(duration) or duration < 0:
-                raise InvalidEdit(f"recording duration must be a finite number >= 0, got {self.duration!r}")
+                raise InvalidEdit(
+                    f"recording duration must be a finite number >= 0, got {self.duration!r}"
+                )
             object.__setattr__(self, "duration", duration)
 
     def to_dict(self) -> dict[str, Any]:

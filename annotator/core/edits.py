@@ -175,7 +175,9 @@ class MoveBoundary(SegmentEdit):
         if not math.isfinite(t):
             raise InvalidEdit(f"a boundary needs a finite time, got {t!r}")
         if t < 0:
-            raise InvalidEdit(f"a boundary cannot move before 0 s (asked for {format_seconds(t)} s)")
+            raise InvalidEdit(
+                f"a boundary cannot move before 0 s (asked for {format_seconds(t)} s)"
+            )
         duration = annotation.duration
         if duration is not None and t > duration:
             raise InvalidEdit(
@@ -185,9 +187,13 @@ class MoveBoundary(SegmentEdit):
         if t == old:
             raise InvalidEdit(f"the {side} boundary is already at {format_seconds(t)} s")
         if side == "start" and t >= seg.end:
-            raise InvalidEdit(f"the start boundary must stay before the end ({format_seconds(seg.end)} s)")
+            raise InvalidEdit(
+                f"the start boundary must stay before the end ({format_seconds(seg.end)} s)"
+            )
         if side == "end" and t <= seg.start:
-            raise InvalidEdit(f"the end boundary must stay after the start ({format_seconds(seg.start)} s)")
+            raise InvalidEdit(
+                f"the end boundary must stay after the start ({format_seconds(seg.start)} s)"
+            )
         before, after = lane.neighbours(seg)
         moved = touched(seg, **{side: t})
         removed, added = [(self.lane, seg)], [(self.lane, moved)]
@@ -246,7 +252,9 @@ class SplitSegment(SegmentEdit):
         _require(annotation, self.lane, self.segment)
         seg = self.segment
         if not seg.start < self.at < seg.end:
-            raise InvalidEdit(f"the split point {format_seconds(self.at)} s is not inside {describe_span(seg)}")
+            raise InvalidEdit(
+                f"the split point {format_seconds(self.at)} s is not inside {describe_span(seg)}"
+            )
         halves = (touched(seg, end=self.at), touched(seg, start=self.at))
         return Change(((self.lane, seg),), tuple((self.lane, h) for h in halves))
 

@@ -98,7 +98,9 @@ class Lane:
         """The segments just before and just after `segment` in this lane."""
         i = self.index(segment)
         if i is None:
-            raise InvalidEdit(f"segment {segment.start:g}-{segment.end:g} s is not in lane {self.name!r}")
+            raise InvalidEdit(
+                f"segment {segment.start:g}-{segment.end:g} s is not in lane {self.name!r}"
+            )
         before = self._segments[i - 1] if i > 0 else None
         after = self._segments[i + 1] if i + 1 < len(self._segments) else None
         return before, after
@@ -124,7 +126,9 @@ class Lane:
     def remove(self, segment: Segment) -> None:
         i = self.index(segment)
         if i is None:
-            raise InvalidEdit(f"segment {segment.start:g}-{segment.end:g} s is not in lane {self.name!r}")
+            raise InvalidEdit(
+                f"segment {segment.start:g}-{segment.end:g} s is not in lane {self.name!r}"
+            )
         del self._segments[i]
         del self._starts[i]
 

@@ -37,7 +37,9 @@ class Segment:
     def __post_init__(self) -> None:
         start, end = float(self.start), float(self.end)
         if not (math.isfinite(start) and math.isfinite(end)):
-            raise InvalidEdit(f"segment times must be finite numbers, got {self.start!r}..{self.end!r}")
+            raise InvalidEdit(
+                f"segment times must be finite numbers, got {self.start!r}..{self.end!r}"
+            )
         if start < 0:
             raise InvalidEdit(f"segment starts before 0 s ({start:g} s)")
         if end <= start:

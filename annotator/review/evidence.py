@@ -42,7 +42,6 @@ class Evidence(Protocol):
     sample_rate: int
 
 
-
 @dataclass
 class RunEvidence:
     """Evidence of one model run as plain arrays: the one concrete `Evidence` (the bridge's
@@ -57,6 +56,7 @@ class RunEvidence:
     bias: np.ndarray
     frame_duration: float
     sample_rate: int
+
 
 def class_row(evidence: Evidence, name: str) -> int:
     """Row of a class given by code (``"sp"``) or lane name (``"speech"``)."""

@@ -94,7 +94,9 @@ class TrainConfig:
             return None
         unknown = sorted(set(self.class_weights) - set(classes))
         if unknown:
-            raise ValueError(f"class weights for unknown classes {unknown}; the model has {classes}")
+            raise ValueError(
+                f"class weights for unknown classes {unknown}; the model has {classes}"
+            )
         return torch.tensor([self.class_weights.get(c, 1.0) for c in classes])
 
     def to_dict(self) -> dict[str, Any]:

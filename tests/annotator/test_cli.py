@@ -104,7 +104,11 @@ def test_info_on_audio_and_annotation(tmp_path: Path) -> None:
         (("info", "broken.wav"), b"this is text, not audio", "not a readable audio file"),
         (("info", "broken.TextGrid"), b"", "empty"),
         (("info", "broken.rttm"), b"SPEAKER x 1 0.0\n", "broken.rttm:1"),
-        (("convert", "broken.rttm", "out.TextGrid"), b"SPEAKER x 1 abc 1 <NA> <NA> a <NA> <NA>\n", "broken.rttm:1"),
+        (
+            ("convert", "broken.rttm", "out.TextGrid"),
+            b"SPEAKER x 1 abc 1 <NA> <NA> a <NA> <NA>\n",
+            "broken.rttm:1",
+        ),
         (("convert", "x.TextGrid", "out.doc"), None, "x.TextGrid"),
     ],
 )

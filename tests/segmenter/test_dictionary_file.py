@@ -31,7 +31,10 @@ def corpus(tmp_path: Path) -> dict[str, Path]:
     (tmp_path / "talk.rttm").write_text(
         "SPEAKER talk 1 0.000 6.000 <NA> <NA> A <NA> <NA>\n", encoding="utf-8"
     )
-    _write(tmp_path / "music" / "chord.wav", sum(0.1 * np.sin(2 * np.pi * f * t) for f in (440, 554, 659)))
+    _write(
+        tmp_path / "music" / "chord.wav",
+        sum(0.1 * np.sin(2 * np.pi * f * t) for f in (440, 554, 659)),
+    )
     _write(tmp_path / "noise" / "hiss.wav", 0.1 * rng.standard_normal(t.size))
     return {"root": tmp_path}
 

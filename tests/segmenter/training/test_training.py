@@ -154,7 +154,9 @@ def test_class_weights_reach_the_loss_and_unknown_classes_fail_first(data):
     model = new_model()
     train_set, dev_set = datasets(train_recs, dev_recs[:1], model.spectrogram, length=8)
     with pytest.raises(ValueError, match="unknown classes"):
-        train(model, train_set, dev_set, TrainConfig(epochs=1, batch_size=4, class_weights={"x": 2}))
+        train(
+            model, train_set, dev_set, TrainConfig(epochs=1, batch_size=4, class_weights={"x": 2})
+        )
     assert TrainConfig(class_weights={"mu": 2}).class_weight_vector(model.classes).tolist() == [
         1.0, 2.0, 1.0, 1.0
     ]  # fmt: skip
