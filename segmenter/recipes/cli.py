@@ -126,6 +126,13 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
         help="share of recorded noise events replayed 0.5-2x faster (pitch with speed)",
     )
     a(
+        "--noise-floor-p",
+        type=float,
+        default=d.noise_floor_p,
+        help="share of chunks given an unlabelled hiss, rumble or hum 30-50 dB under the "
+        "labelled content (a recording's noise floor)",
+    )
+    a(
         "--class-weight",
         action="append",
         default=[],
@@ -214,7 +221,8 @@ def _train(args: argparse.Namespace) -> None:
         event_kinds=_event_kinds(args), event_scenarios=args.event_scenarios,
         music_lowpass_p=args.music_lowpass_p, narrowband_p=args.narrowband_p,
         music_lowpass_keeps_level=args.music_lowpass_keeps_level,
-        noise_speed_p=args.noise_speed_p, class_weights=dict(args.class_weight),
+        noise_speed_p=args.noise_speed_p, noise_floor_p=args.noise_floor_p,
+        class_weights=dict(args.class_weight),
     )  # fmt: skip
     run_recipe(args.cache, args.out, config, ami_dir=args.ami, demo_dir=args.demo, work=args.work,
         resume=args.resume,

@@ -148,7 +148,11 @@ class MixConfig:
     * ``music_lowpass_p``: bass-only music (see :func:`.layers.lowpass`), levelled as heard or,
       with ``music_lowpass_keeps_level``, as the whole track before the filter;
     * ``narrowband_p``: whole chunks through a steep 3–4 kHz low-pass (telephone, 8 kHz);
-    * ``noise_speed_p``: recorded noise events replayed at another speed (:func:`.layers.speed`).
+    * ``noise_speed_p``: recorded noise events replayed at another speed (:func:`.layers.speed`);
+    * ``noise_floor_p``: an unlabelled generated noise floor (hiss, rumble or mains hum)
+      ``noise_floor_below_db`` under the labelled content, or at ``noise_floor_dbfs`` in a silent
+      chunk — what real recordings carry under everything. Without it the model only ever hears
+      digital silence beneath a talker and takes a faint hum under speech for bass music.
     """
 
     chunk_samples: int = CHUNK_SAMPLES
@@ -175,6 +179,9 @@ class MixConfig:
     noise_speed: tuple[float, float] = (0.5, 2.0)
     partial_p: float = 0.3
     silence_dbfs: float = -90.0
+    noise_floor_p: float = 0.0
+    noise_floor_below_db: tuple[float, float] = (30.0, 50.0)
+    noise_floor_dbfs: tuple[float, float] = (-85.0, -60.0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -359,6 +366,9 @@ class ChunkGenerator:
             masks[CLASSES.index("ov")] |= talkers[0].active & talkers[1].active
         audio = self._level(rng, audio, masks.any(axis=0))
         parts = tuple(p for layers in groups.values() for layer in layers for p in layer.parts)
+        if cfg.noise_floor_p > 0 and rng.random() < cfg.noise_floor_p:
+            audio, kind = self._noise_floor(rng, audio, masks.any(axis=0))
+            parts += (f"floor/{kind}",)
         return Chunk(audio, self.frame_fn(masks), masks, scenario, parts)
 
     def _narrowband(
@@ -385,6 +395,23 @@ class ChunkGenerator:
                 audio *= 0.99 / peak
         dither = 10 ** (cfg.silence_dbfs / 20) * rng.standard_normal(audio.size)
         return (audio + dither).astype(np.float32)
+
+    def _noise_floor(
+        self, rng: np.random.Generator, audio: np.ndarray, heard: np.ndarray
+    ) -> tuple[np.ndarray, str]:
+        """``audio`` plus an unlabelled stationary noise far below what is labelled (or at a low
+        absolute level when nothing is): drawn last, so the rest of the chunk is the same chunk
+        the seed gives without it."""
+        cfg = self.config
+        kind = cfg.generated_kinds[int(rng.integers(len(cfg.generated_kinds)))]
+        floor = noises.generate(kind, audio.size, rng)
+        if heard.any():
+            level_db = 10 * np.log10(active_power(audio, heard)) - rng.uniform(
+                *cfg.noise_floor_below_db
+            )
+        else:
+            level_db = rng.uniform(*cfg.noise_floor_dbfs)
+        return (audio + floor * np.float32(10 ** (level_db / 20))).astype(np.float32), kind
 
     def batch(self, rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]:
         """``size`` chunks stacked: audio (B, N) float32 and labels (B, 4, T) float32."""

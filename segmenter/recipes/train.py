@@ -107,6 +107,7 @@ class RecipeConfig:
     music_lowpass_keeps_level: bool = False
     narrowband_p: float = 0.1
     noise_speed_p: float = 0.5
+    noise_floor_p: float = 0.0
     class_weights: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -140,10 +141,17 @@ def scenario_source(generator: ChunkGenerator, scenarios: Sequence[str]) -> Chun
 
 def plain(mix: MixConfig) -> MixConfig:
     """``mix`` without the training-only augmentations (filtered music, narrowband chunks,
-    replayed noise speeds, generated event noises): validation, tuning and the scores stay on
+    replayed noise speeds, generated event noises, noise floors): validation, tuning and the scores stay on
     the broadcast-like stream the issue defines, so models trained with different augmentations
     are measured on the same mixtures and a harder training stream cannot lower the bar."""
-    return replace(mix, music_lowpass_p=0.0, narrowband_p=0.0, noise_speed_p=0.0, event_kinds=())
+    return replace(
+        mix,
+        music_lowpass_p=0.0,
+        narrowband_p=0.0,
+        noise_speed_p=0.0,
+        noise_floor_p=0.0,
+        event_kinds=(),
+    )
 
 
 def build_model(config: RecipeConfig) -> NMFSegmenter:
@@ -207,6 +215,7 @@ def train_recipe(
         music_lowpass_keeps_level=config.music_lowpass_keeps_level,
         narrowband_p=config.narrowband_p,
         noise_speed_p=config.noise_speed_p,
+        noise_floor_p=config.noise_floor_p,
     )
     train_gen = ChunkGenerator(train_bank, mix)
     val_gen = ChunkGenerator(val_bank, plain(mix))

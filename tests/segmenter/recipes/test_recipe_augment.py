@@ -204,3 +204,40 @@ def test_bass_only_music_under_speech_is_levelled_before_or_after_the_filter(
     speech = spectrum[(freqs > 400) & (freqs < 600)].sum()
     music = spectrum[freqs < 200].sum()
     assert 10 * np.log10(speech / music) == pytest.approx(expected_db, abs=0.7)
+
+
+@pytest.mark.parametrize("scenario", ["speech", "music", "silence"])
+def test_noise_floor_is_an_unlabelled_stationary_noise_far_below_the_content(scenario):
+    """Drawn last, the floor is the only difference from the same seed's chunk without it: the
+    labels are the same, and it sits 30-50 dB under what is labelled (or -85..-60 dBFS alone)."""
+    plain, floored = (ChunkGenerator(make_bank(), MixConfig(noise_floor_p=p)) for p in (0.0, 1.0))
+    for seed in range(8):
+        a = plain.chunk(np.random.default_rng(seed), scenario)
+        b = floored.chunk(np.random.default_rng(seed), scenario)
+        np.testing.assert_array_equal(a.labels, b.labels)
+        assert b.parts[:-1] == a.parts and b.parts[-1].startswith("floor/")
+        floor = b.audio.astype(np.float64) - a.audio
+        heard = a.masks.any(axis=0)
+        floor_db = 10 * np.log10(np.mean(floor**2))
+        if heard.any():
+            below = 10 * np.log10(np.mean(a.audio[heard].astype(np.float64) ** 2)) - floor_db
+            assert 29.5 <= below <= 50.5, (seed, below)
+        else:
+            assert -85.5 <= floor_db <= -59.5, (seed, floor_db)
+
+
+def test_noise_floor_share_follows_noise_floor_p_and_validation_has_none():
+    from segmenter.recipes.train import plain
+
+    def share(p: float) -> float:
+        gen = ChunkGenerator(make_bank(), MixConfig(noise_floor_p=p))
+        rng = np.random.default_rng(9)
+        chunks = [gen.chunk(rng) for _ in range(200)]
+        return np.mean([any(x.startswith("floor/") for x in c.parts) for c in chunks])
+
+    assert share(0.0) == 0.0 and share(1.0) == 1.0 and 0.2 < share(0.3) < 0.4
+    assert plain(MixConfig(noise_floor_p=0.5)).noise_floor_p == 0.0
+    args = cli._parser().parse_args(
+        ["train", "--cache", "c", "--out", "o", "--noise-floor-p", "0.3"]
+    )
+    assert args.noise_floor_p == 0.3
