@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 with_tests=0
 [ "${1:-}" = "--test" ] && with_tests=1
 
-apt_packages=(python3-venv libsndfile1 libportaudio2 ffmpeg
+apt_packages=(python3-venv libsndfile1 libportaudio2 ffmpeg libgsm1
               libegl1 libgl1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
               libxcb-shape0 libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xinerama0
               libfontconfig1 libdbus-1-3)

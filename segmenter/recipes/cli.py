@@ -133,6 +133,12 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
         "labelled content (a recording's noise floor)",
     )
     a(
+        "--gsm-p",
+        type=float,
+        default=d.gsm_p,
+        help="share of chunks sent through the GSM 06.10 telephone codec (needs libgsm1)",
+    )
+    a(
         "--class-weight",
         action="append",
         default=[],
@@ -222,6 +228,7 @@ def _train(args: argparse.Namespace) -> None:
         music_lowpass_p=args.music_lowpass_p, narrowband_p=args.narrowband_p,
         music_lowpass_keeps_level=args.music_lowpass_keeps_level,
         noise_speed_p=args.noise_speed_p, noise_floor_p=args.noise_floor_p,
+        gsm_p=args.gsm_p,
         class_weights=dict(args.class_weight),
     )  # fmt: skip
     run_recipe(args.cache, args.out, config, ami_dir=args.ami, demo_dir=args.demo, work=args.work,

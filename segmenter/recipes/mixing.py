@@ -29,8 +29,8 @@ from types import MappingProxyType
 
 import numpy as np
 
+from segmenter.recipes import codec, noises
 from segmenter.recipes import layers as L
-from segmenter.recipes import noises
 from segmenter.recipes.bank import SourceBank
 
 __all__ = [
@@ -152,7 +152,9 @@ class MixConfig:
     * ``noise_floor_p``: an unlabelled generated noise floor (hiss, rumble or mains hum)
       ``noise_floor_below_db`` under the labelled content, or at ``noise_floor_dbfs`` in a silent
       chunk — what real recordings carry under everything. Without it the model only ever hears
-      digital silence beneath a talker and takes a faint hum under speech for bass music.
+      digital silence beneath a talker and takes a faint hum under speech for bass music;
+    * ``gsm_p``: whole chunks through the GSM 06.10 telephone codec (:mod:`.codec`), after a
+      narrowband line whose labels follow what it keeps.
     """
 
     chunk_samples: int = CHUNK_SAMPLES
@@ -182,6 +184,7 @@ class MixConfig:
     noise_floor_p: float = 0.0
     noise_floor_below_db: tuple[float, float] = (30.0, 50.0)
     noise_floor_dbfs: tuple[float, float] = (-85.0, -60.0)
+    gsm_p: float = 0.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -350,7 +353,9 @@ class ChunkGenerator:
             main = [layer for layers in groups.values() for layer in layers][0]
             extra = self._noise(rng, "extra")
             groups["no"] = [self._below(rng, main, extra, cfg.extra_noise_below_db)]
-        if cfg.narrowband_p > 0 and rng.random() < cfg.narrowband_p:
+        narrow = cfg.narrowband_p > 0 and rng.random() < cfg.narrowband_p
+        gsm = cfg.gsm_p > 0 and rng.random() < cfg.gsm_p
+        if narrow or gsm:  # a GSM line is an 8 kHz line: labels follow what it keeps
             groups = self._narrowband(rng, groups)
         masks = np.zeros((len(CLASSES), n), dtype=bool)
         audio = np.zeros(n, dtype=np.float64)
@@ -369,6 +374,9 @@ class ChunkGenerator:
         if cfg.noise_floor_p > 0 and rng.random() < cfg.noise_floor_p:
             audio, kind = self._noise_floor(rng, audio, masks.any(axis=0))
             parts += (f"floor/{kind}",)
+        if gsm:
+            audio = codec.gsm_roundtrip(audio, SAMPLE_RATE)
+            parts += ("codec/gsm",)
         return Chunk(audio, self.frame_fn(masks), masks, scenario, parts)
 
     def _narrowband(

@@ -35,6 +35,7 @@ from segmenter.evaluation.tuning import ThresholdGrid, tune_thresholds
 from segmenter.model import ModelConfig, NMFSegmenter
 from segmenter.recipes import RecipeError
 from segmenter.recipes.bank import SourceBank
+from segmenter.recipes.codec import gsm_available
 from segmenter.recipes.mixing import ChunkGenerator, MixConfig
 from segmenter.recipes.mixtures import mixture_recordings
 from segmenter.recipes.report import bank_minutes, format_metrics
@@ -108,6 +109,7 @@ class RecipeConfig:
     narrowband_p: float = 0.1
     noise_speed_p: float = 0.5
     noise_floor_p: float = 0.0
+    gsm_p: float = 0.0
     class_weights: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -141,7 +143,7 @@ def scenario_source(generator: ChunkGenerator, scenarios: Sequence[str]) -> Chun
 
 def plain(mix: MixConfig) -> MixConfig:
     """``mix`` without the training-only augmentations (filtered music, narrowband chunks,
-    replayed noise speeds, generated event noises, noise floors): validation, tuning and the scores stay on
+    replayed noise speeds, generated event noises, noise floors, GSM chunks): validation, tuning and the scores stay on
     the broadcast-like stream the issue defines, so models trained with different augmentations
     are measured on the same mixtures and a harder training stream cannot lower the bar."""
     return replace(
@@ -150,6 +152,7 @@ def plain(mix: MixConfig) -> MixConfig:
         narrowband_p=0.0,
         noise_speed_p=0.0,
         noise_floor_p=0.0,
+        gsm_p=0.0,
         event_kinds=(),
     )
 
@@ -204,6 +207,8 @@ def train_recipe(
 ) -> RecipeResult:
     """Stages 2–5 on banks already in memory (tests pass small synthetic banks); ``resume``
     continues training from the checkpoint in ``work`` (see :mod:`.runs`)."""
+    if config.gsm_p > 0 and not gsm_available():
+        raise RecipeError("--gsm-p needs libgsm (libgsm.so.1): apt-get install libgsm1")
     resumed = prepare_work(work, config.to_dict(), resume, RecipeConfig().to_dict())
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
@@ -216,6 +221,7 @@ def train_recipe(
         narrowband_p=config.narrowband_p,
         noise_speed_p=config.noise_speed_p,
         noise_floor_p=config.noise_floor_p,
+        gsm_p=config.gsm_p,
     )
     train_gen = ChunkGenerator(train_bank, mix)
     val_gen = ChunkGenerator(val_bank, plain(mix))
