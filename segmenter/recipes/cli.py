@@ -144,7 +144,8 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
         default=[],
         type=_class_weight,
         metavar="CLASS=W",
-        help="scale a class's BCE term (repeatable), e.g. mu=2; classes sp, mu, no, ov",
+        help="scale a class's BCE term (repeatable), e.g. mu=2; classes sp, mu, no, ov; "
+        f"default {_weights_text(d.class_weights)} (the shipped model's; mu=1 undoes it)",
     )
     a(
         "--exclude-source",
@@ -188,6 +189,10 @@ def _names_from(known: tuple[str, ...]):
     return parse
 
 
+def _weights_text(weights: dict[str, float]) -> str:
+    return " ".join(f"{c}={w:g}" for c, w in weights.items()) or "none"
+
+
 def _class_weight(text: str) -> tuple[str, float]:
     """An argparse type: ``CLASS=WEIGHT`` with a known class and a positive weight."""
     from segmenter.model import CLASSES
@@ -229,7 +234,7 @@ def _train(args: argparse.Namespace) -> None:
         music_lowpass_keeps_level=args.music_lowpass_keeps_level,
         noise_speed_p=args.noise_speed_p, noise_floor_p=args.noise_floor_p,
         gsm_p=args.gsm_p,
-        class_weights=dict(args.class_weight),
+        class_weights={**RecipeConfig().class_weights, **dict(args.class_weight)},
     )  # fmt: skip
     run_recipe(args.cache, args.out, config, ami_dir=args.ami, demo_dir=args.demo, work=args.work,
         resume=args.resume,
