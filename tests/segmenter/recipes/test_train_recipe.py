@@ -152,3 +152,16 @@ def test_wavlm_front_end_trains_a_few_steps(tmp_path):
     assert result.model.config.front_end == "wavlm"
     assert result.model.front_end.feature_dim == 32
     assert np.isfinite(result.metrics["val_loss"])
+
+
+@pytest.mark.parametrize(
+    "options, expected",
+    [([], {"mu": 1.5}), (["--class-weight", "mu=1"], {"mu": 1.0}),
+     (["--class-weight", "ov=2"], {"mu": 1.5, "ov": 2.0})],
+)  # fmt: skip
+def test_cli_class_weights_merge_onto_the_shipped_default(monkeypatch, options, expected):
+    seen = []
+    monkeypatch.setattr(recipe, "run_recipe", lambda cache, out, config, **kw: seen.append(config))
+    recipe_cli.main(["train", "--cache", "c", "--out", "o", *options])
+    assert seen[0].class_weights == expected
+    assert (seen[0].n_fft, seen[0].noise_floor_p, seen[0].gsm_p) == (1024, 0.3, 0.1)
