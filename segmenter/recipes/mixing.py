@@ -9,10 +9,9 @@ are known (see :mod:`.layers`), so the labels are exact by construction:
 * ``no`` where a noise layer is present and audible on its own (events) or generated;
 * ``ov`` where two different talkers are active at once (or an AMI clip's turns overlap).
 
-Frame convention (the default ``frame_fn``): WavLM's, i.e. a 400-sample window every 320 samples
-without padding, so a chunk of N samples has ``T = (N - 400) // 320 + 1`` frames (199 for 4 s)
-and frame t spans [0.02 t, 0.02 t + 0.025) s, centred at ``0.02 t + 0.0125`` s. A frame is on
-when at least half of its window is on. Pass another ``frame_fn`` for another front end.
+Frame convention (the default ``frame_fn``): :mod:`.frames` (WavLM's 400-sample window every
+320 samples, 199 frames for 4 s). Pass another ``frame_fn`` for another front end. The level
+arithmetic is :mod:`.levels`; both are re-exported here for the mixer's callers.
 
 Levels follow the issue (music 5–20 dB below speech; speech in noise at 0–20 dB SNR) and SPEC's
 overlap augmentation (second talker 0–10 dB below the first). SPEC's "add noise on top" is
@@ -32,6 +31,8 @@ import numpy as np
 from segmenter.recipes import codec, noises
 from segmenter.recipes import layers as L
 from segmenter.recipes.bank import SourceBank
+from segmenter.recipes.frames import SAMPLE_RATE, frame_centres, n_frames, window_majority
+from segmenter.recipes.levels import active_power, gain_for_snr, mix_at_snr
 
 __all__ = [
     "CLASSES",
@@ -52,9 +53,7 @@ __all__ = [
 ]
 
 CLASSES = ("sp", "mu", "no", "ov")
-SAMPLE_RATE = 16000
 CHUNK_SAMPLES = 64000
-WIN, HOP = 400, 320
 SCENARIOS = ("music", "speech", "speech_music", "noise", "speech_noise", "overlap", "silence")
 DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
     {
@@ -70,70 +69,6 @@ DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
 
 FrameFn = Callable[[np.ndarray], np.ndarray]
 """Sample masks (C, N) bool → frame labels (C, T) float32."""
-
-
-def n_frames(n_samples: int, win: int = WIN, hop: int = HOP) -> int:
-    """Frames of the default convention: ``(N - win) // hop + 1`` (0 if shorter than a window)."""
-    return max(0, (n_samples - win) // hop + 1)
-
-
-def frame_centres(
-    count: int, win: int = WIN, hop: int = HOP, rate: int = SAMPLE_RATE
-) -> np.ndarray:
-    """Centre time in seconds of each frame: ``t * hop / rate + win / (2 rate)``."""
-    return (np.arange(count) * hop + win / 2) / rate
-
-
-def window_majority(masks: np.ndarray, win: int = WIN, hop: int = HOP) -> np.ndarray:
-    """Frame t is on when at least half of samples [t·hop, t·hop + win) are on."""
-    masks = np.atleast_2d(np.asarray(masks, dtype=bool))
-    count = n_frames(masks.shape[-1], win, hop)
-    cumsum = np.concatenate(
-        [np.zeros((masks.shape[0], 1), np.int64), np.cumsum(masks, axis=-1, dtype=np.int64)], -1
-    )
-    starts = np.arange(count) * hop
-    on = cumsum[:, starts + win] - cumsum[:, starts]
-    return (2 * on >= win).astype(np.float32)
-
-
-def active_power(x: np.ndarray, mask: np.ndarray | None = None) -> float:
-    """Mean power of ``x`` over ``mask`` (all samples if None or empty): what a listener hears."""
-    x = np.asarray(x, dtype=np.float64)
-    if mask is not None and np.any(mask):
-        x = x[np.asarray(mask, dtype=bool)]
-    return float(np.mean(x**2)) if x.size else 0.0
-
-
-def gain_for_snr(
-    target: np.ndarray,
-    interferer: np.ndarray,
-    snr_db: float,
-    target_mask: np.ndarray | None = None,
-    interferer_mask: np.ndarray | None = None,
-) -> float:
-    """Gain g such that 10·log10(P(target) / P(g·interferer)) = ``snr_db``.
-
-    Powers are taken over each signal's own active samples, so a prompt's pauses or a noise
-    event's silences do not dilute the level (the SNR is the one heard while both sound).
-    """
-    p_target = active_power(target, target_mask)
-    p_interferer = active_power(interferer, interferer_mask)
-    if p_target <= 0 or p_interferer <= 0:
-        raise ValueError("SNR is undefined for a silent target or interferer")
-    return float(np.sqrt(p_target / (p_interferer * 10 ** (snr_db / 10))))
-
-
-def mix_at_snr(
-    target: np.ndarray,
-    interferer: np.ndarray,
-    snr_db: float,
-    target_mask: np.ndarray | None = None,
-    interferer_mask: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(target + g·interferer, g·interferer) with g from :func:`gain_for_snr`."""
-    g = gain_for_snr(target, interferer, snr_db, target_mask, interferer_mask)
-    scaled = (np.asarray(interferer) * g).astype(np.float32)
-    return (np.asarray(target) + scaled).astype(np.float32), scaled
 
 
 @dataclass(frozen=True)
