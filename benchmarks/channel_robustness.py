@@ -36,11 +36,12 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from out_of_domain import ROOT, SOURCES, Clip, prepare  # noqa: E402
+from out_of_domain import ROOT, SOURCES, Clip, prepare, score_file  # noqa: E402
 
-from segmenter.checkpoint import load_model  # noqa: E402
-from segmenter.evaluation.intervals import intersect, normalise, total  # noqa: E402
+from segmenter.checkpoint import ModelInfo, load_model  # noqa: E402
+from segmenter.evaluation.detection import DetectionCounts  # noqa: E402
 from segmenter.inference import predict_waveform  # noqa: E402
+from segmenter.model import NMFSegmenter  # noqa: E402
 from segmenter.recipes.codec import gsm_roundtrip  # noqa: E402
 from segmenter.recipes.noises import generate  # noqa: E402
 from segmenter.recipes.sources import SAMPLE_RATE  # noqa: E402
@@ -96,23 +97,26 @@ def channels() -> dict[str, Callable[[np.ndarray, int], np.ndarray]]:
     return table
 
 
-def score_channel(model_path: Path, clips: list[Clip], audio: list[np.ndarray]) -> dict[str, float]:
-    """Speech recall against the clean reference and the share of time labelled each class."""
-    model, info = load_model(model_path, device="cpu")
-    seconds = hit = relevant = 0.0
+def score_channel(
+    model: NMFSegmenter, info: ModelInfo, clips: list[Clip], audio: list[np.ndarray]
+) -> dict[str, float]:
+    """Speech recall against the clean reference and the share of time labelled each class
+    (each file scored by the out-of-domain benchmark's :func:`score_file`)."""
+    seconds, speech = 0.0, DetectionCounts()
     labelled = {c: 0.0 for c in info.classes}
     for clip, wave in zip(clips, audio, strict=True):
+        duration = wave.size / SAMPLE_RATE
         prediction = predict_waveform(
             model, torch.from_numpy(wave), device="cpu", activations="none"
         )
-        segments = prediction.segments(info.thresholds)
-        for cls, segs in segments.items():
-            labelled[cls] += sum(s.end - s.start for s in segs)
-        speech = normalise([(s.start, s.end) for s in segments.get("sp", [])])
-        hit += total(intersect(speech, clip.reference))
-        relevant += total(clip.reference)
-        seconds += wave.size / SAMPLE_RATE
-    row = {"sp_recall": hit / relevant if relevant else 0.0}
+        counts, per_class = score_file(
+            clip.reference, prediction.segments(info.thresholds), "sp", duration
+        )
+        speech = speech + counts
+        for cls, s in per_class.items():
+            labelled[cls] += s
+        seconds += duration
+    row = {"sp_recall": speech.recall}
     row.update({f"lab_{c}": s / seconds for c, s in labelled.items()})
     return row
 
@@ -137,11 +141,12 @@ def main(argv: list[str] | None = None) -> int:
     clean = [sf.read(c.path, dtype="float32")[0] for c in clips]
     minutes = sum(a.size for a in clean) / SAMPLE_RATE / 60
     print(f"{len(clips)} held-out prompts, {minutes:.1f} min ({', '.join(SPEECH_SOURCES)})")
-    results: dict[str, dict[str, dict[str, float]]] = {str(m): {} for m in models}
+    loaded = {str(m): load_model(m, device="cpu") for m in models}
+    results: dict[str, dict[str, dict[str, float]]] = {m: {} for m in loaded}
     for name, channel in channels().items():
         heard = [channel(a, i) for i, a in enumerate(clean)]
-        for model in models:
-            results[str(model)][name] = score_channel(model, clips, heard)
+        for model, (segmenter, info) in loaded.items():
+            results[model][name] = score_channel(segmenter, info, clips, heard)
     for model in models:
         print(f"\n{model}")
         print(f"{'channel':<11} sp recall  lab:sp  lab:mu  lab:no  lab:ov")

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from segmenter.checkpoint import load_model
 from segmenter.recipes.codec import gsm_available
 from tests.tiny_models import tiny_model_file
 
@@ -67,6 +68,6 @@ def test_channel_table_and_scores_are_recall_and_shares(tmp_path):
     assert {"clean", "gsm", "g723", "hum-30dB", "pink-40dB"} <= set(channels)
     assert channels["clean"](voice, 0) is voice
     heard = channels["hum-40dB"](voice, 0)
-    row = bench.score_channel(model, [clip], [heard])
+    row = bench.score_channel(*load_model(model, device="cpu"), [clip], [heard])
     assert set(row) == {"sp_recall", "lab_sp", "lab_mu", "lab_no", "lab_ov"}
     assert all(0.0 <= v <= 1.0 + 1e-9 for v in row.values())
