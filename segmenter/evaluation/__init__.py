@@ -1,5 +1,6 @@
 """Scoring segments against references, and tuning decision thresholds on posteriors.
 
+Edit cost (:mod:`.edit_cost`) counts the corrections a person must make, next to F1.
 No file I/O here: callers read RTTM/TextGrid/UEM files and pass plain spans
 (``{file: {class: [(start, end), ...]}}``). See :mod:`.detection` for the scoring conventions
 and :mod:`.tuning` for how thresholds are searched.
@@ -17,6 +18,14 @@ from segmenter.evaluation.detection import (
     harmonic_mean,
     time_counts,
 )
+from segmenter.evaluation.edit_cost import (
+    EDIT_KINDS,
+    CorpusEdits,
+    EditCounts,
+    EditRule,
+    corpus_edits,
+    count_edits,
+)
 from segmenter.evaluation.intervals import EvaluationError, Spans, to_frames
 from segmenter.evaluation.tuning import (
     ThresholdGrid,
@@ -26,13 +35,19 @@ from segmenter.evaluation.tuning import (
 )
 
 __all__ = [
+    "EDIT_KINDS",
+    "CorpusEdits",
     "CorpusEvaluation",
     "DetectionCounts",
+    "EditCounts",
+    "EditRule",
     "EvaluationError",
     "Labels",
     "Spans",
     "ThresholdGrid",
     "TunedClass",
+    "corpus_edits",
+    "count_edits",
     "evaluate",
     "format_table",
     "frame_counts",
