@@ -215,10 +215,12 @@ class Annotation:
         inner = ", ".join(f"{lane.name}:{len(lane)}" for lane in self)
         return f"Annotation({inner})"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, keep_hidden: bool = True) -> dict[str, Any]:
+        """Everything, as JSON-able data; ``keep_hidden=False`` drops the lanes' confidence
+        floors and the model segments hidden under them (what an export should hold)."""
         return {
             "recording": self.recording.to_dict(),
-            "lanes": [lane.to_dict() for lane in self],
+            "lanes": [lane.to_dict(keep_hidden=keep_hidden) for lane in self],
             "provenance": [p.to_dict() for p in self.provenance],
             "passthrough": copy.deepcopy(self.passthrough),
         }

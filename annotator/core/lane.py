@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -16,14 +17,30 @@ class Lane:
     The lane is the unit of the invariants: every mutation goes through `add`/`remove`, which
     check before they change anything, so a refused edit leaves the lane exactly as it was.
     Edits with undo live in `annotator.core.edits`; this class is only the container.
+
+    ``confidence_floor`` and ``hidden`` carry the lane's confidence floor (see
+    `annotator.core.confidence_floor`): model segments under the floor are taken *out* of the
+    lane, so every view, edit and export sees only what is shown, and are parked in ``hidden``
+    so that lowering the floor can bring them back. They live on the lane rather than beside
+    it so that renaming, removing and restoring a lane carries them along for free.
     """
 
-    def __init__(self, name: str, segments: Iterable[Segment] = ()) -> None:
+    def __init__(
+        self,
+        name: str,
+        segments: Iterable[Segment] = (),
+        *,
+        confidence_floor: float = 0.0,
+        hidden: Iterable[Segment] = (),
+    ) -> None:
         if not isinstance(name, str) or not name.strip():
             raise InvalidEdit("a lane needs a non-empty name")
         self.name = name
         self._segments: list[Segment] = []
         self._starts: list[float] = []
+        self.confidence_floor = check_floor(confidence_floor)
+        #: model segments under ``confidence_floor``, sorted; not part of the lane's segments
+        self.hidden: tuple[Segment, ...] = tuple(sorted(hidden))
         for segment in sorted(segments):
             self.add(segment)
 
@@ -43,7 +60,12 @@ class Lane:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Lane):
             return NotImplemented
-        return self.name == other.name and self._segments == other._segments
+        return (
+            self.name == other.name
+            and self._segments == other._segments
+            and self.confidence_floor == other.confidence_floor
+            and self.hidden == other.hidden
+        )
 
     def __repr__(self) -> str:
         return f"Lane({self.name!r}, {len(self)} segments)"
@@ -133,15 +155,43 @@ class Lane:
         del self._starts[i]
 
     def clear(self) -> None:
+        """Take out every shown segment (the floor and the hidden ones stay)."""
         self._segments.clear()
         self._starts.clear()
 
     def copy(self) -> Lane:
-        return Lane(self.name, self._segments)
+        return Lane(
+            self.name, self._segments, confidence_floor=self.confidence_floor, hidden=self.hidden
+        )
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "segments": [s.to_dict() for s in self._segments]}
+    def to_dict(self, *, keep_hidden: bool = True) -> dict[str, Any]:
+        """The lane as JSON-able data; the floor and hidden segments only when set.
+
+        Leaving them out when unset keeps files without a floor exactly as they were before the
+        floor existed; ``keep_hidden=False`` leaves them out always (exports show what is seen).
+        """
+        data: dict[str, Any] = {"name": self.name, "segments": [s.to_dict() for s in self]}
+        if keep_hidden and self.confidence_floor:
+            data["confidence_floor"] = self.confidence_floor
+        if keep_hidden and self.hidden:
+            data["hidden"] = [s.to_dict() for s in self.hidden]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Lane:
-        return cls(data["name"], (Segment.from_dict(s) for s in data.get("segments", [])))
+        return cls(
+            data["name"],
+            (Segment.from_dict(s) for s in data.get("segments", [])),
+            confidence_floor=data.get("confidence_floor", 0.0),
+            hidden=(Segment.from_dict(s) for s in data.get("hidden", [])),
+        )
+
+
+def check_floor(floor: object) -> float:
+    """A confidence floor as a float in [0, 1], or `InvalidEdit` naming the bad value."""
+    if isinstance(floor, bool) or not isinstance(floor, (int, float)):
+        raise InvalidEdit(f"a confidence floor must be a number, got {floor!r}")
+    value = float(floor)
+    if not (math.isfinite(value) and 0.0 <= value <= 1.0):
+        raise InvalidEdit(f"a confidence floor must lie in [0, 1], got {value:g}")
+    return value

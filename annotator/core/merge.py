@@ -12,6 +12,9 @@ The policy, per lane the proposal has (lanes it does not have are never touched)
    dropped, as is a proposed segment that a human segment covers entirely. The pieces keep the
    proposed label, confidence and ``Source.MODEL``.
 4. A proposed lane the annotation lacks is added (after the existing lanes).
+5. **A lane's confidence floor keeps applying**: proposed pieces whose confidence is under the
+   lane's floor (`annotator.core.confidence_floor`) are not shown but parked in the lane's
+   ``hidden`` segments, which they replace, so lowering the floor later shows the new guesses.
 
 Human segments in *other* lanes never block anything: lanes are independent layers.
 
@@ -25,6 +28,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from annotator.core.annotation import Annotation
 from annotator.core.edits import Change, Edit
@@ -33,6 +37,11 @@ from annotator.core.lane import Lane
 from annotator.core.segment import Segment, Source
 
 Placed = tuple[str, Segment]
+#: a lane's hidden segments before and after a plan: (lane, before, after)
+HiddenSwap = tuple[str, tuple[Segment, ...], tuple[Segment, ...]]
+#: a lane's confidence floor before and after a plan: (lane, before, after)
+FloorSwap = tuple[str, float, float]
+_T = TypeVar("_T")
 
 #: Pieces of a clipped model segment shorter than this (seconds) are dropped: one model frame.
 MIN_PIECE_S = 0.02
@@ -40,7 +49,12 @@ MIN_PIECE_S = 0.02
 
 @dataclass(frozen=True)
 class MergePlan:
-    """What merging a proposal changes: lanes to add, segments out, segments in, and counts."""
+    """What merging a proposal changes: lanes to add, segments out, segments in, and counts.
+
+    ``hidden`` and ``floors`` swap whole values per lane (the hidden segments, the confidence
+    floor) rather than listing differences: they change together with the shown segments, and
+    a swap undoes exactly by putting the ``before`` value back.
+    """
 
     new_lanes: tuple[str, ...] = ()
     removed: tuple[Placed, ...] = ()
@@ -49,10 +63,12 @@ class MergePlan:
     clipped: int = 0
     #: proposed segments left out entirely (covered by human segments, or only short pieces left)
     dropped: int = 0
+    hidden: tuple[HiddenSwap, ...] = ()
+    floors: tuple[FloorSwap, ...] = ()
 
     @property
     def is_empty(self) -> bool:
-        return not (self.new_lanes or self.removed or self.added)
+        return not (self.new_lanes or self.removed or self.added or self.hidden or self.floors)
 
     @property
     def change(self) -> Change:
@@ -74,6 +90,8 @@ class MergePlan:
             tuple(p for p in added if p not in both),
             later.clipped,
             later.dropped,
+            _fold_swaps(self.hidden, later.hidden),
+            _fold_swaps(self.floors, later.floors),
         )
 
     def summary(self) -> str:
@@ -81,7 +99,35 @@ class MergePlan:
         text = f"{len(self.added)} model segments in, {len(self.removed)} out"
         if self.clipped or self.dropped:
             text += f"; {self.clipped} clipped and {self.dropped} dropped around human segments"
+        hidden = sum(len(after) for _, _, after in self.hidden)
+        if hidden:
+            text += f"; {hidden} under a lane's confidence floor hidden"
         return text
+
+
+def _fold_swaps(
+    first: tuple[tuple[str, _T, _T], ...], later: tuple[tuple[str, _T, _T], ...]
+) -> tuple[tuple[str, _T, _T], ...]:
+    """Per lane, the ``before`` of the first swap and the ``after`` of the last; no-ops dropped."""
+    folded: dict[str, list[_T]] = {}
+    for name, before, after in (*first, *later):
+        folded.setdefault(name, [before, after])[1] = after
+    return tuple((n, b, a) for n, (b, a) in folded.items() if b != a)
+
+
+def swaps(items: Iterable[tuple[str, _T, _T]]) -> tuple[tuple[str, _T, _T], ...]:
+    """The swaps that change something (``before != after``), as a tuple."""
+    return tuple((name, before, after) for name, before, after in items if before != after)
+
+
+def below_floor(segment: Segment, floor: float) -> bool:
+    """Whether a lane with ``floor`` hides ``segment``: model segments with a confidence under
+    it. A human segment, or a model one without a confidence, is never hidden."""
+    return (
+        segment.source is Source.MODEL
+        and segment.confidence is not None
+        and segment.confidence < floor
+    )
 
 
 def subtract(
@@ -121,9 +167,11 @@ def plan_merge(
     new_lanes = tuple(n for n in names if n not in current)
     removed: list[Placed] = []
     added: list[Placed] = []
+    hidden: list[HiddenSwap] = []
     clipped = dropped = 0
     for name in names:
-        old = current.lane(name).segments if name in current else ()
+        lane = current.lane(name) if name in current else Lane(name)
+        old = lane.segments
         human = [s for s in old if s.source is not Source.MODEL]
         starts = [h.start for h in human]
         old_model = {s for s in old if s.source is Source.MODEL}
@@ -141,10 +189,16 @@ def plan_merge(
                 new_model.extend(pieces)
             else:
                 dropped += 1
+        parked = tuple(s for s in new_model if below_floor(s, lane.confidence_floor))
+        if parked:
+            new_model = [s for s in new_model if not below_floor(s, lane.confidence_floor)]
+        hidden.append((name, lane.hidden, tuple(sorted(parked))))
         keep = old_model.intersection(new_model)
         removed.extend((name, s) for s in sorted(old_model - keep))
         added.extend((name, s) for s in new_model if s not in keep)
-    return MergePlan(new_lanes, tuple(removed), tuple(added), clipped, dropped)
+    return MergePlan(
+        new_lanes, tuple(removed), tuple(added), clipped, dropped, hidden=swaps(hidden)
+    )
 
 
 def _overlapping(human: list[Segment], starts: list[float], segment: Segment) -> list[Segment]:
@@ -160,7 +214,8 @@ def _overlapping(human: list[Segment], starts: list[float], segment: Segment) ->
 
 
 class ReplaceModelSegments(Edit):
-    """One undo step that applies a `MergePlan`: lanes added, model segments swapped.
+    """One undo step that applies a `MergePlan`: lanes added, model segments swapped, hidden
+    segments and confidence floors set.
 
     Checked before anything changes (every removed segment present, nothing overlapping, all
     inside the recording), so a refused edit leaves the annotation as it was. Undo takes the
@@ -187,16 +242,28 @@ class ReplaceModelSegments(Edit):
                 raise InvalidEdit(f"a lane named {name!r} exists already")
         created = [annotation.add_lane(Lane(name)) for name in self.plan.new_lanes]
         try:
+            for name, _, _ in (*self.plan.hidden, *self.plan.floors):
+                annotation.lane(name)  # the lane must exist: checked before anything changes
             _swap(annotation, self.plan.removed, self.plan.added)
         except InvalidEdit:
             for lane in created:
                 annotation.remove_lane(lane.name)
             raise
+        _set_lane_state(annotation, self.plan, after=True)
 
     def undo(self, annotation: Annotation) -> None:
         _swap(annotation, self.plan.added, self.plan.removed)
+        _set_lane_state(annotation, self.plan, after=False)
         for name in reversed(self.plan.new_lanes):
             annotation.remove_lane(name)
+
+
+def _set_lane_state(annotation: Annotation, plan: MergePlan, *, after: bool) -> None:
+    """Put each swapped lane's hidden segments and floor to their ``after`` (or ``before``)."""
+    for name, before, later in plan.hidden:
+        annotation.lane(name).hidden = later if after else before
+    for name, old, new in plan.floors:
+        annotation.lane(name).confidence_floor = new if after else old
 
 
 def _by_lane(placed: Iterable[Placed]) -> dict[str, list[Segment]]:

@@ -12,6 +12,11 @@ Layout (schema version 1)::
      "extra": {...}}
 
 ``extra`` is free-form JSON for callers (GUI view state, notes) and survives a round trip.
+
+A lane may carry ``"confidence_floor"`` and ``"hidden"`` (model segments under the floor,
+`annotator.core.confidence_floor`), written only when set. Both default to "no floor", so every
+version-1 file reads as before and the schema stays 1: a program that predates them still reads
+exactly the segments a person sees; only the regenerable hidden model guesses are unknown to it.
 Writes are atomic and keep the previous version as ``<name>.bak``; `load_sidecar` can fall back
 to that backup when asked, and then says so in `SidecarState.recovered_from`.
 """

@@ -144,8 +144,12 @@ def read_json(path: str | Path) -> Annotation:
 
 
 def json_text(annotation: Annotation) -> str:
-    """The JSON text `write_json` writes (UTF-8, indented, non-ASCII kept readable)."""
-    envelope = {"format": FORMAT_NAME, "version": VERSION, **annotation.to_dict()}
+    """The JSON text `write_json` writes (UTF-8, indented, non-ASCII kept readable).
+
+    Segments hidden under a lane's confidence floor are left out, as from every export: what
+    the person sees is what is exported (the sidecar keeps them)."""
+    body = annotation.to_dict(keep_hidden=False)
+    envelope = {"format": FORMAT_NAME, "version": VERSION, **body}
     return json.dumps(envelope, ensure_ascii=False, allow_nan=False, indent=1) + "\n"
 
 

@@ -43,6 +43,7 @@ class LanesItem(pg.GraphicsObject):
     sigBoundaryDrag = pg.QtCore.Signal(str, object, str, float, bool, str)  # ..., phase
     sigCreate = pyqtSignal(str, float, float)  # lane, t0, t1
     sigMoveToLane = pyqtSignal(str, object, str)  # from lane, segment, to lane
+    sigContextMenu = pyqtSignal(str, object)  # lane, QPoint on screen (right click)
 
     def __init__(self, annotation: Annotation) -> None:
         super().__init__()
@@ -241,6 +242,12 @@ class LanesItem(pg.GraphicsObject):
         ev.ignore()
 
     def mouseClickEvent(self, ev) -> None:  # noqa: N802
+        if ev.button() == Qt.MouseButton.RightButton:
+            lane = self.lane_at(ev.pos().y())
+            if lane is not None:
+                ev.accept()
+                self.sigContextMenu.emit(lane, ev.screenPos().toPoint())
+            return
         if ev.button() != Qt.MouseButton.LeftButton:
             return
         found = self.hit(ev.pos())

@@ -24,6 +24,7 @@ from annotator.gui.corpus_panel import CorpusPanel
 from annotator.gui.document import Document, DocumentError, project_for
 from annotator.gui.editor import EditorController
 from annotator.gui.explain_tools import ExplainTools
+from annotator.gui.floor_actions import FloorActions
 from annotator.gui.label_editor import InlineLabelEditor
 from annotator.gui.menus import build_actions, build_menus
 from annotator.gui.overview import OverviewStrip
@@ -49,6 +50,7 @@ class MainWindow(QMainWindow):
         self.controller = EditorController(self.timeline, self)
         self.corpus = CorpusPanel()
         self.prelabel = PrelabelController(self)
+        self.floors = FloorActions(self.controller, self.timeline, self)
         editor = QWidget()
         column = QVBoxLayout(editor)
         column.setContentsMargins(0, 0, 0, 0)
@@ -56,6 +58,7 @@ class MainWindow(QMainWindow):
         column.addWidget(self.overview)
         column.addWidget(self.timeline, 1)
         column.addWidget(self.prelabel.panel)
+        column.addWidget(self.floors.panel)
         self.label_editor = InlineLabelEditor(editor)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("main-splitter")
@@ -172,6 +175,7 @@ class MainWindow(QMainWindow):
         self.overview.set_pyramid(audio.pyramid)
         self.overview.show_range(*self.timeline.visible_range())
         self.controller.set_document(document)
+        self.floors.set_document(document)
         settings_dialog.apply(self, document)  # autosave delay, snapping from the Settings
         self.prelabel.show_document(document)
         self.explain.show_document(document)

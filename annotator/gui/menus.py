@@ -136,7 +136,10 @@ def build_menus(window: MainWindow) -> None:
     ):
         view_menu.addSeparator() if name is None else view_menu.addAction(a[name])
     window.playback.fill_menu(view_menu)
-    window.lane_actions.fill_menu(bar.addMenu("&Lanes"))
+    lanes_menu = bar.addMenu("&Lanes")
+    window.lane_actions.fill_menu(lanes_menu)
+    lanes_menu.addSeparator()
+    lanes_menu.addAction(window.floors.action)
     review_menu = bar.addMenu("&Review")
     for name in ("why", "inspector", None, "review_next", "review_prev", None,
                  "disagreement_next", "disagreement_prev", "copy_reference"):  # fmt: skip
