@@ -6,7 +6,8 @@
 * ``learn-dictionary --rttm R --audio-dir D --out W.safetensors`` — sparse NMF dictionary from
   class-balanced labelled frames (plus optional music/noise/speech folders), reusable by
   ``train --dictionary``.
-* ``evaluate MODEL --rttm R --audio-dir D`` — time-based P/R/F1 per annotated class.
+* ``evaluate MODEL --rttm R --audio-dir D`` — time-based P/R/F1 per annotated class, and the edits
+  per minute a person needs to correct each lane (beside the figure for labelling from empty lanes).
 * ``tune MODEL --rttm R --audio-dir D [--write]`` — thresholds maximising F1, stored in the model
   file with ``--write``.
 """
@@ -110,8 +111,15 @@ def _evaluate(args: argparse.Namespace) -> int:
     model, info, recordings, predictions = _load(args)
     result = score(predictions, recordings, info.thresholds, model.classes)
     for cls, row in result["classes"].items():
-        print(f"{cls}: P {row['precision']:.3f}  R {row['recall']:.3f}  F1 {row['f1']:.3f}")
+        print(
+            f"{cls}: P {row['precision']:.3f}  R {row['recall']:.3f}  F1 {row['f1']:.3f}  "
+            f"edits/min {row['edits_per_min']:.2f} (empty lanes {row['empty_edits_per_min']:.2f})"
+        )
     print(f"summary F1: {result['summary_f1']:.3f}")
+    print(
+        f"edits per minute to correct: {result['edits_per_min']:.2f} "
+        f"(from empty lanes: {result['empty_edits_per_min']:.2f})"
+    )
     return 0
 
 

@@ -11,18 +11,32 @@ __all__ = ["format_metrics", "bank_minutes"]
 
 
 def format_metrics(metrics: Mapping[str, Any]) -> str:
-    """A plain table: one row per (set, class) with precision, recall, F1 and reference time."""
-    lines = [f"{'set':<12}{'class':<7}{'precision':>10}{'recall':>8}{'F1':>7}{'ref s':>9}"]
+    """A plain table: one row per (set, class) with precision, recall, F1, reference time and
+    the edit cost — edits per minute to correct the lane, and to label it from empty lanes."""
+    lines = [
+        f"{'set':<12}{'class':<7}{'precision':>10}{'recall':>8}{'F1':>7}{'ref s':>9}"
+        f"{'edits/min':>11}{'empty':>7}"
+    ]
     for name, block in metrics.items():
         if not isinstance(block, dict) or "classes" not in block:
             continue
         for cls, m in block["classes"].items():
             lines.append(
                 f"{name:<12}{cls:<7}{m['precision']:>10.3f}{m['recall']:>8.3f}{m['f1']:>7.3f}"
-                f"{m['reference_s']:>9.1f}"
+                f"{m['reference_s']:>9.1f}{_rate(m, 'edits_per_min'):>11}"
+                f"{_rate(m, 'empty_edits_per_min'):>7}"
             )
-        lines.append(f"{name:<12}{'hmean':<7}{'':>18}{block['summary_f1']:>7.3f}")
+        lines.append(
+            f"{name:<12}{'total':<7}{'':>18}{block['summary_f1']:>7.3f}{'':>9}"
+            f"{_rate(block, 'edits_per_min'):>11}{_rate(block, 'empty_edits_per_min'):>7}"
+        )
     return "\n".join(lines)
+
+
+def _rate(row: Mapping[str, Any], key: str) -> str:
+    """An edit rate, or '-' for metrics written before edit cost was scored."""
+    value = row.get(key)
+    return "-" if value is None else f"{value:.2f}"
 
 
 def bank_minutes(bank: SourceBank) -> str:

@@ -1,4 +1,5 @@
-"""After training: run the model over a labelled corpus, tune thresholds, score F1 per class.
+"""After training: run the model over a labelled corpus, tune thresholds, score F1 and edit cost
+per class.
 
 Each class is tuned and scored only on the recordings that annotate it (a meeting corpus says
 nothing about music, so its music false alarms are not errors), within their UEM.
@@ -13,13 +14,13 @@ from typing import Any
 import numpy as np
 
 from segmenter.decisions import Thresholds, decide
-from segmenter.evaluation import evaluate, harmonic_mean, tune_thresholds
+from segmenter.evaluation import Labels, corpus_edits, evaluate, harmonic_mean, tune_thresholds
 from segmenter.inference import Prediction, predict_file, predict_waveform
 from segmenter.model import NMFSegmenter
 from segmenter.progress import ProgressCallback, check_cancelled, report, sub_progress
 from segmenter.training.data import Recording
 
-__all__ = ["predict_recordings", "tune_on", "score"]
+__all__ = ["predict_recordings", "tune_on", "score", "score_segments"]
 
 
 def predict_recordings(
@@ -75,7 +76,8 @@ def score(
     thresholds: Mapping[str, Thresholds] | None,
     classes: Sequence[str],
 ) -> dict[str, Any]:
-    """Per-class precision / recall / F1 (time-based, corpus-level) and their harmonic mean."""
+    """Per-class precision / recall / F1 (time-based, corpus-level), their harmonic mean, and
+    the edits a person needs to correct each lane (see :func:`score_segments`)."""
     hyps = {
         r.uri: decide(
             predictions[r.uri].posteriors,
@@ -85,21 +87,38 @@ def score(
         )
         for r in recordings
     }
-    per_class: dict[str, dict[str, float]] = {}
+    return score_segments(hyps, recordings, classes)
+
+
+def score_segments(
+    hypotheses: Mapping[str, Labels], recordings: Sequence[Recording], classes: Sequence[str]
+) -> dict[str, Any]:
+    """Scores of ready-made segments (any system's: a file missing from ``hypotheses`` has
+    empty lanes). Per class: P/R/F1, reference seconds, and the edit cost — edits per minute of
+    scored audio for these segments (``edits_per_min``) and for empty lanes, i.e. labelling from
+    scratch (``empty_edits_per_min``). A pre-label saves work only where the first is lower.
+    The totals add the per-class rates (classes may be scored on different files)."""
+    per_class: dict[str, dict[str, Any]] = {}
     for c in classes:
         subset = _subset(recordings, c)
         if not subset:
             continue
-        result = evaluate(
-            {r.uri: {c: r.spans.get(c, [])} for r in subset},
-            {r.uri: {c: hyps[r.uri][c]} for r in subset},
-            {r.uri: r.region for r in subset},
-            classes=(c,),
-        )
-        counts = result.time[c]
+        refs = {r.uri: {c: r.spans.get(c, [])} for r in subset}
+        hyps = {r.uri: {c: hypotheses.get(r.uri, {}).get(c, [])} for r in subset}
+        uems = {r.uri: r.region for r in subset}
+        counts = evaluate(refs, hyps, uems, classes=(c,)).time[c]
+        edits = corpus_edits(refs, hyps, uems, classes=(c,))
+        empty = corpus_edits(refs, {}, uems, classes=(c,))
         per_class[c] = {
             "precision": counts.precision, "recall": counts.recall, "f1": counts.f1,
-            "reference_s": counts.relevant,
+            "reference_s": counts.relevant, "minutes": edits.minutes,
+            "edits": edits.totals[c].to_dict(), "edits_per_min": edits.per_minute(c),
+            "empty_edits_per_min": empty.per_minute(c),
         }  # fmt: skip
     f1s = [v["f1"] for v in per_class.values()]
-    return {"classes": per_class, "summary_f1": harmonic_mean(f1s) if f1s else float(np.nan)}
+    return {
+        "classes": per_class,
+        "summary_f1": harmonic_mean(f1s) if f1s else float(np.nan),
+        "edits_per_min": float(sum(v["edits_per_min"] for v in per_class.values())),
+        "empty_edits_per_min": float(sum(v["empty_edits_per_min"] for v in per_class.values())),
+    }

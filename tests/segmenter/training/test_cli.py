@@ -33,7 +33,9 @@ def test_train_resume_tune_evaluate_predict(tmp_path, corpus, capsys):
     assert "thresholds written" in capsys.readouterr().out
     assert "tuned" in read_model_info(out).metrics
     assert cli.main(["evaluate", *args]) == 0
-    assert "summary F1" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "summary F1" in printed and "edits per minute to correct" in printed
+    assert "(empty lanes" in printed
     audio = sorted(corpus["dev_dir"].glob("*.wav"))[0]
     assert cli.main(["predict", str(out), str(audio), "--out-dir", str(tmp_path / "pred")]) == 0
     lines = (tmp_path / "pred" / f"{audio.stem}.rttm").read_text().splitlines()
