@@ -9,6 +9,11 @@ of each lane row: red where the reference has a label the working lane lacks (mi
 where the working lane has one the reference lacks (false alarm), violet where both have
 different labels (confusion). A reference segment can be copied into its working lane as one
 undoable edit (`copy_reference_segment`).
+
+Above the table, the edits a person needs to turn the lanes into the reference, beside the
+figure for empty lanes and, when the model's pre-label was compared, whether it saved work; the
+table repeats them per lane, each cell's tooltip broken down by kind. The counting lives in
+`annotator.review.edit_effort`; this panel only shows it.
 """
 
 from __future__ import annotations
@@ -27,13 +32,26 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from annotator.review.compare import Comparison
+from annotator.review.edit_effort import RULE_TEXT, EditCounts, breakdown
+
 KIND_COLOURS = {
     "miss": "#e53935",
     "false alarm": "#ffb300",
     "confusion": "#ab47bc",
     "lane confusion": "#ab47bc",
 }
-SUMMARY = ("Lane", "Reference", "Missed", "False alarm", "Confused", "Error rate")
+# the edit counts first: at a dock's width they are what shows without scrolling
+SUMMARY = (
+    "Lane", "Edits", "Pre-label", "From empty",
+    "Reference", "Missed", "False alarm", "Confused", "Error rate",
+)  # fmt: skip
+EDITS, PRELABEL, EMPTY = 1, 2, 3  # the edit-count columns of SUMMARY
+EDIT_TIPS = {
+    EDITS: "Edits still to make in this lane (what it holds now)",
+    PRELABEL: "Edits the model's pre-label needs (current thresholds and confidence floor)",
+    EMPTY: "Edits starting from an empty lane: what a pre-label has to beat",
+}
 LIST = ("Kind", "Lane", "Start", "Length", "Reference → working")
 STRIP = (0.74, 0.97)  # of a lane row's height: where the marks go
 
@@ -41,6 +59,13 @@ STRIP = (0.74, 0.97)  # of a lane row's height: where the marks go
 def _right(text: str) -> QTableWidgetItem:
     item = QTableWidgetItem(text)
     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return item
+
+
+def _edit_cell(counts: EditCounts) -> QTableWidgetItem:
+    """A right-aligned edit count whose tooltip breaks it down by kind."""
+    item = _right(str(counts.total))
+    item.setToolTip(breakdown(counts))
     return item
 
 
@@ -117,8 +142,22 @@ class ComparePanel(QWidget):
         self.copy_button = QPushButton("Copy reference segment into the lane")
         self.copy_button.setToolTip("Put the reference's segment here into the working lane")
         self.copy_button.clicked.connect(self.copyRequested)
+        # the effort figures: bold headline, the pre-label's verdict, the edits by kind
+        self.effort = QLabel()
+        self.effort.setWordWrap(True)
+        self.effort.setStyleSheet("font-weight: bold")
+        self.prelabel = QLabel()
+        self.prelabel.setWordWrap(True)
+        self.effort_detail = QLabel()
+        self.effort_detail.setWordWrap(True)
         self.summary = _table(SUMMARY)
         self.summary.setMaximumHeight(150)
+        # compact rows: the four class lanes fit under the header without scrolling
+        rows = self.summary.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.fontMetrics().height() + 6)
+        for column, tip in EDIT_TIPS.items():
+            self.summary.horizontalHeaderItem(column).setToolTip(f"{tip}. {RULE_TEXT}.")
         self.list = _table(LIST)
         self.list.cellDoubleClicked.connect(lambda row, _c: self.jumpRequested.emit(row))
         self.list.itemSelectionChanged.connect(self._update_buttons)
@@ -137,6 +176,9 @@ class ComparePanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(buttons)
         layout.addWidget(self.source)
+        layout.addWidget(self.effort)
+        layout.addWidget(self.prelabel)
+        layout.addWidget(self.effort_detail)
         layout.addWidget(self.summary)
         layout.addWidget(legend)
         layout.addWidget(self.list, 1)
@@ -148,6 +190,7 @@ class ComparePanel(QWidget):
         self.source.setText(source or "No reference loaded")
         self.clear_button.setEnabled(comparison is not None)
         lanes = list(comparison.lanes.values()) if comparison is not None else []
+        self._show_effort(comparison)
         self.summary.setRowCount(len(lanes))
         for row, result in enumerate(lanes):
             name = (
@@ -157,7 +200,10 @@ class ComparePanel(QWidget):
             )
             rate = result.detection_error_rate
             cells = [
-                QTableWidgetItem(name), _right(f"{result.reference_s:.2f} s"),
+                QTableWidgetItem(name), _edit_cell(result.edits),
+                _edit_cell(result.prelabel_edits) if result.prelabel_edits is not None
+                else _right("–"),
+                _edit_cell(result.empty_edits), _right(f"{result.reference_s:.2f} s"),
                 _right(f"{result.missed_s:.2f} s"), _right(f"{result.false_alarm_s:.2f} s"),
                 _right(f"{result.confused_s:.2f} s"), _right(f"{100 * rate:.1f} %"),
             ]  # fmt: skip
@@ -175,6 +221,30 @@ class ComparePanel(QWidget):
             for column, cell in enumerate(cells):
                 self.list.setItem(row, column, cell)
         self._update_buttons()
+
+    def _show_effort(self, comparison: Comparison | None) -> None:
+        """The file's edit counts above the table (hidden without a reference); the pre-label
+        column and line only when the model's pre-label was compared."""
+        has_prelabel = comparison is not None and comparison.prelabel_edits is not None
+        self.summary.setColumnHidden(PRELABEL, not has_prelabel)
+        for label in (self.effort, self.prelabel, self.effort_detail):
+            label.setVisible(comparison is not None)
+        self.prelabel.setVisible(has_prelabel)
+        if comparison is None:
+            for label in (self.effort, self.prelabel, self.effort_detail):
+                label.clear()
+            return
+        text = comparison.effort()
+        self.effort.setText(text.headline)
+        self.prelabel.setText(text.prelabel)
+        self.effort_detail.setText(text.detail)
+        tips = [f"Now: {breakdown(comparison.edits)}"]
+        if has_prelabel:
+            tips.append(f"Model pre-label: {breakdown(comparison.prelabel_edits)}")
+        tips.append(f"Empty lanes: {breakdown(comparison.empty_edits)}")
+        tip = f"{RULE_TEXT}.\n" + "\n".join(tips)
+        for label in (self.effort, self.prelabel, self.effort_detail):
+            label.setToolTip(tip)
 
     def current(self) -> int:
         rows = self.list.selectionModel().selectedRows() if self.list.selectionModel() else []

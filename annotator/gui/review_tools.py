@@ -18,6 +18,7 @@ from annotator.gui.compare_panel import ComparePanel, DisagreementMarks
 from annotator.gui.review_panel import ReviewPanel
 
 if TYPE_CHECKING:
+    from annotator.core import Annotation
     from annotator.gui.main_window import MainWindow
 
 CONTEXT_S = 1.0  # seconds shown either side of a place jumped to
@@ -37,6 +38,8 @@ class ReviewTools(QObject):
         self.reference = None  # annotator.core.Annotation
         self.reference_path: Path | None = None
         self.comparison = None
+        #: (evidence, thresholds, floors) → the model's pre-label as given; decided once per key
+        self._prelabel: tuple[tuple, Annotation] | None = None
         # in the scene from the start: a graphics item left to Python's garbage collector could
         # be destroyed on a worker thread
         self.marks = DisagreementMarks()
@@ -160,7 +163,7 @@ class ReviewTools(QObject):
         if 0 <= before < len(self.compare_panel.disagreements):
             d = self.compare_panel.disagreements[before]
             key = (d.lane, d.start)
-        self.comparison = compare(self.reference, doc.annotation)
+        self.comparison = compare(self.reference, doc.annotation, prelabel=self.model_prelabel())
         self.compare_panel.show_comparison(
             self.comparison, f"Reference: {self.reference_path.name}" if self.reference_path else ""
         )
@@ -170,6 +173,26 @@ class ReviewTools(QObject):
                     self.compare_panel.select(i)
                     break
         self._draw_marks()
+
+    def model_prelabel(self) -> Annotation | None:
+        """The open recording's model pre-label as the editor hands it out now (current
+        thresholds, lanes' confidence floors), or None without re-decidable evidence: the
+        compare panel counts its edits to say whether the pre-label saved work. Re-decided only
+        when the evidence, a threshold or a floor changed, not on every label edit."""
+        import json
+
+        from annotator.review.edit_effort import prelabel_as_given
+
+        doc = self.window.document
+        ev = doc.evidence if doc is not None else None
+        if ev is None or not ev.tunable:
+            return None
+        ann = doc.annotation
+        floors = tuple((lane.name, lane.confidence_floor) for lane in ann)
+        key = (id(ev), json.dumps(ev.thresholds, sort_keys=True), floors)
+        if self._prelabel is None or self._prelabel[0] != key:
+            self._prelabel = (key, prelabel_as_given(ev.decide(ann.recording), ann))
+        return self._prelabel[1]
 
     def _draw_marks(self) -> None:
         timeline = self.window.timeline

@@ -5,6 +5,8 @@ comparison with a reference, and the explanation export. The GUI calls these; so
 * :mod:`.listen` — a selection filtered to chosen components, and the rest;
 * :mod:`.queue` — places ranked by uncertainty, disagreement and flicker; effort per file;
 * :mod:`.compare` — misses, false alarms and confusions against a reference, error rates;
+* :mod:`.edit_effort` — the edits a person needs to match a reference (working labels, the
+  model's pre-label, empty lanes);
 * :mod:`.export` — PNG figures and a JSON summary of the relevant components per class.
 
 Import the functions named like their module (``listen``, ``compare``) from the module itself.

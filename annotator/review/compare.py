@@ -17,6 +17,11 @@ and, across lanes, a *lane confusion* is where a miss of one lane meets a false 
 ``DetectionErrorRate`` (collar 0): (missed + false alarm time) / reference time, over the
 recording (``[0, duration]``, or to the last boundary when the duration is unknown).
 
+Beside the times, each lane counts the *edits* a person needs to turn it into the reference
+(`annotator.review.edit_effort`: the project's edit-cost rule), for the working lane, for an
+empty lane and, when ``prelabel`` is given, for the model's pre-label — whether the pre-label
+saved work is what a person comparing with a reference wants to know, and time does not say it.
+
 :meth:`Comparison.disagreements` lists every disagreement once, largest first, for "jump to the
 largest disagreement": lane confusions, then what is left of misses and false alarms.
 """
@@ -38,6 +43,13 @@ from annotator.core import (
     Segment,
     SegmentEdit,
     Source,
+)
+from annotator.review.edit_effort import (
+    EditCounts,
+    EffortText,
+    effort_text,
+    lane_edits,
+    sum_edits,
 )
 
 __all__ = [
@@ -86,6 +98,9 @@ class LaneComparison:
     false_alarm_s: float
     confused_s: float
     detection_error_rate: float
+    edits: EditCounts = EditCounts()  # to turn the working lane into the reference
+    empty_edits: EditCounts = EditCounts()  # to turn an empty lane into it (from scratch)
+    prelabel_edits: EditCounts | None = None  # the model's pre-label's, when compared
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -93,6 +108,9 @@ class LaneComparison:
             "reference_s": self.reference_s, "missed_s": self.missed_s,
             "false_alarm_s": self.false_alarm_s, "confused_s": self.confused_s,
             "detection_error_rate": self.detection_error_rate,
+            "edits": self.edits.to_dict(), "empty_edits": self.empty_edits.to_dict(),
+            "prelabel_edits": None if self.prelabel_edits is None
+            else self.prelabel_edits.to_dict(),
         }  # fmt: skip
 
 
@@ -114,6 +132,29 @@ class Comparison:
                 for a, b in _subtract([(d.start, d.end)], taken.get((d.lane, d.kind), [])):
                     out.append(Disagreement(d.lane, a, b, d.kind, d.reference, d.working))
         return sorted(out, key=lambda d: (-round(d.duration, 9), d.start, d.lane))
+
+    @property
+    def edits(self) -> EditCounts:
+        """Edits to turn every compared working lane into the reference (the file's figure)."""
+        return sum_edits(r.edits for r in self.lanes.values())
+
+    @property
+    def empty_edits(self) -> EditCounts:
+        """The same starting from empty lanes: what a pre-label has to beat."""
+        return sum_edits(r.empty_edits for r in self.lanes.values())
+
+    @property
+    def prelabel_edits(self) -> EditCounts | None:
+        """The same for the model's pre-label; None when it was not compared."""
+        counts = [r.prelabel_edits for r in self.lanes.values()]
+        if not counts or any(c is None for c in counts):
+            return None
+        return sum_edits(c for c in counts if c is not None)
+
+    def effort(self) -> EffortText:
+        """The file's effort figures as sentences ("About 12 edits to correct this recording
+        (from empty lanes: 20)"), for the compare panel and reports."""
+        return effort_text(self.edits, self.empty_edits, self.prelabel_edits)
 
     def summary_rows(self) -> list[dict[str, Any]]:
         return [r.to_dict() for r in self.lanes.values()]
@@ -207,11 +248,14 @@ def compare(
     lanes: Mapping[str, str] | None = None,
     *,
     label_lanes: Iterable[str] | None = None,
+    prelabel: Annotation | None = None,
 ) -> Comparison:
     """Compare ``working`` with ``reference`` (see the module docstring).
 
     ``lanes`` maps reference lane → working lane (default: same name); ``label_lanes`` names
     the working lanes whose labels are compared (default: all but the class lanes).
+    ``prelabel``, the model's own segments (`edit_effort.prelabel_as_given`), adds their edit
+    count per lane; a lane the model does not fill counts as empty there.
     """
     mapping = {name: (lanes or {}).get(name, name) for name in reference.lane_names}
     extent = max(reference.end_time, working.end_time)
@@ -227,6 +271,9 @@ def compare(
         work_spans = _merge((s.start, s.end) for s in work_lane)
         by_kind = {k: tuple(p for p in pieces if p.kind == k) for k in ("miss", "false alarm")}
         confusions = tuple(p for p in pieces if p.kind == "confusion")
+        model_lane = None
+        if prelabel is not None:
+            model_lane = prelabel.lane(work_name) if work_name in prelabel else Lane(work_name)
         results[work_name] = LaneComparison(
             lane=work_name,
             reference_lane=ref_name,
@@ -238,6 +285,9 @@ def compare(
             false_alarm_s=sum(p.duration for p in by_kind["false alarm"]),
             confused_s=sum(p.duration for p in confusions),
             detection_error_rate=_detection_error_rate(ref_spans, work_spans, extent),
+            edits=lane_edits(ref_lane, work_lane, extent),
+            empty_edits=lane_edits(ref_lane, None, extent),
+            prelabel_edits=None if model_lane is None else lane_edits(ref_lane, model_lane, extent),
         )
     return Comparison(results, _lane_confusions(results))
 

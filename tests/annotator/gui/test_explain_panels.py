@@ -216,6 +216,7 @@ def test_review_queue_keys_walk_the_places_worst_first(labelled, qtbot):
 
 
 def test_compare_with_a_reference_textgrid_and_copy_a_segment(window, qtbot, tmp_path):
+    from annotator.gui.compare_panel import SUMMARY
     from annotator.review.compare import compare
 
     w = window
@@ -237,10 +238,18 @@ def test_compare_with_a_reference_textgrid_and_copy_a_segment(window, qtbot, tmp
     assert set(rows) == set(expected.lanes)
     speech = expected.lanes["speech"]
     assert speech.missed_s == pytest.approx(2.5)
-    assert summary.item(rows["speech"], 2).text() == f"{speech.missed_s:.2f} s"
+    column = {name: i for i, name in enumerate(SUMMARY)}
+    assert summary.item(rows["speech"], column["Missed"]).text() == f"{speech.missed_s:.2f} s"
     rate = f"{100 * speech.detection_error_rate:.1f} %"
-    assert summary.item(rows["speech"], 5).text() == rate
+    assert summary.item(rows["speech"], column["Error rate"]).text() == rate
+    assert summary.item(rows["speech"], column["Edits"]).text() == str(speech.edits.total)
     assert tools.marks.marks  # drawn in the lanes
+    # the edits left beside the empty-lane figure; no model evidence, so no pre-label figure
+    panel = tools.compare_panel
+    assert panel.effort.text() == expected.effort().headline
+    assert panel.effort.text().startswith("About 2 edits to correct this recording")
+    assert "(from empty lanes: 3)" in panel.effort.text()
+    assert tools.comparison.prelabel_edits is None and not panel.prelabel.isVisible()
     # D jumps to the largest disagreement: the 2.5 s speech miss
     w.activateWindow()
     QTest.keyClick(w, Qt.Key.Key_D)
@@ -255,6 +264,49 @@ def test_compare_with_a_reference_textgrid_and_copy_a_segment(window, qtbot, tmp
     w.actions["undo"].trigger()
     assert ann.lane("speech").at(5.0) is None
     assert tools.comparison.lanes["speech"].missed_s == pytest.approx(2.5)
+    assert panel.effort.text().startswith("About 2 edits")
+
+
+def test_compare_counts_the_edits_of_the_model_prelabel(labelled, tmp_path):
+    """After pre-labelling, the panel says what the model's pre-label costs against the
+    reference; a person's corrections change the edits left, not that figure, and a confidence
+    floor (the pre-label as handed out) does."""
+    from annotator.core import EditGroup, RemoveSegment
+    from annotator.core.confidence_floor import SetConfidenceFloor
+    from annotator.gui.compare_panel import PRELABEL
+    from annotator.review.compare import compare
+
+    w = labelled
+    ann = w.document.annotation
+    lane, _ = model_segment(ann)
+    reference = Annotation([
+        Lane(name, [Segment(0.5, 2.0, name), Segment(4.0, 6.5, name)])
+        for name in ("speech", "music", "noise", "overlap")
+    ])  # fmt: skip
+    path = tmp_path / "reference.TextGrid"
+    write_annotation(reference, path, "textgrid")
+    assert w.explain.load_reference(path)
+    tools = w.explain.reviewing
+    panel = tools.compare_panel
+    given = tools.comparison.prelabel_edits
+    assert given is not None and not panel.summary.isColumnHidden(PRELABEL)
+    decided = compare(tools.reference, w.document.evidence.decide(ann.recording))
+    assert given == decided.edits  # the model's own segments, at the current thresholds
+    assert given == tools.comparison.edits  # nothing corrected yet: the lanes are the pre-label
+    assert panel.prelabel.text() == tools.comparison.effort().prelabel
+    assert panel.prelabel.text().startswith(f"Model pre-label: {given.total} edit")
+    # a person clears the lane: the edits left are the empty lane's, the pre-label's stay
+    w.controller.push(EditGroup([RemoveSegment(lane, s) for s in list(ann.lane(lane))], "clear"))
+    result = tools.comparison.lanes[lane]
+    assert result.edits == result.empty_edits
+    assert tools.comparison.prelabel_edits == given
+    w.actions["undo"].trigger()
+    # a floor over every model segment of the lane: the pre-label as handed out has none there
+    w.controller.push(SetConfidenceFloor(ann, lane, 1.0))
+    result = tools.comparison.lanes[lane]
+    assert result.prelabel_edits == result.empty_edits == result.edits
+    w.actions["undo"].trigger()
+    assert tools.comparison.prelabel_edits == given
 
 
 def test_learn_from_corrections_in_the_background(make_window, qtbot, tmp_path, tiny_model):
