@@ -18,7 +18,10 @@ Order of operations, per class
    and after the last segment is not a gap).
 3. Segments shorter than ``min_on`` are dropped. Filling first means a word broken by a short dip
    is judged by its whole length, not by its pieces.
-4. Padding: ``pad_onset`` is subtracted from starts and ``pad_offset`` added to ends, clipped to
+4. Segments whose confidence (mean posterior, see above) is below ``min_confidence`` are dropped:
+   an isolated stretch that only just crossed the onset costs a person a deletion more often than
+   it saves an addition (tuned on edit cost, :mod:`segmenter.evaluation.edit_tuning`).
+5. Padding: ``pad_onset`` is subtracted from starts and ``pad_offset`` added to ends, clipped to
    ``[0, duration]``; segments that then touch or overlap are merged.
 
 Durations are compared in frames with a tolerance of 1e-9 frame, so ``min_on = 0.1`` keeps a
@@ -77,6 +80,7 @@ class Thresholds:
     """Decision parameters of one class; stored with the model and editable by the user.
 
     Probabilities are in [0, 1] with ``offset <= onset``; durations are seconds, >= 0.
+    ``min_confidence`` (a mean posterior) is 0 in files written before it existed: no floor.
     """
 
     onset: float = 0.5
@@ -85,6 +89,7 @@ class Thresholds:
     min_off: float = 0.0
     pad_onset: float = 0.0
     pad_offset: float = 0.0
+    min_confidence: float = 0.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -96,7 +101,7 @@ class Thresholds:
             if not math.isfinite(value):
                 raise DecisionError(f"threshold {f.name} must be finite, got {value!r}")
             object.__setattr__(self, f.name, float(value))
-        for name in ("onset", "offset"):
+        for name in ("onset", "offset", "min_confidence"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise DecisionError(
                     f"threshold {name} must lie in [0, 1], got {getattr(self, name)}"
@@ -272,6 +277,11 @@ def binarize(
         return []
     sums = run_sums(p, starts, ends)
     counts = (ends - starts).astype(np.float64)
+    if th.min_confidence > 0:
+        keep = sums >= th.min_confidence * counts
+        starts, ends, sums, counts = starts[keep], ends[keep], sums[keep], counts[keep]
+        if starts.size == 0:
+            return []
     begin = np.clip(starts * frame_duration - th.pad_onset, 0.0, total)
     finish = np.clip(ends * frame_duration + th.pad_offset, 0.0, total)
 

@@ -43,7 +43,9 @@ __all__ = [
     "EditRule",
     "corpus_edits",
     "count_edits",
+    "count_prepared",
     "file_edits",
+    "prepare_spans",
 ]
 
 EDIT_KINDS = ("delete", "add", "boundary", "split", "merge")
@@ -79,8 +81,9 @@ class EditCounts:
         return {k: getattr(self, k) for k in EDIT_KINDS}
 
 
-def _prepare(spans: Spans, lo: float, hi: float, gap: float) -> list[tuple[float, float]]:
-    """Step 0: united, clipped to ``[lo, hi)``, gaps shorter than ``gap`` closed."""
+def prepare_spans(spans: Spans, lo: float, hi: float, gap: float) -> list[tuple[float, float]]:
+    """Step 0: united, clipped to ``[lo, hi)``, gaps shorter than ``gap`` closed (public so that
+    threshold tuning prepares each reference once, not once per candidate)."""
     out: list[tuple[float, float]] = []
     for start, end in intersect(normalise(spans), [(lo, hi)]):
         if out and start - out[-1][1] < gap:
@@ -106,9 +109,10 @@ def _covered(
     return covered
 
 
-def _count_prepared(
+def count_prepared(
     hyp: list[tuple[float, float]], ref: list[tuple[float, float]], rule: EditRule
 ) -> EditCounts:
+    """Steps 1–3 on spans already through :func:`prepare_spans` with the same rule."""
     counts = dict.fromkeys(EDIT_KINDS, 0)
     ref_starts = [s for s, _ in ref]
     kept_hyp = []
@@ -180,8 +184,10 @@ def count_edits(
     rule = rule or EditRule()
     out = EditCounts()
     for lo, hi in _region(reference, hypothesis, uem):
-        out += _count_prepared(
-            _prepare(hypothesis, lo, hi, rule.gap), _prepare(reference, lo, hi, rule.gap), rule
+        out += count_prepared(
+            prepare_spans(hypothesis, lo, hi, rule.gap),
+            prepare_spans(reference, lo, hi, rule.gap),
+            rule,
         )
     return out
 

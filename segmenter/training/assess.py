@@ -15,12 +15,13 @@ import numpy as np
 
 from segmenter.decisions import Thresholds, decide
 from segmenter.evaluation import Labels, corpus_edits, evaluate, harmonic_mean, tune_thresholds
+from segmenter.evaluation.edit_tuning import EditGrid, EditTunedClass, tune_for_edits
 from segmenter.inference import Prediction, predict_file, predict_waveform
 from segmenter.model import NMFSegmenter
 from segmenter.progress import ProgressCallback, check_cancelled, report, sub_progress
 from segmenter.training.data import Recording
 
-__all__ = ["predict_recordings", "tune_on", "score", "score_segments"]
+__all__ = ["predict_recordings", "tune_on", "tune_on_edits", "score", "score_segments"]
 
 
 def predict_recordings(
@@ -67,6 +68,31 @@ def tune_on(
             {r.uri: r.region for r in subset},
             classes=(c,),
         )[c]
+    return out
+
+
+def tune_on_edits(
+    predictions: Mapping[str, Prediction],
+    recordings: Sequence[Recording],
+    classes: Sequence[str],
+    f1_tolerance: float = 0.02,
+    grid: EditGrid | None = None,
+) -> dict[str, EditTunedClass]:
+    """Per-class thresholds with the fewest edits among those within ``f1_tolerance`` of the
+    best F1 (:mod:`segmenter.evaluation.edit_tuning`), each class on the recordings annotating
+    it — so meetings can tune speech, overlap and (annotated as absent) music, not noise."""
+    out: dict[str, EditTunedClass] = {}
+    for c in classes:
+        subset = _subset(recordings, c)
+        if not subset:
+            continue
+        row = list(classes).index(c)
+        out[c] = tune_for_edits(
+            {r.uri: predictions[r.uri].posteriors[row : row + 1] for r in subset},
+            {r.uri: {c: r.spans.get(c, [])} for r in subset},
+            {r.uri: r.region for r in subset},
+            classes=(c,), grid=grid, f1_tolerance=f1_tolerance,
+        )[c]  # fmt: skip
     return out
 
 

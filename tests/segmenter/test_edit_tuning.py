@@ -1,0 +1,83 @@
+"""Tuning for edits: on planted posteriors, it removes fragments F1 tuning keeps, and the chosen
+thresholds, applied by ``decide``, score the edits and F1 the tuner reported."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from segmenter.decisions import decide
+from segmenter.evaluation import EvaluationError, corpus_edits, evaluate
+from segmenter.evaluation.edit_tuning import EditGrid, tune_for_edits
+
+D = 0.02
+
+
+def _planted() -> tuple[dict, dict, dict]:
+    """Three 60-s files, each with seven 4-s events at 0.9 whose true edges are 0.18-s ramps at
+    0.7 (behind a one-frame dip), and 25 false blips of 0.06 s at 0.7 between them. Onset 0.65
+    wins the ramps' time (the best F1) and costs a deletion per blip; onset 0.8 misses the ramps (F1
+    about 0.015 lower) but every boundary stays within the rule's 0.2 s: no edit at all."""
+    posteriors, references, uems = {}, {}, {}
+    for f in range(3):
+        p = np.full(3000, 0.05)
+        ref = []
+        for start in range(2, 58, 8):
+            first, last = start * 50, (start + 4) * 50
+            p[first - 9 : first - 1] = p[last + 1 : last + 9] = 0.7
+            p[first - 1] = p[last] = 0.6  # a dip: hysteresis cannot carry an event into a ramp
+            p[first:last] = 0.9
+            ref.append(((first - 9) * D, (last + 9) * D))
+        for k in range(25):
+            at = 2 * 50 + 4 * 50 + 20 + (k % 7) * 400 + (k // 7) * 40 + f * 3
+            p[at : at + 3] = 0.7
+        posteriors[f"f{f}"] = p[None, :]
+        references[f"f{f}"] = {"no": ref}
+        uems[f"f{f}"] = [(0.0, 60.0)]
+    return posteriors, references, uems
+
+
+GRID = EditGrid(onsets=(0.65, 0.8), offsets=(0.65, 0.8), min_on=(0.0,), min_off=(0.0,),
+                min_confidence=(0.0,))  # fmt: skip
+
+
+def test_fewer_edits_than_the_f1_choice_within_tolerance() -> None:
+    posteriors, references, uems = _planted()
+    tuned = tune_for_edits(posteriors, references, uems, classes=("no",), grid=GRID)["no"]
+    assert tuned.edits_at_best_f1.delete > 50  # blips within 0.3 s of another merge into it
+    assert tuned.thresholds.onset == 0.8 and tuned.edits.total == 0
+    assert 0.005 < tuned.best_f1 - tuned.f1 <= 0.02
+
+
+def test_reported_figures_are_what_decide_gives() -> None:
+    posteriors, references, uems = _planted()
+    grid = EditGrid(min_on=(0.0, 0.1), min_off=(0.0, 0.5), min_confidence=(0.0, 0.8))
+    for tolerance in (0.0, 0.02):
+        tuned = tune_for_edits(posteriors, references, uems, ("no",), grid, tolerance)["no"]
+        hyps = {u: decide(p, {"no": tuned.thresholds}, ("no",)) for u, p in posteriors.items()}
+        edits = corpus_edits(references, hyps, uems, classes=("no",))
+        scores = evaluate(references, hyps, uems, classes=("no",))
+        assert edits.totals["no"] == tuned.edits
+        assert edits.minutes == pytest.approx(tuned.minutes)
+        assert scores.time["no"].f1 == pytest.approx(tuned.f1, abs=1e-9)
+
+
+def test_zero_tolerance_keeps_the_best_f1() -> None:
+    posteriors, references, uems = _planted()
+    tuned = tune_for_edits(posteriors, references, uems, ("no",), GRID, f1_tolerance=0)["no"]
+    assert tuned.f1 == pytest.approx(tuned.best_f1) and tuned.thresholds.onset == 0.65
+
+
+def test_confidence_floor_drops_weak_segments_in_decide() -> None:
+    from segmenter.decisions import Thresholds
+
+    p = np.array([[0.9] * 20 + [0.0] * 10 + [0.6] * 20])
+    assert len(decide(p, Thresholds(0.5, 0.5), ("no",))["no"]) == 2
+    kept = decide(p, Thresholds(0.5, 0.5, min_confidence=0.7), ("no",))["no"]
+    assert [(round(d.start, 2), round(d.end, 2)) for d in kept] == [(0.0, 0.4)]
+
+
+def test_bad_tolerance_is_refused() -> None:
+    posteriors, references, _ = _planted()
+    with pytest.raises(EvaluationError, match="f1_tolerance"):
+        tune_for_edits(posteriors, references, classes=("no",), grid=GRID, f1_tolerance=2)
