@@ -5,8 +5,12 @@ The cache is two files in the project's state folder, next to the sidecar::
 
     <rel>.evidence.npz    posteriors (C, T) float32, activations H (K, T) float16, ``heat``,
                           H as the heat map draws it (log-compressed, uint8), and the model's
-                          explanation parameters W (F, K), theta (C, K), bias (C,) when known
-    <rel>.evidence.json   model name, classes, lanes, frame length, thresholds, recording stamp
+                          explanation parameters W (F, K), theta (C, K), bias (C,) when known;
+                          ``reconstruction`` (2, T) float32, ‖X − W·H‖ and ‖X‖ per frame,
+                          when the run measured it
+    <rel>.evidence.json   model name, classes, lanes, frame length, thresholds, recording stamp,
+                          and the model's reference profile (what its validation data looked
+                          like to it) when the model file has one
 
 Kept apart so a threshold change (saved with the labels) rewrites a few hundred bytes rather
 than the arrays. The archive is an uncompressed ``.npz`` written and read through
@@ -60,7 +64,7 @@ CACHE_VERSION = 1
 ARRAYS_SUFFIX = ".evidence.npz"
 META_SUFFIX = ".evidence.json"
 #: optional arrays of the cache (absent from caches written before they were kept)
-EXPLAIN_ARRAYS = ("W", "theta", "bias")
+EXPLAIN_ARRAYS = ("W", "theta", "bias", "reconstruction")
 
 
 @dataclass
@@ -90,6 +94,10 @@ class Evidence:
     bias: np.ndarray | None = None
     #: the model's analysis rate (Hz), with W's rows the frequency axis of a component
     sample_rate: int | None = None
+    #: (2, T) ‖X − W·H‖ and ‖X‖ per frame, and the model's reference profile (a dict): what the
+    #: review queue's ``unfamiliar`` and ``rare`` items read (`annotator.review.unseen`)
+    reconstruction: np.ndarray | None = None
+    reference: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.heat is None and self.H is not None:
@@ -132,7 +140,7 @@ class Evidence:
         only when this evidence is no longer shown. True when every mapping was closed."""
         arrays = [getattr(self, name) for name in ("posteriors", "H", "heat", *EXPLAIN_ARRAYS)]
         self.posteriors = np.zeros((len(self.classes), 0), dtype=np.float32)
-        self.H = self.heat = self.W = self.theta = self.bias = None
+        self.H = self.heat = self.W = self.theta = self.bias = self.reconstruction = None
         return release_mappings(arrays)
 
     # --- from a pre-labeler's result ----------------------------------------------------------
@@ -156,7 +164,8 @@ class Evidence:
         if provenance is not None and provenance.model:
             model = f"{prelabeler} · {Path(str(provenance.model)).name}"
         h = getattr(ev, "H", None)
-        parts = {name: _optional_array(ev, name) for name in ("W", "theta", "bias")}
+        parts = {name: _optional_array(ev, name) for name in EXPLAIN_ARRAYS}
+        reference = getattr(ev, "reference", None)
         rate = getattr(ev, "sample_rate", None)
         return cls(
             model=model,
@@ -169,6 +178,7 @@ class Evidence:
             thresholds={str(c): dict(v) for c, v in (thresholds or {}).items()},
             prelabeler=prelabeler,
             sample_rate=int(rate) if rate else None,
+            reference=dict(reference) if isinstance(reference, dict) else None,
             **parts,
         )
 
@@ -248,6 +258,7 @@ def _meta(evidence: Evidence, audio: Path) -> dict[str, Any]:
         "thresholds": evidence.thresholds,
         "sample_rate": evidence.sample_rate,
         "recording": recording_stamp(audio),
+        "reference": evidence.reference,
     }
 
 
@@ -302,6 +313,7 @@ def load_evidence(sidecar: Path, audio: Path) -> Evidence | None:
             thresholds={str(c): dict(v) for c, v in (meta.get("thresholds") or {}).items()},
             prelabeler=str(meta.get("prelabeler", "")),
             sample_rate=int(meta["sample_rate"]) if meta.get("sample_rate") else None,
+            reference=meta["reference"] if isinstance(meta.get("reference"), dict) else None,
             **parts,
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile) as exc:

@@ -1,8 +1,9 @@
 """`ReviewPanel`: the open recording's review queue, worst first, with keys to walk it.
 
 Items come from `annotator.review.queue.review_items`: stretches where the model is unsure
-(posterior near its threshold band), where a person's label and the model disagree, and model
-flicker. The list is rebuilt when the labels or the evidence change (an item a person fixed
+(posterior near its threshold band), where a person's label and the model disagree, model
+flicker, and what the posterior cannot show: sounds the NMF dictionary does not rebuild (on all
+lanes at once) and labels resting on components the model rarely used. The list is rebuilt when the labels or the evidence change (an item a person fixed
 drops out); the queue's cursor is kept on the same place when it survives. Next / previous
 (keys in `shortcuts`) select the item's span in its lane and bring it into view with context.
 """
@@ -20,7 +21,19 @@ from PyQt6.QtWidgets import (
 )
 
 COLUMNS = ("#", "Lane", "Start", "Length", "Why", "Score")
-KIND_TEXT = {"uncertain": "unsure", "disagreement": "disagrees", "flicker": "flicker"}
+KIND_TEXT = {
+    "uncertain": "unsure",
+    "disagreement": "disagrees",
+    "flicker": "flicker",
+    "unfamiliar": "",  # their reasons name the kind themselves ("unfamiliar sound: …")
+    "rare": "",
+}
+
+
+def why_text(item) -> str:
+    """The Why column: the kind in a word, then the item's reason."""
+    kind = KIND_TEXT.get(item.kind, item.kind)
+    return f"{kind}: {item.detail}" if kind else item.detail
 
 
 class ReviewPanel(QWidget):
@@ -60,7 +73,7 @@ class ReviewPanel(QWidget):
                 QTableWidgetItem(item.lane),
                 QTableWidgetItem(f"{item.start:.2f} s"),
                 QTableWidgetItem(f"{item.duration:.2f} s"),
-                QTableWidgetItem(f"{KIND_TEXT.get(item.kind, item.kind)}: {item.detail}"),
+                QTableWidgetItem(why_text(item)),
                 QTableWidgetItem(f"{item.score:.2f}"),
             ]
             for column in (0, 2, 3, 5):

@@ -9,6 +9,7 @@ start), not by index, across recomputations.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -73,6 +74,11 @@ class ReviewTools(QObject):
             code: Band(float(v.get("onset", 0.5)), float(v.get("offset", v.get("onset", 0.5))))
             for code, v in ev.thresholds.items()
         }
+        if ev.H is None:  # the rare-component items read H: map it from the cache (not loaded)
+            from annotator.gui.explain_source import ExplainUnavailable, activations_of
+
+            with contextlib.suppress(ExplainUnavailable):
+                activations_of(ev, doc.project.sidecar_path(doc.entry))
         before = self.queue.current if self.queue is not None else None
         self.queue = ReviewQueue(review_items(ev, doc.annotation, bands or None))
         if before is not None:

@@ -29,6 +29,11 @@ class Evidence(Protocol):
 
     ``posteriors`` (C, T); ``H`` (K, T) or None when activations were not kept; ``W`` (F, K);
     ``theta`` (C, K); ``bias`` (C,); frame t covers ``[t·frame_duration, (t+1)·frame_duration)``.
+
+    Optional, read with ``getattr`` (evidence without them simply gets no ``unfamiliar`` /
+    reference-based ``rare`` review items): ``reconstruction`` (2, T), ``‖X − W·H‖`` and ``‖X‖``
+    per frame, and ``reference``, the model's `segmenter.explain.novelty.ReferenceProfile` (or
+    its dict, as stored in the model file).
     """
 
     classes: tuple[str, ...]
@@ -56,6 +61,8 @@ class RunEvidence:
     bias: np.ndarray
     frame_duration: float
     sample_rate: int
+    reconstruction: np.ndarray | None = None
+    reference: dict[str, Any] | None = None
 
 
 def class_row(evidence: Evidence, name: str) -> int:

@@ -1,6 +1,6 @@
 """The review queue: where a person's next minute of listening is best spent.
 
-Three kinds of place are worth a look, each scored in *strength-seconds* (how long the place is,
+Five kinds of place are worth a look, each scored in *strength-seconds* (how long the place is,
 weighted by how strongly it deserves a look, 0 … 1 per frame), times a weight per kind:
 
 * ``uncertain`` — the posterior sits in or near the class's hysteresis band: strength is 1 inside
@@ -38,9 +38,14 @@ from annotator.core import (
     load_sidecar,
 )
 from annotator.review.evidence import LANE_OF_CLASS, Evidence, as_float, lane_of
+from annotator.review.stretches import StretchRule, regions, runs
+from annotator.review.unseen import ALL_LANES, UnseenSettings, rare_items, unfamiliar_items
 from segmenter.evaluation import to_frames
 
 __all__ = [
+    "ALL_LANES",
+    "KINDS",
+    "POSTERIOR_KINDS",
     "FileEffort",
     "QueueSettings",
     "ReviewItem",
@@ -52,7 +57,9 @@ __all__ = [
     "thresholds_from_provenance",
 ]
 
-KINDS = ("uncertain", "disagreement", "flicker")
+#: the kinds read from the posteriors and the labels alone (the queue before issue 22)
+POSTERIOR_KINDS = ("uncertain", "disagreement", "flicker")
+KINDS = (*POSTERIOR_KINDS, "unfamiliar", "rare")
 
 
 @dataclass(frozen=True)
@@ -62,8 +69,16 @@ class QueueSettings:
     flicker_max: float = 0.3  # seconds; shorter model segments and gaps are flicker
     merge_gap: float = 0.2  # seconds; closer items of one kind and lane are joined
     weights: Mapping[str, float] = field(
-        default_factory=lambda: {"uncertain": 1.0, "disagreement": 2.0, "flicker": 1.0}
-    )
+        default_factory=lambda: {
+            "uncertain": 1.0, "disagreement": 2.0, "flicker": 1.0, "unfamiliar": 1.0, "rare": 1.0,
+        }
+    )  # fmt: skip
+    unseen: UnseenSettings = field(default_factory=UnseenSettings)
+    kinds: tuple[str, ...] = KINDS  # which kinds to look for (others are left out)
+
+    @property
+    def rule(self) -> StretchRule:
+        return StretchRule(self.merge_gap, self.min_duration)
 
 
 @dataclass(frozen=True)
@@ -104,38 +119,14 @@ def thresholds_from_provenance(annotation: Annotation) -> dict[str, Band]:
     return {}
 
 
-def _runs(active: np.ndarray) -> list[tuple[int, int]]:
-    padded = np.concatenate(([False], active, [False]))
-    edges = np.flatnonzero(padded[1:] != padded[:-1])
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
-
-
-def _merge_runs(runs: list[tuple[int, int]], gap: int) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for a, b in runs:
-        if merged and a - merged[-1][1] <= gap:
-            merged[-1] = (merged[-1][0], b)
-        else:
-            merged.append((a, b))
-    return merged
-
-
-def _regions(strength: np.ndarray, d: float, s: QueueSettings) -> list[tuple[int, int, float]]:
-    """Runs of frames with strength > 0, joined across short gaps: (t0, t1, strength·seconds)."""
-    runs = _merge_runs(_runs(strength > 0), int(round(s.merge_gap / d)))
-    out = []
-    for a, b in runs:
-        if (b - a) * d + 1e-9 >= s.min_duration:
-            out.append((a, b, float(strength[a:b].sum()) * d))
-    return out
-
-
 def _human_frames(lane: Lane | None, n: int, d: float) -> np.ndarray:
     spans = [(x.start, x.end) for x in lane or () if x.source is Source.HUMAN]
     return to_frames(spans, n, d)
 
 
 def _flicker(lane: Lane, s: QueueSettings) -> list[ReviewItem]:
+    if "flicker" not in s.kinds:
+        return []
     weight = s.weights.get("flicker", 1.0)
     items = []
     segments = list(lane)
@@ -180,6 +171,8 @@ def review_items(
     n = P.shape[1]
     known = thresholds_from_provenance(annotation) if annotation is not None else {}
     items: list[ReviewItem] = []
+    model_segments: dict[int, list[tuple[float, float]]] = {}
+    lane_names: dict[int, str] = {}
     for row, code in enumerate(evidence.classes):
         name = lane_of(evidence, row)
         given = (thresholds or {}).get(code, (thresholds or {}).get(name))
@@ -190,7 +183,7 @@ def review_items(
         human = _human_frames(lane, n, d)
         distance = np.maximum(np.maximum(band.offset - p, p - band.onset), 0.0)
         unsure = np.clip(1.0 - distance / s.margin, 0.0, None) * ~human
-        for a, b, score in _regions(unsure, d, s):
+        for a, b, score in regions(unsure, d, s.rule) if "uncertain" in s.kinds else ():
             lo, hi = float(p[a:b].min()), float(p[a:b].max())
             items.append(_item(
                 name, "uncertain", a, b, s.weights.get("uncertain", 1.0) * score, d,
@@ -203,8 +196,10 @@ def review_items(
         cases = [(said_yes, "labelled", "says no")]
         if human_negatives and lane is not None:
             cases.append((said_no, "left empty", "says yes"))
+        if "disagreement" not in s.kinds:
+            cases = []
         for mask, what, model in cases:
-            for a, b, score in _regions(strength * mask, d, s):
+            for a, b, score in regions(strength * mask, d, s.rule):
                 items.append(_item(
                     name, "disagreement", a, b,
                     s.weights.get("disagreement", 1.0) * score, d,
@@ -213,7 +208,31 @@ def review_items(
                 ))  # fmt: skip
         if lane is not None:
             items += _flicker(lane, s)
+            model_segments[row] = [(x.start, x.end) for x in lane if x.source is Source.MODEL]
+        else:  # no labels at hand: the model's segments are where the posterior is on
+            model_segments[row] = [(a * d, b * d) for a, b in runs(p >= band.onset)]
+        lane_names[row] = name
+    items += _unseen(evidence, model_segments, lane_names, s)
     return sorted(items, key=lambda i: (-i.score, i.start, i.lane))
+
+
+def _unseen(
+    evidence: Evidence,
+    model_segments: Mapping[int, list[tuple[float, float]]],
+    lane_names: Mapping[int, str],
+    s: QueueSettings,
+) -> list[ReviewItem]:
+    """The ``unfamiliar`` and ``rare`` items, weighted (see :mod:`annotator.review.unseen`)."""
+    found = []
+    if "unfamiliar" in s.kinds:
+        found += unfamiliar_items(evidence, s.unseen, s.rule)
+    if "rare" in s.kinds:
+        found += rare_items(evidence, model_segments, lane_names, s.unseen)
+    items = []
+    for f in found:
+        score = s.weights.get(f.kind, 1.0) * f.strength_seconds
+        items.append(ReviewItem(f.lane, f.start, f.end, f.kind, score, f.detail))
+    return items
 
 
 def annotation_items(

@@ -76,7 +76,11 @@ class NMFPrelabeler:
         activations: str = "none",
         chunk_seconds: float = 60.0,
         thresholds: Mapping[str, Mapping[str, float] | Thresholds] | None = None,
+        reconstruction: bool | None = None,
     ) -> None:
+        """``reconstruction`` (default: when H is kept, i.e. for the editor) also measures per
+        frame how well W·H rebuilds X, for the review queue's unfamiliar sounds; batch labelling
+        (``activations="none"``) skips that cost."""
         if activations not in ACTIVATION_MODES:
             raise ValueError(f"activations must be one of {', '.join(ACTIVATION_MODES)}")
         self.model_path = Path(model) if model is not None else default_model_path()
@@ -91,6 +95,7 @@ class NMFPrelabeler:
             update = value.to_dict() if isinstance(value, Thresholds) else dict(value)
             self.thresholds[code] = Thresholds.from_dict({**base, **update})
         self.activations = activations
+        self.reconstruction = activations != "none" if reconstruction is None else reconstruction
         self.chunk_seconds = float(chunk_seconds)
         self.depends_on = (self.model_path,)
         self.lanes = tuple(lane_name(c) for c in self.info.classes)
@@ -107,7 +112,7 @@ class NMFPrelabeler:
     ) -> PrelabelResult:
         options: dict[str, Any] = dict(
             chunk_seconds=self.chunk_seconds, device=self.device, progress=progress,
-            cancel=cancel, activations=self.activations,
+            cancel=cancel, activations=self.activations, reconstruction=self.reconstruction,
         )  # fmt: skip
         if isinstance(source, Waveform):
             rate = int(source.sample_rate)
@@ -160,4 +165,6 @@ class NMFPrelabeler:
             bias=bias,
             frame_duration=prediction.frame_duration,
             sample_rate=prediction.sample_rate,
+            reconstruction=prediction.reconstruction,
+            reference=self.info.training.get("reference_profile"),
         )

@@ -10,6 +10,10 @@ recordings (a 10-hour file: 1.8 GB), hence three modes:
   (T, K), transposed to (K, T). Time-major means a time region (what a viewer shows) is one
   contiguous read; appending needs no knowledge of T;
 * ``"none"`` — H is not kept at all (segments only; the cheapest for batch pre-labelling).
+
+With ``reconstruction=True`` the sink also keeps two floats per frame, ``‖X − W·H‖`` and ``‖X‖``
+(:func:`segmenter.explain.novelty.reconstruction_norms`): how well the dictionary rebuilt each
+frame, at 8 bytes a frame whatever K is (a 10-hour file: 14 MB).
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ class FrameSink:
         activations: str = "memory",
         mmap_dir: str | Path | None = None,
         expected_frames: int = 0,
+        reconstruction: bool = False,
     ) -> None:
         if activations not in ACTIVATION_MODES:
             raise ValueError(
@@ -69,6 +74,7 @@ class FrameSink:
         self.logits = GrowableFrames(n_classes, capacity)
         self.posteriors = GrowableFrames(n_classes, capacity)
         self._H: GrowableFrames | None = None
+        self._norms = GrowableFrames(2, capacity) if reconstruction else None
         self._file = None
         self._path: Path | None = None
         self._keep_file = mmap_dir is not None
@@ -82,8 +88,20 @@ class FrameSink:
             self._file = os.fdopen(fd, "wb")
             self._path = Path(name)
 
-    def append(self, logits: np.ndarray, posteriors: np.ndarray, H: np.ndarray | None) -> None:
-        """Add frames: logits / posteriors (C, t), H (K, t) (ignored in ``"none"`` mode)."""
+    def append(
+        self,
+        logits: np.ndarray,
+        posteriors: np.ndarray,
+        H: np.ndarray | None,
+        norms: np.ndarray | None = None,
+    ) -> None:
+        """Add frames: logits / posteriors (C, t), H (K, t) (ignored in ``"none"`` mode), and
+        the reconstruction norms (2, t) when the sink keeps them."""
+        if self._norms is not None:
+            if norms is None:  # a path that cannot measure it: none for the whole file
+                self._norms = None
+            else:
+                self._norms.append(norms)
         self.logits.append(logits)
         self.posteriors.append(posteriors)
         if self._H is not None and H is not None:
@@ -109,6 +127,17 @@ class FrameSink:
             if not self._keep_file and os.name == "posix":
                 self._path.unlink(missing_ok=True)  # the mapping outlives the name on POSIX
         return self.logits.view(), self.posteriors.view(), H
+
+    @property
+    def keeps_reconstruction(self) -> bool:
+        return self._norms is not None
+
+    def reconstruction(self) -> np.ndarray | None:
+        """(2, T) float32 ``‖X − W·H‖`` and ``‖X‖`` per frame, or None when not kept (or when a
+        chunk came without them)."""
+        if self._norms is None or self._norms.view().shape[1] != self.frames:
+            return None
+        return self._norms.view()
 
     def abort(self) -> None:
         """Drop a half-written activation file (cancel or error)."""
