@@ -1,8 +1,9 @@
-"""``python -m segmenter.recipes {fetch,stats,demo,train}`` — the recipe's commands.
+"""``python -m segmenter.recipes {fetch,stats,demo,train,retune}`` — the recipe's commands.
 
 ``fetch`` builds the cache (and the split), ``stats`` prints minutes per class and split (what a
 model file's training-data summary should say), ``demo`` assembles the demo recording, ``train``
-trains, tunes and scores the default model (see :mod:`segmenter.recipes.train`).
+trains, tunes and scores the default model (see :mod:`segmenter.recipes.train`), ``retune`` tunes
+a trained model's decisions again without retraining (:mod:`segmenter.recipes.retune`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from segmenter.recipes import RecipeError
 from segmenter.recipes.mixing import SCENARIOS
@@ -41,7 +44,24 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", type=Path, required=True)
     demo.add_argument("--seed", type=int, default=0)
     _train_parser(sub)
+    _retune_parser(sub)
     return parser
+
+
+def _retune_parser(sub: argparse._SubParsersAction) -> None:
+    from segmenter.recipes.train import RecipeConfig
+
+    retune = sub.add_parser(
+        "retune", help="tune a recipe model's decisions again, weights untouched, into a copy"
+    )
+    a = retune.add_argument
+    a("--cache", type=Path, required=True)
+    a("--model", type=Path, required=True, help="a model file the recipe trained")
+    a("--out", type=Path, required=True, help="model file to write (never the input)")
+    a("--force", action="store_true", help="replace --out if it exists")
+    _tuning_options(a, RecipeConfig())
+    a("--ami", type=Path, default=DEFAULT_AMI_DIR, help="AMI clips folder (dev.rttm is scored)")
+    a("--demo", type=Path, default=Path("resources/demo"), help="demo folder (demo.rttm scored)")
 
 
 def _train_parser(sub: argparse._SubParsersAction) -> None:
@@ -166,6 +186,7 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
         default=d.tune_longest_run,
         help="a tuning scenario lasts 1..N chunks of 4 s (1: a new scenario every chunk)",
     )
+    _tuning_options(a, d)
     a("--ami", type=Path, default=DEFAULT_AMI_DIR, help="AMI clips folder (dev.rttm is scored)")
     a("--demo", type=Path, default=Path("resources/demo"), help="demo folder (demo.rttm scored)")
     a("--work", type=Path, default=None, help="checkpoint folder (default: CACHE/recipe-train)")
@@ -174,6 +195,43 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="continue from the work folder's checkpoint (same settings) instead of starting over",
     )
+
+
+def _tuning_options(a: Callable[..., Any], d: Any) -> None:
+    a(
+        "--tune-objective",
+        action="append",
+        default=[],
+        type=_objective,
+        metavar="[CLASS=]OBJECTIVE",
+        help="edits: fewest edits to correct the lane within --tune-f1-tolerance of the best F1; "
+        "f1: the best F1; for every class or one (repeatable), e.g. mu=edits; default "
+        + " ".join(f"{c}={o}" for c, o in d.tune_objective.items()),
+    )
+    a("--tune-f1-tolerance", type=float, default=d.tune_f1_tolerance)
+
+
+def _objective(text: str) -> dict[str, str]:
+    """An argparse type: ``OBJECTIVE`` (every class) or ``CLASS=OBJECTIVE``."""
+    from segmenter.model import CLASSES
+    from segmenter.recipes.tuning import OBJECTIVES
+
+    name, sep, objective = text.rpartition("=")
+    names = (name,) if sep else CLASSES
+    if objective not in OBJECTIVES or any(n not in CLASSES for n in names):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected OBJECTIVE or CLASS=OBJECTIVE with OBJECTIVE one of "
+            f"{', '.join(OBJECTIVES)} and CLASS one of {', '.join(CLASSES)}"
+        )
+    return dict.fromkeys(names, objective)
+
+
+def tune_objective(given: list[dict[str, str]], default: dict[str, str]) -> dict[str, str]:
+    """The default objectives with the command line's merged over them, in order."""
+    out = dict(default)
+    for item in given:
+        out.update(item)
+    return out
 
 
 def _names_from(known: tuple[str, ...]):
@@ -234,6 +292,8 @@ def _train(args: argparse.Namespace) -> None:
         music_lowpass_keeps_level=args.music_lowpass_keeps_level,
         noise_speed_p=args.noise_speed_p, noise_floor_p=args.noise_floor_p,
         gsm_p=args.gsm_p,
+        tune_objective=tune_objective(args.tune_objective, RecipeConfig().tune_objective),
+        tune_f1_tolerance=args.tune_f1_tolerance,
         class_weights={**RecipeConfig().class_weights, **dict(args.class_weight)},
     )  # fmt: skip
     run_recipe(args.cache, args.out, config, ami_dir=args.ami, demo_dir=args.demo, work=args.work,
@@ -273,6 +333,16 @@ def main(argv: list[str] | None = None) -> int:
             _print_stats(args.cache)
         elif args.command == "train":
             _train(args)
+        elif args.command == "retune":
+            from segmenter.recipes.retune import retune_model
+            from segmenter.recipes.train import RecipeConfig
+
+            objective = tune_objective(args.tune_objective, RecipeConfig().tune_objective)
+            retune_model(
+                args.cache, args.model, args.out, objective=objective,
+                f1_tolerance=args.tune_f1_tolerance, ami_dir=args.ami, demo_dir=args.demo,
+                force=args.force,
+            )  # fmt: skip
         elif args.command == "stats":
             _print_stats(args.cache)
         else:

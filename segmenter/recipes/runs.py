@@ -33,8 +33,11 @@ __all__ = ["DEFAULT_MODEL_NAME", "CONFIG_NAME", "resolve_out", "prepare_work", "
 DEFAULT_MODEL_NAME = "default.safetensors"
 CONFIG_NAME = "recipe_config.json"
 RESUME_MAY_CHANGE = frozenset(
-    {"minutes", "threads", "tune_chunks", "tune_longest_run", "eval_chunks", "chunks_per_recording"}
-)
+    {
+        "minutes", "threads", "tune_chunks", "tune_longest_run", "eval_chunks",
+        "chunks_per_recording", "tune_objective", "tune_f1_tolerance",
+    }
+)  # fmt: skip
 """Settings that do not change the trained weights: the cap only decides where to stop, and
 tuning and scoring come after training (a resume may re-tune a finished run)."""
 

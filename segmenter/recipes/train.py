@@ -6,10 +6,12 @@ Stages (each timed, all seeded from one ``--seed``):
 2. learn W by sparse NMF on class-balanced frames where speech, music or noise sounds alone;
 3. train Ψ and Θ on chunks mixed on the fly from the training bank, a fixed number of steps per
    epoch, validation loss on a fixed seeded set of validation chunks, early stopping;
-4. tune per-class thresholds (onset/offset and minimum durations) on validation *mixtures*
-   (seeded chunks laid end to end, exact sample-level references);
+4. tune per-class thresholds (onset/offset, minimum durations, segment confidence floor) on
+   validation *mixtures* (seeded chunks laid end to end, exact sample-level references), for
+   the fewest edits within 0.02 of the best F1 (:mod:`segmenter.recipes.tuning`);
 5. score a *different* set of validation mixtures, the AMI dev clips (speech and overlap only:
-   AMI does not annotate music or noise) and the demo recording, time-based, collar 0;
+   AMI does not annotate music or noise) and the demo recording: time-based F1, collar 0, and
+   edits per minute to correct each lane (beside labelling from empty lanes);
 6. write the model file with thresholds, metrics and a training summary, and print a table.
 
 Why tune and score on different mixtures: thresholds tuned on the scored set flatter it. Why a
@@ -31,7 +33,6 @@ import numpy as np
 import torch
 
 from segmenter.checkpoint import save_model
-from segmenter.evaluation.tuning import ThresholdGrid, tune_thresholds
 from segmenter.model import ModelConfig, NMFSegmenter
 from segmenter.recipes import RecipeError
 from segmenter.recipes.bank import SourceBank
@@ -40,6 +41,7 @@ from segmenter.recipes.mixing import ChunkGenerator, MixConfig
 from segmenter.recipes.mixtures import mixture_recordings
 from segmenter.recipes.report import bank_minutes, format_metrics
 from segmenter.recipes.runs import prepare_work, resolve_out, train_with_cap
+from segmenter.recipes.tuning import tune_decisions, tuning_set
 from segmenter.training.assess import predict_recordings, score
 from segmenter.training.atoms import balanced_dictionary, source_frames
 from segmenter.training.data import (
@@ -64,7 +66,6 @@ __all__ = [
 
 Log = Callable[[str], None]
 _DICTIONARY_SCENARIOS = ("speech", "music", "noise")
-_MIN_DURATIONS = (0.0, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0)
 
 
 @dataclass
@@ -111,6 +112,10 @@ class RecipeConfig:
     noise_floor_p: float = 0.3
     gsm_p: float = 0.1
     class_weights: dict[str, float] = field(default_factory=lambda: {"mu": 1.5})
+    tune_objective: dict[str, str] = field(
+        default_factory=lambda: {"sp": "edits", "mu": "f1", "no": "edits", "ov": "edits"}
+    )
+    tune_f1_tolerance: float = 0.02
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -157,6 +162,21 @@ def plain(mix: MixConfig) -> MixConfig:
     )
 
 
+def mix_config(config: RecipeConfig) -> MixConfig:
+    """The training stream a recipe configuration asks for (``plain`` of it is the validation
+    stream)."""
+    return MixConfig(
+        event_kinds=config.event_kinds,
+        event_scenarios=config.event_scenarios or None,
+        music_lowpass_p=config.music_lowpass_p,
+        music_lowpass_keeps_level=config.music_lowpass_keeps_level,
+        narrowband_p=config.narrowband_p,
+        noise_speed_p=config.noise_speed_p,
+        noise_floor_p=config.noise_floor_p,
+        gsm_p=config.gsm_p,
+    )
+
+
 def build_model(config: RecipeConfig) -> NMFSegmenter:
     """The untrained model of ``config`` (seeded; W is a placeholder until stage 2)."""
     params: dict[str, Any] = {}
@@ -179,14 +199,19 @@ def build_model(config: RecipeConfig) -> NMFSegmenter:
     )  # fmt: skip
 
 
-def _evaluate(
+def score_sets(
     model: NMFSegmenter,
-    sets: Mapping[str, list[Recording]],
+    val_gen: ChunkGenerator,
+    config: RecipeConfig,
+    extra_sets: Mapping[str, list[Recording]] | None,
     thresholds: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """Per-set, per-class time-based P/R/F1 (corpus-level, collar 0) with ``thresholds``."""
+    """Per-set, per-class time-based P/R/F1 (corpus-level, collar 0) and edit cost with
+    ``thresholds``, on the scoring mixtures (other seeds than tuning) and ``extra_sets``."""
+    per = config.chunks_per_recording
+    eval_set = mixture_recordings(val_gen, config.eval_chunks, per, config.seed + 2000, "val")
     metrics: dict[str, Any] = {}
-    for name, recordings in sets.items():
+    for name, recordings in {"validation": eval_set, **(extra_sets or {})}.items():
         if not recordings:
             continue
         predictions = predict_recordings(model, recordings, device="cpu")
@@ -213,16 +238,7 @@ def train_recipe(
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     timings: dict[str, float] = {}
-    mix = mix or MixConfig(
-        event_kinds=config.event_kinds,
-        event_scenarios=config.event_scenarios or None,
-        music_lowpass_p=config.music_lowpass_p,
-        music_lowpass_keeps_level=config.music_lowpass_keeps_level,
-        narrowband_p=config.narrowband_p,
-        noise_speed_p=config.noise_speed_p,
-        noise_floor_p=config.noise_floor_p,
-        gsm_p=config.gsm_p,
-    )
+    mix = mix or mix_config(config)
     train_gen = ChunkGenerator(train_bank, mix)
     val_gen = ChunkGenerator(val_bank, plain(mix))
     model = build_model(config)
@@ -262,21 +278,16 @@ def train_recipe(
 
     t = time.perf_counter()
     per = config.chunks_per_recording
-    tune_set = mixture_recordings(
-        val_gen, config.tune_chunks, per, config.seed + 1000, "tune", config.tune_longest_run
+    tune_set = tuning_set(val_gen, config.tune_chunks, per, config.seed, config.tune_longest_run)
+    thresholds, how = tune_decisions(
+        model, tune_set, config.tune_objective, config.tune_f1_tolerance
     )
-    eval_set = mixture_recordings(val_gen, config.eval_chunks, per, config.seed + 2000, "val")
-    predictions = predict_recordings(model, tune_set, device="cpu")
-    grid = ThresholdGrid(min_on=_MIN_DURATIONS, min_off=_MIN_DURATIONS)
-    thresholds = tune_thresholds(
-        {r.uri: predictions[r.uri].posteriors for r in tune_set},
-        {r.uri: r.spans for r in tune_set}, None, model.classes, grid,
-    )  # fmt: skip
     timings["tuning_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    metrics = _evaluate(model, {"validation": eval_set, **(extra_sets or {})}, thresholds)
+    metrics = score_sets(model, val_gen, config, extra_sets, thresholds)
     metrics["val_loss"] = best_loss
+    metrics["tuning"] = how
     timings["evaluation_s"] = time.perf_counter() - t
     training = {
         "recipe": "python -m segmenter.recipes train",
@@ -298,7 +309,7 @@ def train_recipe(
     return RecipeResult(model, thresholds, metrics, training, timings)
 
 
-def _demo_and_ami(demo_dir: Path | None, ami_dir: Path | None) -> dict[str, list[Recording]]:
+def demo_and_ami(demo_dir: Path | None, ami_dir: Path | None) -> dict[str, list[Recording]]:
     """The extra evaluation sets that exist: AMI dev (sp/ov within its UEM) and the demo."""
     sets: dict[str, list[Recording]] = {}
     if ami_dir is not None and (ami_dir / "dev.rttm").is_file():
@@ -333,7 +344,7 @@ def run_recipe(
     t = time.perf_counter()
     train_bank = SourceBank.from_cache(cache, "train", config.exclude_sources)
     val_bank = SourceBank.from_cache(cache, "validation", config.exclude_sources)
-    extra = _demo_and_ami(demo_dir, ami_dir)
+    extra = demo_and_ami(demo_dir, ami_dir)
     load_s = time.perf_counter() - t
     log(
         f"banks: train {bank_minutes(train_bank)}, validation {bank_minutes(val_bank)} ({load_s:.0f} s)"

@@ -1,0 +1,66 @@
+"""The recipe's decision stage: per-class objectives, options, and re-tuning's refusals."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from segmenter.recipes import RecipeError
+from segmenter.recipes.cli import _objective, tune_objective
+from segmenter.recipes.retune import recipe_config_of, retune_model
+from segmenter.recipes.train import RecipeConfig
+from segmenter.recipes.tuning import objectives_of
+from tests.tiny_models import tiny_model_file
+
+CLASSES = ("sp", "mu", "no", "ov")
+
+
+def test_default_objectives_tune_music_for_f1_and_the_rest_for_edits() -> None:
+    assert RecipeConfig().tune_objective == {
+        "sp": "edits",
+        "mu": "f1",
+        "no": "edits",
+        "ov": "edits",
+    }
+
+
+def test_one_name_for_every_class_or_a_mapping() -> None:
+    assert objectives_of("f1", CLASSES) == dict.fromkeys(CLASSES, "f1")
+    with pytest.raises(RecipeError, match="tuning objective of ov"):
+        objectives_of({"sp": "edits", "mu": "f1", "no": "f1"}, CLASSES)
+    with pytest.raises(RecipeError, match="'loss'"):
+        objectives_of("loss", CLASSES)
+
+
+def test_command_line_objectives_merge_over_the_default_in_order() -> None:
+    default = RecipeConfig().tune_objective
+    given = [_objective("f1"), _objective("ov=edits")]
+    assert tune_objective(given, default) == {"sp": "f1", "mu": "f1", "no": "f1", "ov": "edits"}
+    assert tune_objective([], default) == default
+    for bad in ("loss", "xx=edits", "mu=best"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            _objective(bad)
+
+
+def test_recipe_config_from_a_model_file_takes_defaults_for_newer_options() -> None:
+    stored = RecipeConfig().to_dict()
+    del stored["tune_objective"]
+    stored["exclude_sources"] = ["asc-music"]  # JSON has lists
+    config = recipe_config_of({"recipe_config": stored})
+    assert config.exclude_sources == ("asc-music",)
+    assert config.tune_objective == RecipeConfig().tune_objective
+    with pytest.raises(RecipeError, match="no recipe configuration"):
+        recipe_config_of({})
+
+
+def test_retune_never_writes_over_its_input_or_an_existing_file(tmp_path: Path) -> None:
+    model = tiny_model_file(tmp_path)
+    with pytest.raises(RecipeError, match="must differ"):
+        retune_model(tmp_path, model, model)
+    other = tmp_path / "other.safetensors"
+    other.write_bytes(b"kept")
+    with pytest.raises(RecipeError, match="--force"):
+        retune_model(tmp_path, model, other)
+    assert other.read_bytes() == b"kept"
