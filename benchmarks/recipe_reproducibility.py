@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.compare:
         a, b = (json.loads(p.read_text())["metrics"] for p in args.compare)
         return 0 if compare(a, b, args.tolerance) else 1
+    from segmenter.recipes.sources import DEFAULT_AMI_DIR
     from segmenter.recipes.train import RecipeConfig, run_recipe
 
     config = RecipeConfig(seed=args.seed, **(QUICK if args.quick else {}))
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(2):
             out = Path(tmp) / f"run{i}" / "model.safetensors"
             result = run_recipe(
-                args.cache, out, config, ami_dir=Path("/work/shared/data/ami"),
+                args.cache, out, config, ami_dir=DEFAULT_AMI_DIR,
                 demo_dir=Path("resources/demo"), work=Path(tmp) / f"work{i}",
                 log=lambda s: print(s, file=sys.stderr),
             )  # fmt: skip

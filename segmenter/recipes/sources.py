@@ -52,8 +52,9 @@ __all__ = [
 ]
 
 SAMPLE_RATE = 16000
-DEFAULT_AMI_DIR = Path("/work/shared/data/ami")
-"""Where the AMI clips lie in this project; pass ``ami_dir`` (or ``--ami``) elsewhere."""
+DEFAULT_AMI_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "ami"
+"""``../shared/data/ami`` beside the checkout (where the project keeps the AMI clips); pass
+``ami_dir`` (or ``--ami``) anywhere else."""
 
 MANIFEST = "manifest.json"
 
