@@ -52,6 +52,22 @@ def _subset(recordings: Sequence[Recording], cls: str) -> list[Recording]:
     return [r for r in recordings if cls in r.annotated]
 
 
+def _class_inputs(
+    predictions: Mapping[str, Prediction],
+    subset: Sequence[Recording],
+    classes: Sequence[str],
+    cls: str,
+) -> tuple[dict[str, Any], dict[str, Labels], dict[str, Any]]:
+    """One class's posteriors (one row), references and regions on the recordings annotating it:
+    what both tuners take."""
+    row = list(classes).index(cls)
+    return (
+        {r.uri: predictions[r.uri].posteriors[row : row + 1] for r in subset},
+        {r.uri: {cls: r.spans.get(cls, [])} for r in subset},
+        {r.uri: r.region for r in subset},
+    )
+
+
 def tune_on(
     predictions: Mapping[str, Prediction], recordings: Sequence[Recording], classes: Sequence[str]
 ) -> dict[str, Thresholds]:
@@ -59,15 +75,9 @@ def tune_on(
     out: dict[str, Thresholds] = {}
     for c in classes:
         subset = _subset(recordings, c)
-        if not subset:
-            continue
-        row = list(classes).index(c)
-        out[c] = tune_thresholds(
-            {r.uri: predictions[r.uri].posteriors[row : row + 1] for r in subset},
-            {r.uri: {c: r.spans.get(c, [])} for r in subset},
-            {r.uri: r.region for r in subset},
-            classes=(c,),
-        )[c]
+        if subset:
+            posteriors, refs, uems = _class_inputs(predictions, subset, classes, c)
+            out[c] = tune_thresholds(posteriors, refs, uems, classes=(c,))[c]
     return out
 
 
@@ -84,15 +94,11 @@ def tune_on_edits(
     out: dict[str, EditTunedClass] = {}
     for c in classes:
         subset = _subset(recordings, c)
-        if not subset:
-            continue
-        row = list(classes).index(c)
-        out[c] = tune_for_edits(
-            {r.uri: predictions[r.uri].posteriors[row : row + 1] for r in subset},
-            {r.uri: {c: r.spans.get(c, [])} for r in subset},
-            {r.uri: r.region for r in subset},
-            classes=(c,), grid=grid, f1_tolerance=f1_tolerance,
-        )[c]  # fmt: skip
+        if subset:
+            posteriors, refs, uems = _class_inputs(predictions, subset, classes, c)
+            out[c] = tune_for_edits(
+                posteriors, refs, uems, (c,), grid=grid, f1_tolerance=f1_tolerance
+            )[c]
     return out
 
 
