@@ -40,7 +40,8 @@ class Source:
     """One class of recordings inside one Debian package.
 
     ``include``/``exclude`` are glob patterns on the path relative to ``root`` (``*`` crosses
-    folders). ``speakers`` maps a glob to a speaker id; a speech file's speaker is the first match
+    folders), or on the member name inside ``archive`` when the audio ships inside a zip (the
+    ``.pk3`` files of Quake-engine games: reading them is the only way to reach that audio). ``speakers`` maps a glob to a speaker id; a speech file's speaker is the first match
     (overlap mixing needs it: two talkers must be different people, not two files).
     """
 
@@ -55,6 +56,7 @@ class Source:
     speakers: tuple[tuple[str, str], ...] = ()
     notes: str = ""
     raw_format: dict[str, str] = field(default_factory=dict)  # extension -> ffmpeg -f
+    archive: str = ""  # a zip (.pk3) under ``root``; then the globs select its members
 
     def selects(self, relpath: str) -> bool:
         """True when the file at ``relpath`` (relative to ``root``) belongs to this source."""
@@ -81,6 +83,81 @@ ASTERISK_NOT_SPEECH = (  # in every Asterisk prompt package, not only the Englis
     "tt-monkeys.g722",  # monkeys screeching (its intro, tt-monkeysintro, is speech)
 )
 _FILLETS = "usr/share/games/fillets-ng"
+_TUXPAINT = "usr/share/tuxpaint/stamps"
+_HEDGEWARS = "usr/share/games/hedgewars/Data"
+_MEGAGLEST = "usr/share/games/megaglest"
+_SCORCHED = "usr/share/games/scorched3d/data/globalmods"
+
+TUXPAINT_LANGUAGES = ("be", "bg", "ca", "da", "el", "es", "fr", "lt", "ml", "nl", "ro", "ru")
+"""Languages of tuxpaint-stamps-default's ``*_desc_LANG.ogg`` readings (plus pt_BR as .wav and
+the unsuffixed English ``*_desc.ogg``)."""
+HEDGEWARS_PACKS = (
+    "British",
+    "Classic",
+    "Default",
+    "Default_es",
+    "Default_pl",
+    "Default_ru",
+    "Default_uk",
+    "HillBilly",
+    "Mobster",
+    "Pirate",
+    "Robot",
+    "Russian",
+    "Russian_pl",
+    "Surfer",
+)
+"""Spoken Hedgewars voice packs; ``Singer`` is left out (its lines are sung: music by our
+convention, but too short and too few to be a music source)."""
+HEDGEWARS_NOT_WORDS = tuple(
+    f"*/{name}"
+    for name in (
+        "Hmm.ogg",
+        "Jump[0-9].ogg",
+        "Laugh.ogg",  # noise (hedgewars-vocal-noise)
+        "PoisonCough.ogg",  # noise (hedgewars-vocal-noise)
+        "PoisonMoan.ogg",
+        "Ooff[0-9].ogg",
+        "Ow[0-9].ogg",
+        "Firepunch[0-9].ogg",  # battle cries
+        "Uh-oh.ogg",
+    )
+)
+"""Files of every voice pack that are not words: grunts, moans, efforts, laughs, coughs."""
+MEGAGLEST_NOISE = (
+    "*_die*",  # death cries and collapsing machines: noise by convention
+    "*_hit*",
+    "*_walk*",
+    "anvil*",
+    "catapult_*",
+    "tower_attack*",
+    "defense_tower_attack*",
+    "tech_building_fall*",
+    "worker_build*",
+    "worker_harvest_wood*",
+    "worker_mine*",
+    "worker_work_end*",
+    "technician_build*",
+    "orni_*",
+    "cow_*",
+    "pig_*",
+)
+"""megaglest commondata effects kept as noise; ``*_ack``/``*_select`` (spoken acknowledgements)
+and the remaining ``*_attack`` files (battle cries) are not."""
+LINCITY_MAY_HAVE_VOICES = tuple(
+    f"{name}*"
+    for name in (
+        "School",
+        "University",
+        "Market",
+        "Residential",
+        "Shanty",
+        "SportsCroud",
+        "Commune",
+        "Health",
+    )
+)
+"""LinCity-NG sounds of places full of people (voices, babble): left out, not listened to."""
 
 CATALOGUE: tuple[Source, ...] = (
     Source(
@@ -207,6 +284,251 @@ CATALOGUE: tuple[Source, ...] = (
             "steel/en/*.ogg",
         ),
         notes="non-vocal sound effects only",
+    ),
+    # ---- issue 16, first batch (appended: sources are split one by one, seeded by name, so
+    # ---- new entries never move an existing file across the split; byte-identical files keep
+    # ---- their first, older, source).
+    Source(
+        name="tuxpaint-speech",
+        package="tuxpaint-stamps-default",
+        kind="speech",
+        licence="GPL-2",
+        copyright="2002-2022 Bill Kendrick and the Tux Paint contributors (stamp descriptions)",
+        root=_TUXPAINT,
+        include=tuple(f"*_desc_{lang}.ogg" for lang in TUXPAINT_LANGUAGES)
+        + ("*_desc_pt_BR.wav", "*_desc.ogg"),
+        speakers=tuple((f"*_desc_{lang}.*", f"tuxpaint-{lang}") for lang in TUXPAINT_LANGUAGES)
+        + (("*_desc_pt_BR.*", "tuxpaint-pt_BR"), ("*_desc.ogg", "tuxpaint-en")),
+        notes="one or two read sentences per stamp; one speaker id per language (not verified "
+        "by ear: a language may have several readers, two languages one reader)",
+    ),
+    Source(
+        name="festvox-ru",
+        package="festvox-ru",
+        kind="speech",
+        licence="BSD-like (Shmyrev 2005; modifications must be marked, names kept)",
+        copyright="2005 Nickolay V. Shmyrev (msu_ru_nsh_clunits recordings)",
+        root="usr/share/festival/voices/russian/msu_ru_nsh_clunits/wav",
+        include=("*.wav",),
+        speakers=(("*", "festvox-ru-nsh"),),
+        notes="natural studio recordings of the unit-selection database (not synthetic)",
+    ),
+    Source(
+        name="hedgewars-speech",
+        package="hedgewars-data",
+        kind="speech",
+        licence="GFDL-1.3",
+        copyright="2004-2006 Andrey Korotaev and the Hedgewars Project (Data/Sounds)",
+        root=f"{_HEDGEWARS}/Sounds/voices",
+        include=tuple(f"{pack}/*.ogg" for pack in HEDGEWARS_PACKS),
+        exclude=HEDGEWARS_NOT_WORDS,
+        speakers=tuple((f"{pack}/*", f"hedgewars-{pack.lower()}") for pack in HEDGEWARS_PACKS),
+        notes="acted one- or two-word lines, one speaker id per voice pack (Robot is processed "
+        "speech, still speech); the Singer pack (sung) and wordless files are left out",
+    ),
+    Source(
+        name="hedgewars-music",
+        package="hedgewars-data",
+        kind="music",
+        licence="GPL-2",
+        copyright="2004-2018 the Hedgewars Project; composers in Data/Music/credits.txt",
+        root=f"{_HEDGEWARS}/Music",
+        include=("*.ogg",),
+    ),
+    Source(
+        name="ufoai-music",
+        package="ufoai-music",
+        kind="music",
+        licence="GPL-2+ / CC-BY-SA-3.0 / CC-BY-3.0 / public domain (per file)",
+        copyright="2002-2014 The UFO:AI Team and the composers named in the copyright file",
+        root="usr/share/games/ufoai/base",
+        archive="0music.pk3",
+        include=("music/*.ogg",),
+        exclude=("music/dynamictest-*",),  # excerpts for an engine test, may repeat a track
+    ),
+    Source(
+        name="singularity-music",
+        package="singularity-music",
+        kind="music",
+        licence="CC-BY-SA-3.0",
+        copyright="2007-2008, 2012 Max McCracken",
+        root="usr/share/games/singularity/music",
+        include=("*.ogg",),
+    ),
+    Source(
+        name="nexuiz-music",
+        package="nexuiz-music",
+        kind="music",
+        licence="GPL-2+",
+        copyright="2002-2009 Alientrap (Nexuiz)",
+        root="usr/share/games/nexuiz/data",
+        archive="music.pk3",
+        include=("sound/cdtracks/*.ogg",),
+    ),
+    Source(
+        name="supertux-music",
+        package="supertux-data",
+        kind="music",
+        licence="GPL-2+ / CC-BY-SA (per file)",
+        copyright="Marek Moeckel and the SuperTux Devel Team (see the copyright file)",
+        root="usr/share/games/supertux2/music",
+        include=("*.ogg",),
+    ),
+    Source(
+        name="fretsonfire-sectoid",
+        package="fretsonfire-songs-sectoid",
+        kind="music",
+        licence="Expat",
+        copyright="2006-2007 Carlos Viola Iborra",
+        root="usr/share/games/fretsonfire/data/songs/sectoid",
+        include=("*/song.ogg",),
+        notes="the song stem only (the lead guitar stem would repeat the song)",
+    ),
+    Source(
+        name="fretsonfire-muldjord",
+        package="fretsonfire-songs-muldjord",
+        kind="music",
+        licence="CC-BY-SA-3.0",
+        copyright="2009 El Senator (Muldjord)",
+        root="usr/share/games/fretsonfire/data/songs/muldjord",
+        include=("*/song.ogg",),
+        notes="the song stem only",
+    ),
+    Source(
+        name="megaglest-music",
+        package="megaglest-data",
+        kind="music",
+        licence="CC-BY-SA-3.0",
+        copyright="2001-2008 The Glest Team, 2008-2017 The MegaGlest Team",
+        root=_MEGAGLEST,
+        include=("techs/megapack/factions/*/music/*.ogg", "data/core/menu/music/*.ogg"),
+    ),
+    Source(
+        name="scorched3d-music",
+        package="scorched3d-data",
+        kind="music",
+        licence="GPL-2+",
+        copyright="2001-2014 Gavin Camp (Scorched 3D)",
+        root=f"{_SCORCHED}/none/data/music",
+        include=("*.ogg",),
+    ),
+    Source(
+        name="lincity-music",
+        package="lincity-ng-data",
+        kind="music",
+        licence="GPL-2+",
+        copyright="pronobozo, Robert van Herk (LinCity-NG)",
+        root="usr/share/games/lincity-ng/music/default",
+        include=("*.ogg",),
+    ),
+    Source(
+        name="megaglest-noise",
+        package="megaglest-data",
+        kind="noise",
+        licence="CC-BY-SA-3.0",
+        copyright="2001-2008 The Glest Team, 2008-2017 The MegaGlest Team",
+        root=_MEGAGLEST,
+        include=(
+            "tilesets/*/sounds/*",  # outdoor ambience: day, night, rain, wind, animals
+            "data/core/water_sounds/*.wav",
+            *(f"techs/megapack/commondata/sounds/{p}" for p in MEGAGLEST_NOISE),
+        ),
+        exclude=("tilesets/hell/sounds/good_morning.wav",),  # a voice
+        notes="ambience, animals, Foley and death cries (screams are noise); the units' spoken "
+        "acknowledgements and battle cries are left out",
+    ),
+    Source(
+        name="ufoai-noise",
+        package="ufoai-sound",
+        kind="noise",
+        licence="GPL-2+ / CC-BY-SA-3.0 / CC-BY-3.0 / public domain (per file)",
+        copyright="2002-2014 The UFO:AI Team and the authors named in the copyright file",
+        root="usr/share/games/ufoai/base",
+        archive="0snd.pk3",
+        include=tuple(
+            f"sound/{d}/*"
+            for d in ("ambience", "weapons", "footsteps", "doors", "impact", "ugv", "seq")
+        )
+        + ("sound/misc/break*", "sound/civilians/*", "sound/soldiers/*", "sound/aliens/*"),
+        exclude=(
+            "sound/ambience/radiomessage.ogg",  # a voice on the radio
+            "sound/ambience/tv_newswav.ogg",  # a news reader
+            "sound/ambience/disco.ogg",  # music
+            "sound/ambience/jingle*",  # music
+        ),
+        notes="ambience loops, weapons, Foley, death and pain cries (noise by convention)",
+    ),
+    Source(
+        name="scorched3d-noise",
+        package="scorched3d-data",
+        kind="noise",
+        licence="GPL-2+ (none mod) / CC-BY-SA-3.0 (apoc mod)",
+        copyright="2001-2014 Gavin Camp; the Apocalypse mod team",
+        root=_SCORCHED,
+        include=("none/data/wav/*.wav", "apoc/data/wav/*.wav"),
+        exclude=(
+            "*/misc/play.wav",
+            "*/misc/text.wav",
+            "*/misc/fight4life.wav",
+            "*/misc/extralife.wav",
+            "*/misc/citysounds.wav",  # may carry voices
+        ),
+        notes="birds, waves, frogs, thunder, rain, crowd cheering, screams, vehicles, weapons",
+    ),
+    Source(
+        name="openarena-vocal-noise",
+        package="openarena-081-players",
+        kind="noise",
+        licence="GPL-2",
+        copyright="the OpenArena team (player sounds)",
+        root="usr/share/games/openarena/baseoa",
+        archive="pak2-players.pk3",
+        include=("sound/player/*/*.wav",),
+        exclude=("sound/player/*/taunt.wav",),  # a taunt may be words
+        notes="wordless vocalisations (pain, death, jump, drown, gasp) of 16 characters",
+    ),
+    Source(
+        name="lincity-noise",
+        package="lincity-ng-data",
+        kind="noise",
+        licence="GPL-2+",
+        copyright="1995-2004 I J Peters, Greg Sharp, Corey Keasling, Ingo Ruhnke (LinCity-NG)",
+        root="usr/share/games/lincity-ng/sounds",
+        include=("*.wav",),
+        exclude=LINCITY_MAY_HAVE_VOICES,
+        notes="industry, traffic, trains, water, farms, building sites (mostly 11 kHz)",
+    ),
+    Source(
+        name="tuxpaint-noise",
+        package="tuxpaint-stamps-default",
+        kind="noise",
+        licence="GPL-2",
+        copyright="2002-2022 Bill Kendrick and the Tux Paint contributors",
+        root=_TUXPAINT,
+        include=(
+            "animals/*.ogg",
+            "household/*.ogg",
+            "vehicles/*.ogg",
+            "naturalforces/*.ogg",
+            "seasonal/newyears/*.ogg",
+            "food/fruit/apple_red.ogg",
+            "hobbies/camera_35mm.ogg",
+            "town/flags/*.ogg",
+        ),
+        exclude=("*_desc*",),
+        notes="animal calls, household and vehicle sounds, thunder, fireworks",
+    ),
+    Source(
+        name="hedgewars-vocal-noise",
+        package="hedgewars-data",
+        kind="noise",
+        licence="GFDL-1.3",
+        copyright="2004-2006 Andrey Korotaev and the Hedgewars Project (Data/Sounds)",
+        root=f"{_HEDGEWARS}/Sounds/voices",
+        include=tuple(
+            f"{p}/{f}" for p in HEDGEWARS_PACKS for f in ("Laugh.ogg", "PoisonCough.ogg")
+        ),
+        notes="laughs and coughs of the voice packs (noise by convention)",
     ),
 )
 

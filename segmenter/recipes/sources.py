@@ -25,10 +25,11 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import zipfile
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 import soundfile as sf
@@ -49,6 +50,7 @@ __all__ = [
     "load_manifest",
     "read_audio",
     "source_files",
+    "ARCHIVES",
 ]
 
 SAMPLE_RATE = 16000
@@ -153,20 +155,70 @@ def decode_file(path: Path, raw_format: str | None = None) -> np.ndarray:
     return np.ascontiguousarray(audio, dtype=np.float32)
 
 
+ARCHIVES = ".archives"
+"""Folder of a package's unpacked tree that holds the members read out of its zip archives
+(kept inside the tree so that a new .deb, which replaces the tree, also drops them)."""
+
+
 def source_files(source: Source, root: Path) -> list[tuple[str, Path]]:
-    """(relpath, file) pairs of a source, sorted; symlinks skipped (they duplicate a file)."""
+    """(relpath, file) pairs of a source, sorted; symlinks skipped (they duplicate a file).
+
+    For a source with an ``archive``, relpath is the member's name inside the zip and the file is
+    that member written out once under ``<root>/.archives/`` (so decoding, hashing and
+    attribution work as for loose files).
+    """
     base = root / source.root
     if not base.is_dir():
         raise RecipeError(f"{base}: folder of source {source.name} missing in the package")
+    if source.archive:
+        return _archive_files(source, base / source.archive, root / ARCHIVES / source.root)
     out = []
     for file in sorted(base.rglob("*")):
         if file.is_symlink() or not file.is_file():
             continue
         rel = file.relative_to(base).as_posix()
+        if rel.startswith(f"{ARCHIVES}/"):
+            continue
         if source.selects(rel):
             out.append((rel, file))
     if not out:
         raise RecipeError(f"{base}: no file matches source {source.name}")
+    return out
+
+
+def _archive_files(source: Source, archive: Path, unpacked: Path) -> list[tuple[str, Path]]:
+    """Write the selected members of a zip archive out (once) and list them like loose files.
+
+    Deterministic: members are taken in name order and written byte for byte; a member that is
+    already there with the right size is reused. Any failure is one RecipeError line.
+    """
+    if not archive.is_file():
+        raise RecipeError(f"{archive}: archive of source {source.name} missing in the package")
+    out = []
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            members = sorted(
+                (info for info in zf.infolist() if not info.is_dir()), key=lambda i: i.filename
+            )
+            for info in members:
+                name = info.filename
+                if not source.selects(name):
+                    continue
+                parts = PurePosixPath(name).parts
+                if name.startswith("/") or ".." in parts or "\\" in name:
+                    raise RecipeError(f"{archive}: unsafe member name {name!r}")
+                target = unpacked / source.archive / name
+                if not (target.is_file() and target.stat().st_size == info.file_size):
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    partial = target.with_name(target.name + ".partial")
+                    with zf.open(info) as src, open(partial, "wb") as dst:
+                        shutil.copyfileobj(src, dst)
+                    os.replace(partial, target)
+                out.append((name, target))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as error:
+        raise RecipeError(f"{archive}: cannot read archive ({error})") from error
+    if not out:
+        raise RecipeError(f"{archive}: no member matches source {source.name}")
     return out
 
 
@@ -192,7 +244,9 @@ def _decode_one(cache: Path, source: Source, rel: str, file: Path) -> Item:
         seconds=round(seconds, 4),
         package=source.package,
         licence=source.licence,
-        origin=f"{source.root}/{rel}",
+        origin=f"{source.root}/{source.archive}:{rel}"
+        if source.archive
+        else f"{source.root}/{rel}",
     )
 
 
@@ -263,11 +317,24 @@ def fetch(
             report(progress, 0.1 + 0.9 * (i + 1) / len(futures), f"decoded {items[-1].id}")
     if ami_dir is not None:
         items.extend(_ami_items(Path(ami_dir)))
+    _check_items(items)
     manifest = cache / MANIFEST
     partial = manifest.with_suffix(".partial")
     partial.write_text(json.dumps([asdict(item) for item in items], indent=1))
     os.replace(partial, manifest)
     return items
+
+
+def _check_items(items: list[Item]) -> None:
+    """Refuse a manifest the mixer would misuse: one id twice, or speech without a speaker
+    (two "different" talkers of an overlap must be different people)."""
+    seen: set[str] = set()
+    for item in items:
+        if item.id in seen:
+            raise RecipeError(f"{item.id}: two files give the same item id")
+        seen.add(item.id)
+        if item.kind == "speech" and not item.speaker:
+            raise RecipeError(f"{item.id}: speech file matches no speaker pattern of {item.source}")
 
 
 def load_manifest(cache: Path) -> list[Item]:
