@@ -180,3 +180,18 @@ def test_loading_a_mapped_bank_does_not_copy_the_audio(tmp_path) -> None:
     assert audio_bytes > 4_000_000
     # An in-RAM bank peaks above 1x the audio; what is left is the conversation's turn masks.
     assert peak < audio_bytes / 3, (peak, audio_bytes)
+
+
+def test_data_card_table_counts_minutes_voices_and_licences(tmp_path) -> None:
+    from segmenter.recipes.datacard import markdown, package_table
+
+    items = make_cache(tmp_path)
+    (row,) = package_table(tmp_path)
+    assert row.package == "pkg" and row.licences == {"CC0"}
+    assert row.voices == {"ann", "bob", "cid"}
+    assert row.files == sum(1 for i in items if i.kind != "conversation")
+    speech = sum(i.seconds for i in items if i.kind == "speech") / 60
+    assert abs(row.minutes["speech"] - speech) < 1e-9
+    assert 0 < row.active["speech"] < row.minutes["speech"]  # the pauses are not speech
+    table = markdown([row])
+    assert "| pkg |" in table and "| **total** |" in table
