@@ -17,6 +17,18 @@ Choices that are not obvious from the issue, all made so that labels stay truthf
   of every class, because they are neither clean speech nor safe as "noise".
 * Asterisk's ``silence/`` prompts (digital silence), its beeps and two-tone signals and
   ``tt-monkeys`` (animal screeching) are not speech; left out.
+
+Label conventions (issue 16; the same in the recipe, the tests and the model card): speech is
+words, read, acted or spoken, and a robot-processed voice is still speech; sung vocals are
+music; laughs, screams, coughs and breaths are noise; a steady floor 30 dB or more under the
+foreground is not labelled. Files whose class the name and folder do not make clear (a taunt,
+a "good morning", a radio message, a battle cry, rooms full of people) are left out of every
+class: nobody listened to them, and a wrong label teaches more than a missing file.
+
+Packages of ``../shared/data/DEBIAN-AUDIO.md`` deliberately not used: asterisk-core-sounds-es/it,
+asterisk-prompt-fr-armelle, wesnoth music and supertuxkart (the out-of-domain and channel
+benchmarks play them as unseen material), and the freeware-licensed flight-of-the-amazon-queen and
+beneath-a-steel-sky (not a free licence; the owners would have to decide).
 """
 
 from __future__ import annotations
