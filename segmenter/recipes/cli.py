@@ -175,6 +175,21 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
         help="leave a catalogue source out (repeatable), e.g. to avoid its licence; "
         "names: python -m segmenter.recipes stats",
     )
+    a(
+        "--hold-out-packages",
+        type=float,
+        default=d.hold_out_packages,
+        metavar="FRACTION",
+        help="hold out this share of the Debian packages of each class (at least one when a "
+        "class has two): train on the rest, then score unseen-package mixtures beside "
+        "in-package ones and print the gap (benchmarks/unseen_packages.py); 0: off",
+    )
+    a("--hold-out-seed", type=int, default=d.hold_out_seed, help="seed of the package draw")
+    a(
+        "--hold-out-ami",
+        action="store_true",
+        help="with --hold-out-packages, hold out the AMI conversations too (kept by default)",
+    )
     a("--dict-iterations", type=int, default=d.dictionary_iterations)
     a("--dict-chunks", type=int, default=d.dictionary_chunks)
     a("--val-chunks", type=int, default=d.val_chunks)
@@ -295,6 +310,8 @@ def _train(args: argparse.Namespace) -> None:
         tune_objective=tune_objective(args.tune_objective, RecipeConfig().tune_objective),
         tune_f1_tolerance=args.tune_f1_tolerance,
         class_weights={**RecipeConfig().class_weights, **dict(args.class_weight)},
+        hold_out_packages=args.hold_out_packages, hold_out_seed=args.hold_out_seed,
+        hold_out_ami=args.hold_out_ami,
     )  # fmt: skip
     run_recipe(args.cache, args.out, config, ami_dir=args.ami, demo_dir=args.demo, work=args.work,
         resume=args.resume,

@@ -14,6 +14,10 @@ Stages (each timed, all seeded from one ``--seed``):
    edits per minute to correct each lane (beside labelling from empty lanes);
 6. write the model file with thresholds, metrics and a training summary, and print a table.
 
+With ``hold_out_packages`` > 0 whole Debian packages per class leave training and validation,
+and two more sets are scored: in-package and unseen-package mixtures (:mod:`.unseen`); their gap
+is what the validation above cannot show (it hears the packages training heard).
+
 Why tune and score on different mixtures: thresholds tuned on the scored set flatter it. Why a
 fixed epoch count rather than a wall-clock one: a time limit makes the result depend on the
 machine; ``minutes`` is only a safety cap that stops training at an epoch boundary (the model
@@ -42,6 +46,7 @@ from segmenter.recipes.mixtures import mixture_recordings
 from segmenter.recipes.report import bank_minutes, format_metrics
 from segmenter.recipes.runs import prepare_work, resolve_out, train_with_cap
 from segmenter.recipes.tuning import tune_decisions, tuning_set
+from segmenter.recipes.unseen import comparison_sets, gap_table, hold_out_for, unseen_bank
 from segmenter.training.assess import predict_recordings, score
 from segmenter.training.atoms import balanced_dictionary, source_frames
 from segmenter.training.data import (
@@ -116,6 +121,9 @@ class RecipeConfig:
         default_factory=lambda: {"sp": "edits", "mu": "f1", "no": "edits", "ov": "edits"}
     )
     tune_f1_tolerance: float = 0.02
+    hold_out_packages: float = 0.0  # > 0: train without these packages, score them (.unseen)
+    hold_out_seed: int = 0
+    hold_out_ami: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -342,9 +350,16 @@ def run_recipe(
     started = time.perf_counter()
     out = resolve_out(out)
     t = time.perf_counter()
-    train_bank = SourceBank.from_cache(cache, "train", config.exclude_sources)
-    val_bank = SourceBank.from_cache(cache, "validation", config.exclude_sources)
+    held = hold_out_for(cache, config, log)  # None unless config.hold_out_packages > 0
+    excluded = (*config.exclude_sources, *(held.sources if held else ()))
+    train_bank = SourceBank.from_cache(cache, "train", excluded)
+    val_bank = SourceBank.from_cache(cache, "validation", excluded)
     extra = demo_and_ami(demo_dir, ami_dir)
+    if held is not None:
+        extra.update(comparison_sets(
+            val_bank, unseen_bank(cache, held), plain(mix_config(config)), config.eval_chunks,
+            config.chunks_per_recording, config.seed,
+        ))  # fmt: skip
     load_s = time.perf_counter() - t
     log(
         f"banks: train {bank_minutes(train_bank)}, validation {bank_minutes(val_bank)} ({load_s:.0f} s)"
@@ -356,6 +371,8 @@ def run_recipe(
     result.timings = {"data_s": load_s, **result.timings}
     result.timings["total_s"] = time.perf_counter() - started
     result.training["wall_times_s"] = {k: round(v, 1) for k, v in result.timings.items()}
+    if held is not None:
+        result.training["hold_out"] = held.to_dict()
     save_model(result.model, out, result.thresholds, result.metrics, result.training)
     report = {
         "metrics": result.metrics,
@@ -365,6 +382,8 @@ def run_recipe(
     sidecar = out.with_name(out.name.split(".")[0] + ".metrics.json")
     sidecar.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     log(format_metrics(result.metrics))
+    if held is not None:
+        log(gap_table(result.metrics, held))
     log("wall times: " + ", ".join(f"{k} {v:.0f}" for k, v in result.timings.items()))
     log(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB) and {sidecar}")
     return result
