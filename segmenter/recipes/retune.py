@@ -67,7 +67,10 @@ def retune_model(
         tune_objective=objectives_of(objective, model.classes),
         tune_f1_tolerance=f1_tolerance,
     )
-    val_bank = SourceBank.from_cache(cache, "validation", config.exclude_sources)
+    held = info.training.get("hold_out")
+    held_sources = tuple(held.get("sources", ())) if isinstance(held, dict) else ()
+    # a model trained with packages held out is tuned without them, as its own run was
+    val_bank = SourceBank.from_cache(cache, "validation", (*config.exclude_sources, *held_sources))
     val_gen = ChunkGenerator(val_bank, plain(mix_config(config)))
     recordings = tuning_set(
         val_gen, config.tune_chunks, config.chunks_per_recording, config.seed,

@@ -64,3 +64,24 @@ def test_retune_never_writes_over_its_input_or_an_existing_file(tmp_path: Path) 
     with pytest.raises(RecipeError, match="--force"):
         retune_model(tmp_path, model, other)
     assert other.read_bytes() == b"kept"
+
+
+def test_retune_leaves_out_the_packages_its_model_was_trained_without(tmp_path, monkeypatch):
+    from segmenter.checkpoint import update_metadata
+    from segmenter.recipes import retune
+
+    model = tiny_model_file(tmp_path)
+    config = RecipeConfig(exclude_sources=("asc-music",)).to_dict()
+    update_metadata(
+        model, training={"recipe_config": config, "hold_out": {"sources": ["asterisk-fr"]}}
+    )
+    seen = {}
+
+    def from_cache(cache, split, exclude=()):
+        seen["exclude"] = tuple(exclude)
+        raise RecipeError("stop here")
+
+    monkeypatch.setattr(retune.SourceBank, "from_cache", from_cache)
+    with pytest.raises(RecipeError, match="stop here"):
+        retune_model(tmp_path, model, tmp_path / "out.safetensors")
+    assert seen["exclude"] == ("asc-music", "asterisk-fr")
