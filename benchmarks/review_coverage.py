@@ -1,8 +1,9 @@
 """How much of the model's wrong time the review queue points at (issue 22, part 3).
 
 Run: ``python benchmarks/review_coverage.py [--model resources/models/default.safetensors]
-[--ami ../shared/data/ami] [--demo resources/demo] [--items 10] [--json out.json]``
-(under a minute on 2 CPU cores; ``--ami`` defaults to ``../shared/data/ami`` beside the checkout).
+[--ami ../shared/data/ami] [--demo resources/demo] [--cache cache [--tuning]] [--items 10]
+[--json out.json]`` (under a minute on 2 CPU cores; ``--ami`` defaults to ``../shared/data/ami``
+beside the checkout).
 
 For each recording of a set it runs the model exactly as the editor does (the ``nmf`` bridge,
 H and reconstruction norms kept), builds the review queue with the model's thresholds and no
@@ -20,15 +21,27 @@ human labels, and rasterises 20 ms frames:
   placed uniformly at random without overlap, mean of ``--draws`` draws) and ``chronological``
   (the file from its start, as long as those items cover).
 
-Each set is printed twice in one run: the queue before issue 22 (``uncertain``, ``disagreement``,
-``flicker`` only) and with the ``unfamiliar`` and ``rare`` kinds.
+Each set is printed three times in one run: ``posterior``, the queue before issue 22
+(``uncertain``, ``disagreement``, ``flicker`` only); ``before``, with the ``unfamiliar`` and
+``rare`` kinds (the queue without a review calibration); ``after``, the calibrated queue: every
+model segment and every stretch where a lane's posterior rises without reaching its onset,
+ranked by the wrong time it is expected to hold per second of review, learned on held-out
+mixtures (``training.review_calibration`` of the model file, ``scripts/review_calibration.py``;
+without one, ``after`` equals ``before``).
 
 Sets: ``demo`` (``resources/demo``: all four lanes annotated) and ``ami_dev`` (the AMI dev clips:
 speech is the union of the speaker turns, overlap where two or more speakers talk). **AMI music
 and noise do not count** (not as errors, not as wrong time): meetings are annotated for who
 speaks, not for sounds, and their chairs, paper and doors are real noise a person would keep, so
 the model's noise there cannot be called wrong. ``--ami-empty-lanes`` counts them as annotated
-empty instead (every model music or noise segment is then an error).
+empty instead (every model music or noise segment is then an error). With ``--cache`` (the
+recipe cache), ``validation``: the recipe's scoring mixtures (seed + 2000, 150 chunks of held-out
+source files, exact four-class references), built as ``benchmarks/prelabel_edit_cost.py``'s
+``validation_set`` builds them, from the validation files of the sources the model was built
+with (packages added to the cache later are left out unless ``--all-sources``); the calibration
+never saw them (it is fitted on seed + 4000). ``--tuning``
+adds the recipe's tuning mixtures (seed + 1000), where the queue's constants were chosen: not a
+held-out reading, there to show what the choice was made on.
 """
 
 from __future__ import annotations
@@ -168,10 +181,17 @@ def tally_file(
 
 
 def file_frames(prelabeler, recording, annotated: Sequence[str], queues: Mapping[str, object]):
-    """Run the model on one recording, build each queue, rasterise references and decisions."""
+    """Run the model on one recording, build each queue, rasterise references and decisions.
+
+    A recording on disk is decoded from its file, as the editor does; a mixture (no file, its
+    samples in memory at 16 kHz) is handed over as a waveform."""
+    from annotator.extensions import Waveform
     from annotator.review.queue import Band, review_items
 
-    result = prelabeler(recording.path)
+    if recording.audio is not None and not Path(recording.path).is_file():
+        result = prelabeler(Waveform(recording.audio, 16000, recording.uri))
+    else:
+        result = prelabeler(recording.path)
     ev = result.evidence
     T = int(ev.posteriors.shape[1])
     d = float(ev.frame_duration)
@@ -191,8 +211,57 @@ def file_frames(prelabeler, recording, annotated: Sequence[str], queues: Mapping
     return FileFrames(recording.uri, region, wrong, items, d)
 
 
-def load_sets(demo: Path | None, ami: Path | None, ami_empty_lanes: bool):
-    """(name, recordings, lanes that count) of each set whose files exist."""
+def _reference_profile_script():
+    import importlib.util
+
+    path = CHECKOUT / "scripts" / "reference_profile.py"
+    spec = importlib.util.spec_from_file_location("reference_profile", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def held_out_sources(cache: Path, training: Mapping) -> tuple[str, ...]:
+    """Sources added to the cache after the model was built (left out of the mixture sets):
+    ``scripts/reference_profile.py``'s `sources_as_trained`."""
+    return _reference_profile_script().sources_as_trained(cache, dict(training))
+
+
+def validation_set(cache: Path, exclude: Sequence[str] = ()) -> list:
+    """The recipe's scoring mixtures (seed + 2000, 150 plain chunks, a new scenario every 4 s):
+    ``prelabel_edit_cost.validation_set``'s recordings, drawn from the validation files of the
+    sources the model was built with (``exclude`` leaves out the others)."""
+    from segmenter.recipes.bank import SourceBank
+    from segmenter.recipes.mixing import ChunkGenerator, MixConfig
+    from segmenter.recipes.mixtures import mixture_recordings
+    from segmenter.recipes.train import RecipeConfig
+
+    config = RecipeConfig()
+    bank = SourceBank.from_cache(cache, "validation", tuple(exclude))
+    return mixture_recordings(
+        ChunkGenerator(bank, MixConfig()), config.eval_chunks, config.chunks_per_recording,
+        config.seed + 2000, "val",
+    )  # fmt: skip
+
+
+def tuning_set(cache: Path, recipe: Mapping, exclude: Sequence[str] = ()) -> list:
+    """The recipe's tuning mixtures (seed + 1000), as ``scripts/reference_profile.py`` and
+    ``scripts/review_calibration.py`` rebuild them from the model's recorded settings."""
+    module = _reference_profile_script()
+    recordings, _ = module.validation_mixtures(cache, dict(recipe), None, exclude=tuple(exclude))
+    return recordings
+
+
+def load_sets(
+    demo: Path | None,
+    ami: Path | None,
+    ami_empty_lanes: bool,
+    cache: Path | None = None,
+    recipe: Mapping | None = None,
+    exclude: Sequence[str] = (),
+):
+    """(name, recordings, lanes that count) of each set whose files exist; the mixture sets
+    (with ``cache``) without the sources in ``exclude``, the tuning set only with ``recipe``."""
     from segmenter.training.data import Corpus, load_corpus
 
     sets = []
@@ -205,19 +274,24 @@ def load_sets(demo: Path | None, ami: Path | None, ami_empty_lanes: bool):
         uem = [ami / "dev.uem"] if (ami / "dev.uem").is_file() else []
         corpus = Corpus(rttm=ami / "dev.rttm", audio_dir=ami, uem=uem, annotated=lanes)
         sets.append(("ami_dev", load_corpus(corpus), lanes))
+    everything = ("sp", "mu", "no", "ov")
+    if cache is not None:
+        sets.append(("validation", validation_set(cache, exclude), everything))
+        if recipe is not None:
+            sets.append(("tuning", tuning_set(cache, recipe, exclude), everything))
     return sets
 
 
 def format_table(rows: Sequence[dict], n_items: int) -> str:
     head = (
-        f"{'set':<9} {'queue':<7} {'audio s':>8} {'wrong s':>8} {'items':>5} | "
+        f"{'set':<10} {'queue':<9} {'audio s':>8} {'wrong s':>8} {'items':>5} | "
         f"{'first ' + str(n_items) + ': audio':>15} {'wrong':>6} {'random':>7} {'chrono':>7} | "
         f"{'all: audio':>10} {'wrong':>6}"
     )
     lines = [head, "-" * len(head)]
     for r in rows:
         lines.append(
-            f"{r['set']:<9} {r['queue']:<7} {r['audio_s']:8.1f} {r['wrong_s']:8.1f} "
+            f"{r['set']:<10} {r['queue']:<9} {r['audio_s']:8.1f} {r['wrong_s']:8.1f} "
             f"{r['items']:5d} | {r['first_audio']:15.1%} {r['first_wrong']:6.1%} "
             f"{r['random_wrong']:7.1%} {r['chrono_wrong']:7.1%} | "
             f"{r['all_audio']:10.1%} {r['all_wrong']:6.1%}"
@@ -235,27 +309,59 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--ami-empty-lanes", action="store_true",
                         help="count AMI music and noise as annotated empty")  # fmt: skip
+    parser.add_argument(
+        "--cache", type=Path, default=None, help="recipe cache: adds the validation mixtures"
+    )
+    parser.add_argument(
+        "--tuning",
+        action="store_true",
+        help="with --cache: add the tuning mixtures the queue was tuned on",
+    )
+    parser.add_argument(
+        "--all-sources",
+        action="store_true",
+        help="with --cache: draw the mixtures from every source in the cache, also those added "
+        "after the model was built",
+    )
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
 
     import torch
     from nmf_prelabeler.prelabeler import NMFPrelabeler
 
-    from annotator.review.queue import KINDS, POSTERIOR_KINDS, QueueSettings
+    from annotator.review.queue import KINDS, POSTERIOR_KINDS, UNCALIBRATED_KINDS, QueueSettings
 
     torch.set_num_threads(1)
     started = time.perf_counter()
     prelabeler = NMFPrelabeler(args.model, device="cpu", activations="memory")
     queues = {
-        "before": QueueSettings(kinds=POSTERIOR_KINDS),
+        "posterior": QueueSettings(kinds=POSTERIOR_KINDS),
+        "before": QueueSettings(kinds=UNCALIBRATED_KINDS),
         "after": QueueSettings(kinds=KINDS),
     }
-    reference = prelabeler.info.training.get("reference_profile")
+    training = prelabeler.info.training
+    reference = training.get("reference_profile")
     source = reference.get("source", "?") if isinstance(reference, dict) else None
     print(f"model: {args.model.name}; reference profile: "
           f"{source or 'none stored (each recording is its own reference)'}")  # fmt: skip
+    calibration = training.get("review_calibration")
+    print("review calibration: " + (
+        calibration.get("source", "?") if isinstance(calibration, dict)
+        else "none stored ('after' is the uncalibrated queue)"
+    ))  # fmt: skip
+    recipe = training.get("recipe_config") if args.tuning else None
+    if args.tuning and not isinstance(recipe, dict):
+        print("note: the model records no recipe settings; --tuning left out", file=sys.stderr)
+        recipe = None
+    exclude: tuple[str, ...] = ()
+    if args.cache is not None and not args.all_sources:
+        exclude = held_out_sources(args.cache, training)
+        if exclude:
+            print(f"mixtures without the sources added to the cache after the model was built "
+                  f"({len(exclude)}: {', '.join(exclude)}; --all-sources keeps them)")  # fmt: skip
     rows = []
-    for name, recordings, annotated in load_sets(args.demo, args.ami, args.ami_empty_lanes):
+    sets = load_sets(args.demo, args.ami, args.ami_empty_lanes, args.cache, recipe, exclude)
+    for name, recordings, annotated in sets:
         frames = [file_frames(prelabeler, r, annotated, queues) for r in recordings]
         for queue in queues:
             tally = Tally()

@@ -10,7 +10,7 @@ The cache is two files in the project's state folder, next to the sidecar::
                           when the run measured it
     <rel>.evidence.json   model name, classes, lanes, frame length, thresholds, recording stamp,
                           and the model's reference profile (what its validation data looked
-                          like to it) when the model file has one
+                          like to it) and review calibration when the model file has them
 
 Kept apart so a threshold change (saved with the labels) rewrites a few hundred bytes rather
 than the arrays. The archive is an uncompressed ``.npz`` written and read through
@@ -98,6 +98,9 @@ class Evidence:
     #: review queue's ``unfamiliar`` and ``rare`` items read (`annotator.review.unseen`)
     reconstruction: np.ndarray | None = None
     reference: dict[str, Any] | None = None
+    #: the model's review calibration (a dict): what the queue's ``suspect`` and ``missed``
+    #: places are ranked by (`annotator.review.likely`)
+    calibration: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.heat is None and self.H is not None:
@@ -166,6 +169,7 @@ class Evidence:
         h = getattr(ev, "H", None)
         parts = {name: _optional_array(ev, name) for name in EXPLAIN_ARRAYS}
         reference = getattr(ev, "reference", None)
+        calibration = getattr(ev, "calibration", None)
         rate = getattr(ev, "sample_rate", None)
         return cls(
             model=model,
@@ -179,6 +183,7 @@ class Evidence:
             prelabeler=prelabeler,
             sample_rate=int(rate) if rate else None,
             reference=dict(reference) if isinstance(reference, dict) else None,
+            calibration=dict(calibration) if isinstance(calibration, dict) else None,
             **parts,
         )
 
@@ -259,6 +264,7 @@ def _meta(evidence: Evidence, audio: Path) -> dict[str, Any]:
         "sample_rate": evidence.sample_rate,
         "recording": recording_stamp(audio),
         "reference": evidence.reference,
+        "calibration": evidence.calibration,
     }
 
 
@@ -314,6 +320,7 @@ def load_evidence(sidecar: Path, audio: Path) -> Evidence | None:
             prelabeler=str(meta.get("prelabeler", "")),
             sample_rate=int(meta["sample_rate"]) if meta.get("sample_rate") else None,
             reference=meta["reference"] if isinstance(meta.get("reference"), dict) else None,
+            calibration=meta["calibration"] if isinstance(meta.get("calibration"), dict) else None,
             **parts,
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile) as exc:

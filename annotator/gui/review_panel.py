@@ -3,7 +3,10 @@
 Items come from `annotator.review.queue.review_items`: stretches where the model is unsure
 (posterior near its threshold band), where a person's label and the model disagree, model
 flicker, and what the posterior cannot show: sounds the NMF dictionary does not rebuild (on all
-lanes at once) and labels resting on components the model rarely used. The list is rebuilt when the labels or the evidence change (an item a person fixed
+lanes at once) and labels resting on components the model rarely used. With a model that stores
+a review calibration, every model segment and every stretch where a lane's posterior rises
+without reaching its onset is a place, ranked by the wrong time it is expected to hold (its
+chance of being wrong measured on held-out data), the other kinds' reasons folded in. The list is rebuilt when the labels or the evidence change (an item a person fixed
 drops out); the queue's cursor is kept on the same place when it survives. Next / previous
 (keys in `shortcuts`) select the item's span in its lane and bring it into view with context.
 """
@@ -27,6 +30,8 @@ KIND_TEXT = {
     "flicker": "flicker",
     "unfamiliar": "",  # their reasons name the kind themselves ("unfamiliar sound: …")
     "rare": "",
+    "suspect": "",  # "noise segment of mean confidence 0.64, …: segments like this were wrong …"
+    "missed": "",  # "speech posterior up to 0.45 for 1.2 s without a speech label …"
 }
 
 
@@ -87,9 +92,16 @@ class ReviewPanel(QWidget):
         elif not items:
             self.summary.setText("Nothing left to review in this recording")
         else:
-            effort = sum(i.score for i in items)
+            expected = [i.expected_wrong for i in items if i.expected_wrong is not None]
+            if expected:  # a calibrated queue: say what it expects, in seconds
+                what = (
+                    f"about {sum(expected):.1f} s of labels likely wrong, by a calibration on "
+                    "held-out data; the likeliest per second of listening first"
+                )
+            else:
+                what = f"expected effort {sum(i.score for i in items):.1f} strength-s"
             self.summary.setText(
-                f"{len(items)} places to review (expected effort {effort:.1f} strength-s); "
+                f"{len(items)} places to review ({what}); "
                 "N / Shift+N: next / previous, double-click: go there"
             )
         self.show_position()

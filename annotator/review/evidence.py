@@ -33,7 +33,9 @@ class Evidence(Protocol):
     Optional, read with ``getattr`` (evidence without them simply gets no ``unfamiliar`` /
     reference-based ``rare`` review items): ``reconstruction`` (2, T), ``‖X − W·H‖`` and ``‖X‖``
     per frame, and ``reference``, the model's `segmenter.explain.novelty.ReferenceProfile` (or
-    its dict, as stored in the model file).
+    its dict, as stored in the model file); ``calibration``, the model's review calibration
+    (`segmenter.explain.wrongness.WrongnessCalibration` or its dict): without it the queue has
+    no calibrated ``suspect`` / ``missed`` places.
     """
 
     classes: tuple[str, ...]
@@ -63,6 +65,7 @@ class RunEvidence:
     sample_rate: int
     reconstruction: np.ndarray | None = None
     reference: dict[str, Any] | None = None
+    calibration: dict[str, Any] | None = None
 
 
 def class_row(evidence: Evidence, name: str) -> int:

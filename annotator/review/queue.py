@@ -14,6 +14,12 @@ weighted by how strongly it deserves a look, 0 … 1 per frame), times a weight 
 * ``flicker`` — a model segment, or a gap between two model segments, shorter than
   ``flicker_max``; strength-seconds ``flicker_max − duration``, so the shortest come first.
 
+With a review calibration in the model file (`annotator.review.likely`), two more kinds rank the
+queue by the wrong time each place is expected to hold, judged on held-out data: ``suspect``
+(every model segment) and ``missed`` (stretches outside a lane's segments where its posterior
+rises); the kinds above then become extra reasons of the place they lie on, and the score is
+the place's expected wrong seconds per second of review (see that module).
+
 Items of one kind and lane closer than ``merge_gap`` are joined; ``uncertain`` and
 ``disagreement`` items shorter than ``min_duration`` are dropped. A file's *expected review
 effort* is the sum of its item scores, so the corpus panel can put the worst files first; for a
@@ -25,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -38,13 +45,29 @@ from annotator.core import (
     load_sidecar,
 )
 from annotator.review.evidence import LANE_OF_CLASS, Evidence, as_float, lane_of
+from annotator.review.likely import (
+    CALIBRATED_KINDS,
+    calibration_of,
+    join_places,
+    likely_parts,
+    recording_candidates,
+)
 from annotator.review.stretches import StretchRule, regions, runs
-from annotator.review.unseen import ALL_LANES, UnseenSettings, rare_items, unfamiliar_items
+from annotator.review.unseen import (
+    ALL_LANES,
+    Rarity,
+    UnseenSettings,
+    rare_items,
+    rarities,
+    unfamiliar_items,
+)
 from segmenter.evaluation import to_frames
 
 __all__ = [
     "ALL_LANES",
+    "CALIBRATED_KINDS",
     "KINDS",
+    "UNCALIBRATED_KINDS",
     "POSTERIOR_KINDS",
     "FileEffort",
     "QueueSettings",
@@ -59,7 +82,9 @@ __all__ = [
 
 #: the kinds read from the posteriors and the labels alone (the queue before issue 22)
 POSTERIOR_KINDS = ("uncertain", "disagreement", "flicker")
-KINDS = (*POSTERIOR_KINDS, "unfamiliar", "rare")
+#: the kinds without a review calibration (the queue before it was calibrated)
+UNCALIBRATED_KINDS = (*POSTERIOR_KINDS, "unfamiliar", "rare")
+KINDS = (*UNCALIBRATED_KINDS, *CALIBRATED_KINDS)
 
 
 @dataclass(frozen=True)
@@ -91,6 +116,8 @@ class ReviewItem:
     kind: str
     score: float
     detail: str
+    #: seconds of wrong labels the place is expected to hold (calibrated items; None otherwise)
+    expected_wrong: float | None = None
 
     @property
     def duration(self) -> float:
@@ -172,6 +199,8 @@ def review_items(
     known = thresholds_from_provenance(annotation) if annotation is not None else {}
     items: list[ReviewItem] = []
     model_segments: dict[int, list[tuple[float, float]]] = {}
+    occupied: dict[int, list[tuple[float, float]]] = {}
+    bands: dict[str, tuple[float, float]] = {}
     lane_names: dict[int, str] = {}
     for row, code in enumerate(evidence.classes):
         name = lane_of(evidence, row)
@@ -209,11 +238,46 @@ def review_items(
         if lane is not None:
             items += _flicker(lane, s)
             model_segments[row] = [(x.start, x.end) for x in lane if x.source is Source.MODEL]
+            occupied[row] = [(x.start, x.end) for x in lane]
         else:  # no labels at hand: the model's segments are where the posterior is on
             model_segments[row] = [(a * d, b * d) for a, b in runs(p >= band.onset)]
+            occupied[row] = model_segments[row]
         lane_names[row] = name
-    items += _unseen(evidence, model_segments, lane_names, s)
+        bands[code] = (band.onset, band.offset)
+    calibration = calibration_of(evidence) if set(CALIBRATED_KINDS) & set(s.kinds) else None
+    wanted = "rare" in s.kinds or calibration is not None
+    rarity = rarities(evidence, model_segments) if wanted else {}
+    items += _unseen(evidence, model_segments, lane_names, s, rarity)
+    if calibration is not None:
+        items = _calibrated(evidence, calibration, bands, model_segments, occupied, rarity, items)
+        items = [i for i in items if i.kind in s.kinds]
     return sorted(items, key=lambda i: (-i.score, i.start, i.lane))
+
+
+def _calibrated(
+    evidence: Evidence,
+    calibration: Any,
+    bands: Mapping[str, tuple[float, float]],
+    model_segments: Mapping[int, list[tuple[float, float]]],
+    occupied: Mapping[int, list[tuple[float, float]]],
+    rarity: Mapping[tuple[int, float, float], Rarity],
+    others: list[ReviewItem],
+) -> list[ReviewItem]:
+    """Places ranked by expected wrong seconds per second of review (`annotator.review.likely`),
+    the other kinds' items folded in as reasons."""
+    found, by_frames = recording_candidates(
+        evidence, bands, model_segments, occupied, rarity, calibration.floor, calibration.join_s
+    )
+    parts = likely_parts(evidence, calibration, bands, found, by_frames, others)
+    places = join_places(parts, calibration.look_s, calibration.edit_s, calibration.max_place_s)
+    items = []
+    for place in places:
+        lead = place.lead()
+        items.append(ReviewItem(
+            lead.lane, place.start, place.end, lead.kind, place.rate, place.detail(),
+            place.expected_wrong,
+        ))  # fmt: skip
+    return items
 
 
 def _unseen(
@@ -221,13 +285,14 @@ def _unseen(
     model_segments: Mapping[int, list[tuple[float, float]]],
     lane_names: Mapping[int, str],
     s: QueueSettings,
+    rarity: Mapping[tuple[int, float, float], Rarity] | None = None,
 ) -> list[ReviewItem]:
     """The ``unfamiliar`` and ``rare`` items, weighted (see :mod:`annotator.review.unseen`)."""
     found = []
     if "unfamiliar" in s.kinds:
         found += unfamiliar_items(evidence, s.unseen, s.rule)
     if "rare" in s.kinds:
-        found += rare_items(evidence, model_segments, lane_names, s.unseen)
+        found += rare_items(evidence, model_segments, lane_names, s.unseen, rarity)
     items = []
     for f in found:
         score = s.weights.get(f.kind, 1.0) * f.strength_seconds

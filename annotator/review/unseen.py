@@ -45,8 +45,12 @@ __all__ = [
     "ALL_LANES",
     "Found",
     "UnseenSettings",
+    "Rarity",
+    "rare_detail",
     "rare_items",
+    "rarities",
     "reference_of",
+    "segment_rarity",
     "unfamiliar_items",
 ]
 
@@ -127,48 +131,87 @@ def unfamiliar_items(evidence: Any, settings: UnseenSettings, rule: StretchRule)
     return out
 
 
-def rare_items(
-    evidence: Any,
-    segments: Mapping[int, Sequence[tuple[float, float]]],
-    lanes: Mapping[int, str],
-    settings: UnseenSettings,
-) -> list[Found]:
-    """Model segments (per class row, in seconds) whose support strays from what their class
-    usually rests on, further than ``rare_from`` of the reference's segments did."""
+@dataclass(frozen=True)
+class Rarity:
+    """Where a segment's support mix falls among the reference's segments of its class
+    (``percentile``, 0 … 1), and the component that strays most: its share ``here`` and in the
+    class's ``typical`` mix."""
+
+    percentile: float
+    top: int
+    here: float
+    typical: float
+
+
+def segment_rarity(
+    H: Any, theta_row: np.ndarray, typical: Sequence[float], profile: ReferenceProfile,
+    code: str, a: int, b: int,
+) -> Rarity | None:  # fmt: skip
+    """The :class:`Rarity` of frames ``[a, b)`` of class ``code`` (None: nothing to judge)."""
+    support = segment_support(H, theta_row, a, b)
+    divergence, top = support_divergence(support, typical)
+    pct = profile.divergence_percentile(code, divergence)
+    if pct is None or top < 0:
+        return None
+    return Rarity(pct, top, float(support[top] / support.sum()), float(typical[top]))
+
+
+def rare_detail(lane: str, rarity: Rarity) -> str:
+    """The reason of a rare item (also quoted by the calibrated queue's items)."""
+    return (
+        f"{lane} rests on components seldom behind it: #{rarity.top} gives "
+        f"{rarity.here * 100:.0f} % of its support here, {rarity.typical * 100:.1f} % in "
+        f"validation data (a stranger mix than {min(rarity.percentile, 0.999) * 100:.1f} % of "
+        f"the model's validation {lane} segments)"
+    )
+
+
+def rarities(
+    evidence: Any, segments: Mapping[int, Sequence[tuple[float, float]]]
+) -> dict[tuple[int, float, float], Rarity]:
+    """The :class:`Rarity` of each model segment (per class row, in seconds) keyed ``(row,
+    start, end)``; empty without a reference profile, H or Θ."""
     profile = reference_of(evidence)
     H = getattr(evidence, "H", None)
     if profile is None or H is None or getattr(evidence, "theta", None) is None:
-        return []
+        return {}
     d = float(evidence.frame_duration)
     T = int(H.shape[1])
     theta = np.asarray(evidence.theta, dtype=np.float64)
-    start = float(settings.rare_from)
-    out = []
+    out = {}
     for row, spans in segments.items():
         code = evidence.classes[row]
         typical = profile.class_support.get(code)
         if not typical or len(typical) != theta.shape[1]:
             continue
-        lane = lanes[row]
         for begin, end in spans:
             a = min(T, max(0, int(round(begin / d))))
             b = min(T, max(a, int(round(end / d))))
-            if b <= a:
-                continue
-            support = segment_support(H, theta[row], a, b)
-            divergence, top = support_divergence(support, typical)
-            pct = profile.divergence_percentile(code, divergence)
-            if pct is None or top < 0:
-                continue
-            strength = min(1.0, max(0.0, (pct - start) / max(1e-9, 1.0 - start)))
-            if strength <= 0:
-                continue
-            here = support[top] / support.sum()
+            if b > a:
+                found = segment_rarity(H, theta[row], typical, profile, code, a, b)
+                if found is not None:
+                    out[(row, begin, end)] = found
+    return out
+
+
+def rare_items(
+    evidence: Any,
+    segments: Mapping[int, Sequence[tuple[float, float]]],
+    lanes: Mapping[int, str],
+    settings: UnseenSettings,
+    found: Mapping[tuple[int, float, float], Rarity] | None = None,
+) -> list[Found]:
+    """Model segments (per class row, in seconds) whose support strays from what their class
+    usually rests on, further than ``rare_from`` of the reference's segments did (``found``:
+    their rarities when already measured, see :func:`rarities`)."""
+    found = rarities(evidence, segments) if found is None else found
+    start = float(settings.rare_from)
+    out = []
+    for (row, begin, end), rarity in found.items():
+        strength = min(1.0, max(0.0, (rarity.percentile - start) / max(1e-9, 1.0 - start)))
+        if strength > 0:
             out.append(Found(
-                lane, float(begin), float(end), "rare", strength * (end - begin),
-                f"{lane} rests on components seldom behind it: #{top} gives "
-                f"{here * 100:.0f} % of its support here, {typical[top] * 100:.1f} % in "
-                f"validation data (a stranger mix than {min(pct, 0.999) * 100:.1f} % of the "
-                f"model's validation {lane} segments)",
+                lanes[row], float(begin), float(end), "rare", strength * (end - begin),
+                rare_detail(lanes[row], rarity),
             ))  # fmt: skip
     return out

@@ -167,4 +167,5 @@ class NMFPrelabeler:
             sample_rate=prediction.sample_rate,
             reconstruction=prediction.reconstruction,
             reference=self.info.training.get("reference_profile"),
+            calibration=self.info.training.get("review_calibration"),
         )

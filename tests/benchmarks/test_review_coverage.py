@@ -56,7 +56,7 @@ def test_tally_counts_every_lane_under_an_item_and_the_baselines_cover_the_same(
     assert tally.kinds_first == {"uncertain": 1}
 
 
-def test_a_run_on_a_tiny_model_prints_before_and_after(tmp_path, capsys):
+def test_a_run_on_a_tiny_model_prints_before_and_after(tmp_path, capsys, monkeypatch):
     model = tiny_model_file(tmp_path, threshold_classes=("sp", "mu", "no", "ov"))
     demo = tmp_path / "demo"
     demo.mkdir()
@@ -70,10 +70,41 @@ def test_a_run_on_a_tiny_model_prints_before_and_after(tmp_path, capsys):
                        str(tmp_path / "none"), "--draws", "3", "--json", str(out)])  # fmt: skip
     printed = capsys.readouterr().out
     assert code == 0
-    assert "demo      before" in printed and "demo      after" in printed
-    assert "none stored" in printed  # the tiny model has no reference profile
+    for queue in ("posterior", "before", "after"):
+        assert f"demo       {queue}" in printed
+    assert "none stored (each recording" in printed  # the tiny model has no reference profile
+    assert "none stored ('after' is the uncalibrated queue)" in printed
     import json
 
     rows = json.loads(out.read_text())
-    assert [(r["set"], r["queue"]) for r in rows] == [("demo", "before"), ("demo", "after")]
+    assert [(r["set"], r["queue"]) for r in rows] == [
+        ("demo", "posterior"), ("demo", "before"), ("demo", "after"),
+    ]  # fmt: skip
     assert all(r["audio_s"] == pytest.approx(3.0, abs=0.05) for r in rows)
+    # with a cache, the validation mixtures (samples in memory, no file) are labelled too
+    from segmenter.training.data import Recording
+
+    mixture = Recording(
+        uri="val00", path=tmp_path / "val.mix", duration=3.0,
+        spans={"sp": [(1.0, 3.0)], "mu": [], "no": [], "ov": []},
+        annotated=("sp", "mu", "no", "ov"), audio=audio.astype(np.float32),
+    )  # fmt: skip
+    seen = {}
+
+    def fake_validation(cache, exclude=()):
+        seen["args"] = (cache, tuple(exclude))
+        return [mixture]
+
+    monkeypatch.setattr(bench, "validation_set", fake_validation)
+    monkeypatch.setattr(bench, "held_out_sources", lambda cache, training: ("new-package",))
+    code = bench.main(["--model", str(model), "--demo", str(tmp_path / "none"), "--ami",
+                       str(tmp_path / "none"), "--cache", str(tmp_path), "--draws", "3",
+                       "--json", str(out)])  # fmt: skip
+    printed = capsys.readouterr().out
+    assert code == 0 and seen["args"] == (tmp_path, ("new-package",))
+    assert "added to the cache after the model was built (1: new-package" in printed
+    rows = json.loads(out.read_text())
+    assert [(r["set"], r["queue"]) for r in rows] == [
+        ("validation", "posterior"), ("validation", "before"), ("validation", "after"),
+    ]  # fmt: skip
+    assert rows[0]["wrong_s"] > 0 and rows[0]["audio_s"] == pytest.approx(3.0, abs=0.05)
