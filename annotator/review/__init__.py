@@ -5,7 +5,8 @@ comparison with a reference, and the explanation export. The GUI calls these; so
 * :mod:`.listen` — a selection filtered to chosen components, and the rest;
 * :mod:`.queue` — places ranked by uncertainty, disagreement and flicker, and (from
   :mod:`.unseen`) sounds the dictionary does not rebuild and labels on atypical components;
-  effort per file;
+  with a model's review calibration (:mod:`.likely`), every model segment and possible miss
+  ranked by the wrong time it is expected to hold; effort per file;
 * :mod:`.compare` — misses, false alarms and confusions against a reference, error rates;
 * :mod:`.edit_effort` — the edits a person needs to match a reference (working labels, the
   model's pre-label, empty lanes);
