@@ -75,9 +75,21 @@ def _save(target: Path, array: np.ndarray) -> None:
     os.replace(partial, target)
 
 
+MAP_MIN_BYTES = 1 << 20
+"""Files smaller than this are read into memory instead of mapped. Why: every mapping holds a
+file descriptor, and the grown catalogue has ~10 000 short prompts and effects (2 descriptors
+each, audio and mask) — past the usual limit of 1 024 open files. The short files are a small
+share of the bytes (about 1.5 GB of float32); the hours of music stay mapped."""
+
+
 def _open(path: Path) -> np.ndarray:
-    """Memory-map an .npy read-only, as a plain ndarray (what the mixer and tests expect)."""
+    """An .npy read-only, as a plain ndarray (what the mixer and tests expect): memory-mapped
+    when it holds at least :data:`MAP_MIN_BYTES`, read into memory otherwise."""
     try:
+        if path.stat().st_size < MAP_MIN_BYTES:
+            array = np.load(path)
+            array.flags.writeable = False
+            return array
         mapped = np.load(path, mmap_mode="r")
     except ValueError:  # an empty array cannot be mapped; it costs nothing in RAM anyway
         return np.load(path)

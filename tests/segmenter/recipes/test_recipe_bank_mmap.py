@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from segmenter.recipes import bank as bank_module
 from segmenter.recipes.activity import MUSIC, NOISE, SPEECH, activity
 from segmenter.recipes.ami import read_turns, turn_masks
 from segmenter.recipes.bank import (
@@ -115,6 +116,30 @@ def in_ram_bank(cache: Path, items: list[Item]) -> SourceBank:
             speakers = frozenset({item.speaker}) if item.speaker else frozenset()
         clips.append(Clip(item.id, item.kind, audio, active, speakers, overlap))
     return SourceBank.from_clips(clips)
+
+
+@pytest.fixture(autouse=True)
+def map_every_file(request, monkeypatch):
+    """The synthetic files are small: map them all, as the bank maps long recordings (the test
+    marked ``small_files_in_memory`` keeps the real size rule)."""
+    if "small_files_in_memory" not in request.node.name:
+        monkeypatch.setattr(bank_module, "MAP_MIN_BYTES", 0)
+
+
+def test_small_files_in_memory_keep_few_files_open(tmp_path) -> None:
+    """Every mapping holds a descriptor: short files are read, so a bank of ~10 000 prompts does
+    not run out of open files; the samples and chunks are the same either way."""
+    items = make_cache(tmp_path)
+    bank = SourceBank.from_cache(tmp_path, "train")
+    clips = bank.speech + bank.music + bank.noise
+    small = [c for c in clips if c.audio.nbytes + 128 < bank_module.MAP_MIN_BYTES]
+    assert small and not any(is_memory_mapped(c.audio) for c in small)
+    assert all(is_memory_mapped(c.audio) for c in clips if c not in small)
+    assert not any(c.audio.flags.writeable for c in clips)
+    assert all(
+        np.array_equal(a.audio, b.audio)
+        for a, b in zip(_chunks(in_ram_bank(tmp_path, items)), _chunks(bank), strict=True)
+    )
 
 
 def _chunks(bank: SourceBank, n: int = 40) -> list:
