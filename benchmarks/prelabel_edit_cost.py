@@ -20,7 +20,9 @@ Sets (each lane is scored only where the set annotates it):
   every music segment is an edit to delete), noise is not scored (the meetings' door knocks and
   paper rustle are not annotated);
 * ``validation`` — the recipe's scoring mixtures (150 chunks of held-out source files, exact
-  references; with ``--cache``), the same recordings the recipe reports its F1 on.
+  references; with ``--cache``), the same recordings the recipe reports its F1 on. They are
+  drawn from every source in the cache; ``--first-sources`` keeps the first catalogue's eleven
+  (the figures measured before issue 16 added packages).
 """
 
 from __future__ import annotations
@@ -60,15 +62,24 @@ def ami_set(folder: Path, split: str = "dev") -> list[Recording]:
     )  # fmt: skip
 
 
-def validation_set(cache: Path) -> list[Recording]:
-    """The recipe's scoring mixtures, built exactly as ``recipes.train`` builds them."""
+FIRST_SOURCES = (
+    "alsa-noise", "alsa-speech", "ami", "asc-music", "asterisk-en", "asterisk-fr",
+    "asterisk-moh", "fillets-music", "fillets-noise", "fillets-speech", "freedesktop-noise",
+)  # fmt: skip
+"""The catalogue before issue 16 grew it: what the models up to the edit-tuned D0 heard."""
+
+
+def validation_set(cache: Path, exclude: Sequence[str] = ()) -> list[Recording]:
+    """The recipe's scoring mixtures, built exactly as ``recipes.train`` builds them, from the
+    validation files of the cache's sources (less ``exclude``)."""
     from segmenter.recipes.bank import SourceBank
     from segmenter.recipes.mixing import ChunkGenerator, MixConfig
     from segmenter.recipes.mixtures import mixture_recordings
     from segmenter.recipes.train import RecipeConfig
 
     config = RecipeConfig()
-    generator = ChunkGenerator(SourceBank.from_cache(cache, "validation"), MixConfig())
+    bank = SourceBank.from_cache(cache, "validation", tuple(exclude))
+    generator = ChunkGenerator(bank, MixConfig())
     return mixture_recordings(
         generator, config.eval_chunks, config.chunks_per_recording, config.seed + 2000, "val"
     )
@@ -160,6 +171,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, action="append", help="(repeatable)")
     parser.add_argument("--ami", type=Path, default=DEFAULT_AMI, help="AMI clips folder")
     parser.add_argument("--cache", type=Path, help="recipe cache: adds the validation mixtures")
+    parser.add_argument(
+        "--first-sources",
+        action="store_true",
+        help="validation mixtures from the first catalogue's sources only (what D0 heard), so "
+        "figures compare with those measured before the catalogue grew",
+    )
     parser.add_argument("--no-silero", action="store_true", help="leave silero-vad out")
     parser.add_argument("--json", type=Path, help="write every figure here")
     args = parser.parse_args(argv)
@@ -171,7 +188,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         print(f"note: {args.ami}/dev.rttm not found; AMI dev left out", file=sys.stderr)
     if args.cache is not None:
-        sets["validation"] = validation_set(args.cache)
+        exclude: tuple[str, ...] = ()
+        if args.first_sources:
+            from segmenter.recipes.sources import load_manifest
+
+            known = {item.source for item in load_manifest(args.cache)}
+            exclude = tuple(sorted(known - set(FIRST_SOURCES)))
+        sets["validation"] = validation_set(args.cache, exclude)
     systems: dict[str, Callable[[list[Recording]], Hypotheses]] = {}
     for path in args.model or [DEFAULT_MODEL]:
         name = "shipped model" if path == DEFAULT_MODEL else path.name
