@@ -44,8 +44,8 @@ from segmenter.evaluation.edit_cost import (
     count_prepared,
     prepare_spans,
 )
-from segmenter.evaluation.intervals import EvaluationError, Spans, normalise, total
-from segmenter.evaluation.tuning import _layout
+from segmenter.evaluation.intervals import EvaluationError, Spans, total
+from segmenter.evaluation.tuning import _layout, run_counts
 from segmenter.progress import ProgressCallback, check_cancelled, report
 
 __all__ = ["EditGrid", "EditTunedClass", "tune_for_edits"]
@@ -130,29 +130,23 @@ class _EditCounter:
 
 
 def _references(
-    posteriors: Mapping[str, np.ndarray],
     references: Mapping[str, Labels],
-    uems: Mapping[str, Spans] | None,
-    classes: tuple[str, ...],
+    uris: list[str],
+    regions: list[list[tuple[float, float]]],
     cls: str,
-    d: float,
     rule: EditRule,
 ) -> tuple[list[list[tuple[float, float, list[tuple[float, float]]]]], float]:
-    """Per file, per UEM interval: ``(lo, hi, prepared reference)``; and the minutes scored.
-    The region of a file without a UEM is :func:`tuning._layout`'s (posteriors and reference)."""
-    out, seconds = [], 0.0
-    for uri, p in posteriors.items():
-        n = np.asarray(p).shape[-1]
-        raw_uem = None if uems is None else uems.get(uri)
-        if raw_uem is None:
-            ends = [float(s[1]) for c in classes for s in references[uri].get(c, ())]
-            region = [(0.0, max([n * d, *ends]))]
-        else:
-            region = normalise(raw_uem, f"{uri}: UEM")
-        ref = references[uri].get(cls, ())
-        out.append([(lo, hi, prepare_spans(ref, lo, hi, rule.gap)) for lo, hi in region])
-        seconds += total(region)
-    return out, seconds / 60.0
+    """Per file (in layout order), per region interval: ``(lo, hi, prepared reference)``; and
+    the minutes scored. ``regions`` are :func:`tuning._layout`'s, so edits and F1 are counted
+    over the same stretches."""
+    out = [
+        [
+            (lo, hi, prepare_spans(references[uri].get(cls, ()), lo, hi, rule.gap))
+            for lo, hi in region
+        ]
+        for uri, region in zip(uris, regions, strict=True)
+    ]
+    return out, sum(total(region) for region in regions) / 60.0
 
 
 def _choose(candidates: list[_Candidate], f1_tolerance: float) -> tuple[_Candidate, _Candidate]:
@@ -181,7 +175,7 @@ def tune_for_edits(
     if not 0.0 <= f1_tolerance <= 1.0:
         raise EvaluationError(f"f1_tolerance must lie in [0, 1], got {f1_tolerance}")
     classes, grid, d, rule = tuple(classes), grid or EditGrid(), frame_duration, rule or EditRule()
-    p_all, file_id, per_class = _layout(posteriors, references, uems, classes, d)
+    p_all, file_id, per_class, regions = _layout(posteriors, references, uems, classes, d)
     pairs = [(a, b) for a in sorted(grid.onsets) for b in sorted(grid.offsets) if b <= a]
     durations = [(on, off) for on in grid.min_on for off in grid.min_off]
     floors = sorted(grid.min_confidence)
@@ -189,8 +183,7 @@ def tune_for_edits(
         raise EvaluationError("threshold grid is empty (need some offset <= onset)")
     out: dict[str, EditTunedClass] = {}
     for ci, cls in enumerate(classes):
-        cum_ref, cum_uem, relevant = per_class[cls]
-        refs, minutes = _references(posteriors, references, uems, classes, cls, d, rule)
+        refs, minutes = _references(references, list(posteriors), regions, cls, rule)
         count = _EditCounter(file_id, refs, d, rule)
         candidates: list[_Candidate] = []
         for pi, (onset, offset) in enumerate(pairs):
@@ -204,11 +197,7 @@ def tune_for_edits(
                 for floor in floors:
                     keep = mean >= floor
                     starts, ends = starts1[keep], ends1[keep]
-                    counts = DetectionCounts(
-                        retrieved=float((cum_uem[ends] - cum_uem[starts]).sum()),
-                        relevant=relevant,
-                        relevant_retrieved=float((cum_ref[ends] - cum_ref[starts]).sum()),
-                    )
+                    counts = run_counts(per_class[cls], starts, ends)
                     th = Thresholds(
                         onset, offset, min_on=min_on, min_off=min_off, min_confidence=floor
                     )

@@ -83,10 +83,16 @@ def _layout(
     uems: Mapping[str, Spans] | None,
     classes: tuple[str, ...],
     d: float,
-) -> tuple[np.ndarray, np.ndarray, dict[str, tuple[np.ndarray, np.ndarray, float]]]:
-    """Concatenate all files: posteriors (C, N), file id per frame, and per class the prefix
-    sums of reference and UEM coverage plus the total reference time."""
-    chunks, ids = [], []
+) -> tuple[
+    np.ndarray,
+    np.ndarray,
+    dict[str, tuple[np.ndarray, np.ndarray, float]],
+    list[list[tuple[float, float]]],
+]:
+    """Concatenate all files: posteriors (C, N), file id per frame, per class the prefix sums
+    of reference and UEM coverage plus the total reference time, and each file's scored region
+    (its UEM, or everything the posteriors or the reference cover)."""
+    chunks, ids, regions = [], [], []
     ref_cov = {c: [] for c in classes}
     uem_cov, relevant = [], dict.fromkeys(classes, 0.0)
     for i, uri in enumerate(posteriors):
@@ -108,6 +114,7 @@ def _layout(
             region = normalise(raw_uem, f"{uri}: UEM")
         chunks += [p, np.full((len(classes), 1), -1.0)]
         ids += [np.full(n, i), [-1]]
+        regions.append(region)
         uem_cov += [frame_coverage(region, n, d), [0.0]]
         for c in classes:
             ref = intersect(normalise(references[uri].get(c, ()), f"{uri}: {c}"), region)
@@ -120,7 +127,21 @@ def _layout(
         c: (np.concatenate(([0.0], np.cumsum(np.concatenate(ref_cov[c])))), cum_uem, relevant[c])
         for c in classes
     }
-    return np.concatenate(chunks, axis=1), np.concatenate(ids), per_class
+    return np.concatenate(chunks, axis=1), np.concatenate(ids), per_class, regions
+
+
+def run_counts(
+    class_sums: tuple[np.ndarray, np.ndarray, float], starts: np.ndarray, ends: np.ndarray
+) -> DetectionCounts:
+    """Detection components of frame runs laid out by :func:`_layout`, from one class's prefix
+    sums (reference coverage, UEM coverage, total reference time): exact pyannote durations
+    without building a segment."""
+    cum_ref, cum_uem, relevant = class_sums
+    return DetectionCounts(
+        retrieved=float((cum_uem[ends] - cum_uem[starts]).sum()),
+        relevant=relevant,
+        relevant_retrieved=float((cum_ref[ends] - cum_ref[starts]).sum()),
+    )
 
 
 def tune_thresholds_detailed(
@@ -135,14 +156,13 @@ def tune_thresholds_detailed(
 ) -> dict[str, TunedClass]:
     """Like :func:`tune_thresholds`, also returning the corpus components of each winner."""
     classes, grid, d = tuple(classes), grid or ThresholdGrid(), frame_duration
-    p_all, file_id, per_class = _layout(posteriors, references, uems, classes, d)
+    p_all, file_id, per_class, _ = _layout(posteriors, references, uems, classes, d)
     durations = [(on, off) for on in grid.min_on for off in grid.min_off]
     pairs = [(a, b) for a in sorted(grid.onsets) for b in sorted(grid.offsets) if b <= a]
     if not pairs or not durations:
         raise EvaluationError("threshold grid is empty (need some offset <= onset)")
     out: dict[str, TunedClass] = {}
     for ci, cls in enumerate(classes):
-        cum_ref, cum_uem, relevant = per_class[cls]
         best: tuple[float, Thresholds, DetectionCounts] | None = None
         for pi, (onset, offset) in enumerate(pairs):
             check_cancelled(cancel, "threshold tuning")
@@ -151,11 +171,7 @@ def tune_thresholds_detailed(
             barriers = file_id[ends0[:-1] - 1] != file_id[starts0[1:]]
             for min_on, min_off in durations:
                 starts, ends = fill_and_drop(starts0, ends0, min_off / d, min_on / d, barriers)
-                counts = DetectionCounts(
-                    retrieved=float((cum_uem[ends] - cum_uem[starts]).sum()),
-                    relevant=relevant,
-                    relevant_retrieved=float((cum_ref[ends] - cum_ref[starts]).sum()),
-                )
+                counts = run_counts(per_class[cls], starts, ends)
                 if best is None or counts.f1 > best[0]:
                     th = Thresholds(onset, offset, min_on=min_on, min_off=min_off)
                     best = (counts.f1, th, counts)
