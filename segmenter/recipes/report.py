@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from segmenter.recipes.bank import SourceBank
 
-__all__ = ["format_metrics", "bank_minutes"]
+__all__ = ["format_metrics", "bank_minutes", "write_metrics_json"]
 
 
 def format_metrics(metrics: Mapping[str, Any]) -> str:
@@ -42,3 +44,21 @@ def _rate(row: Mapping[str, Any], key: str) -> str:
 def bank_minutes(bank: SourceBank) -> str:
     """Minutes of audio per group of a bank, for the recipe's log."""
     return ", ".join(f"{k} {v / 60:.1f} min" for k, v in bank.seconds().items())
+
+
+def write_metrics_json(
+    model_file: Path,
+    metrics: Mapping[str, Any],
+    thresholds: Mapping[str, Any],
+    training: Mapping[str, Any],
+) -> Path:
+    """``<model stem>.metrics.json`` beside ``model_file``: the metadata a model file holds, in
+    plain JSON for readers without safetensors (the model card, the reproducibility check)."""
+    report = {
+        "metrics": dict(metrics),
+        "thresholds": {c: th.to_dict() for c, th in thresholds.items()},
+        "training": dict(training),
+    }
+    sidecar = model_file.with_name(model_file.name.split(".")[0] + ".metrics.json")
+    sidecar.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    return sidecar

@@ -9,7 +9,6 @@ copy of the model file whose thresholds, metrics and recipe configuration say wh
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import fields, replace
@@ -20,7 +19,7 @@ from segmenter.checkpoint import load_model, update_metadata
 from segmenter.recipes import RecipeError
 from segmenter.recipes.bank import SourceBank
 from segmenter.recipes.mixing import ChunkGenerator
-from segmenter.recipes.report import format_metrics
+from segmenter.recipes.report import format_metrics, write_metrics_json
 from segmenter.recipes.train import RecipeConfig, demo_and_ami, mix_config, plain, score_sets
 from segmenter.recipes.tuning import objectives_of, tune_decisions, tuning_set
 
@@ -83,18 +82,12 @@ def retune_model(
         metrics["val_loss"] = info.metrics["val_loss"]
     partial = out.with_name(out.name + ".partial")
     shutil.copyfile(model_path, partial)
-    update_metadata(
+    written = update_metadata(
         partial, thresholds=thresholds, metrics=metrics,
         training={"recipe_config": config.to_dict(), "retuned_from": str(model_path.name)},
     )  # fmt: skip
     partial.replace(out)
-    report = {
-        "metrics": metrics,
-        "thresholds": {c: th.to_dict() for c, th in thresholds.items()},
-        "training": {**info.training, "recipe_config": config.to_dict()},
-    }
-    sidecar = out.with_name(out.name.split(".")[0] + ".metrics.json")
-    sidecar.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    sidecar = write_metrics_json(out, written.metrics, written.thresholds, written.training)
     log(format_metrics(metrics))
     log(f"wrote {out} and {sidecar}")
     return metrics

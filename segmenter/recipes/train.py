@@ -26,7 +26,6 @@ file then records ``stopped_by_time_cap``, and runs are no longer comparable).
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -43,7 +42,7 @@ from segmenter.recipes.bank import SourceBank
 from segmenter.recipes.codec import gsm_available
 from segmenter.recipes.mixing import ChunkGenerator, MixConfig
 from segmenter.recipes.mixtures import mixture_recordings
-from segmenter.recipes.report import bank_minutes, format_metrics
+from segmenter.recipes.report import bank_minutes, format_metrics, write_metrics_json
 from segmenter.recipes.runs import prepare_work, resolve_out, train_with_cap
 from segmenter.recipes.tuning import tune_decisions, tuning_set
 from segmenter.recipes.unseen import comparison_sets, gap_table, hold_out_for, unseen_bank
@@ -374,13 +373,7 @@ def run_recipe(
     if held is not None:
         result.training["hold_out"] = held.to_dict()
     save_model(result.model, out, result.thresholds, result.metrics, result.training)
-    report = {
-        "metrics": result.metrics,
-        "thresholds": {c: th.to_dict() for c, th in result.thresholds.items()},
-        "training": result.training,
-    }
-    sidecar = out.with_name(out.name.split(".")[0] + ".metrics.json")
-    sidecar.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    sidecar = write_metrics_json(out, result.metrics, result.thresholds, result.training)
     log(format_metrics(result.metrics))
     if held is not None:
         log(gap_table(result.metrics, held))
