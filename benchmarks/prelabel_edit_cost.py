@@ -74,15 +74,13 @@ def validation_set(cache: Path, exclude: Sequence[str] = ()) -> list[Recording]:
     validation files of the cache's sources (less ``exclude``)."""
     from segmenter.recipes.bank import SourceBank
     from segmenter.recipes.mixing import ChunkGenerator, MixConfig
-    from segmenter.recipes.mixtures import mixture_recordings
     from segmenter.recipes.train import RecipeConfig
+    from segmenter.recipes.tuning import scoring_set
 
     config = RecipeConfig()
     bank = SourceBank.from_cache(cache, "validation", tuple(exclude))
     generator = ChunkGenerator(bank, MixConfig())
-    return mixture_recordings(
-        generator, config.eval_chunks, config.chunks_per_recording, config.seed + 2000, "val"
-    )
+    return scoring_set(generator, config.eval_chunks, config.chunks_per_recording, config.seed)
 
 
 def model_system(path: Path) -> Callable[[list[Recording]], Hypotheses]:

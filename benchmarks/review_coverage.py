@@ -233,15 +233,13 @@ def validation_set(cache: Path, exclude: Sequence[str] = ()) -> list:
     sources the model was built with (``exclude`` leaves out the others)."""
     from segmenter.recipes.bank import SourceBank
     from segmenter.recipes.mixing import ChunkGenerator, MixConfig
-    from segmenter.recipes.mixtures import mixture_recordings
     from segmenter.recipes.train import RecipeConfig
+    from segmenter.recipes.tuning import scoring_set
 
     config = RecipeConfig()
     bank = SourceBank.from_cache(cache, "validation", tuple(exclude))
-    return mixture_recordings(
-        ChunkGenerator(bank, MixConfig()), config.eval_chunks, config.chunks_per_recording,
-        config.seed + 2000, "val",
-    )  # fmt: skip
+    generator = ChunkGenerator(bank, MixConfig())
+    return scoring_set(generator, config.eval_chunks, config.chunks_per_recording, config.seed)
 
 
 def tuning_set(cache: Path, recipe: Mapping, exclude: Sequence[str] = ()) -> list:

@@ -21,7 +21,6 @@ kind the model was built for; the segments are the model's own, at its stored th
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 import time
@@ -86,15 +85,14 @@ def validation_mixtures(
     recipe's seed gives other mixtures of the same held-out files and kind
     (``scripts/review_calibration.py`` fits on seed + 4000)."""
     from segmenter.recipes.bank import SourceBank
-    from segmenter.recipes.mixing import ChunkGenerator, MixConfig
+    from segmenter.recipes.mixing import ChunkGenerator
     from segmenter.recipes.mixtures import mixture_recordings
-    from segmenter.recipes.train import RecipeConfig, plain
+    from segmenter.recipes.retune import recipe_config_of
+    from segmenter.recipes.train import mix_config, plain
 
-    known = {f.name for f in dataclasses.fields(RecipeConfig)}
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in recipe.items() if k in known}
-    config = RecipeConfig(**values)
+    config = recipe_config_of({"recipe_config": recipe})
     bank = SourceBank.from_cache(cache, "validation", (*config.exclude_sources, *exclude))
-    mix = plain(MixConfig(event_scenarios=config.event_scenarios or None))
+    mix = plain(mix_config(config))
     count = chunks or config.tune_chunks
     return mixture_recordings(
         ChunkGenerator(bank, mix), count, config.chunks_per_recording, config.seed + offset,

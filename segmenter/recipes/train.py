@@ -44,7 +44,7 @@ from segmenter.recipes.mixing import ChunkGenerator, MixConfig
 from segmenter.recipes.mixtures import mixture_recordings
 from segmenter.recipes.report import bank_minutes, format_metrics, write_metrics_json
 from segmenter.recipes.runs import prepare_work, resolve_out, train_with_cap
-from segmenter.recipes.tuning import tune_decisions, tuning_set
+from segmenter.recipes.tuning import scoring_set, tune_decisions, tuning_set
 from segmenter.recipes.unseen import comparison_sets, gap_table, hold_out_for, unseen_bank
 from segmenter.training.assess import predict_recordings, score
 from segmenter.training.atoms import balanced_dictionary, source_frames
@@ -216,7 +216,7 @@ def score_sets(
     """Per-set, per-class time-based P/R/F1 (corpus-level, collar 0) and edit cost with
     ``thresholds``, on the scoring mixtures (other seeds than tuning) and ``extra_sets``."""
     per = config.chunks_per_recording
-    eval_set = mixture_recordings(val_gen, config.eval_chunks, per, config.seed + 2000, "val")
+    eval_set = scoring_set(val_gen, config.eval_chunks, per, config.seed)
     metrics: dict[str, Any] = {}
     for name, recordings in {"validation": eval_set, **(extra_sets or {})}.items():
         if not recordings:

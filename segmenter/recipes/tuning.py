@@ -28,7 +28,14 @@ from segmenter.recipes.mixtures import mixture_recordings
 from segmenter.training.assess import predict_recordings
 from segmenter.training.data import Recording
 
-__all__ = ["OBJECTIVES", "MIN_DURATIONS", "objectives_of", "tuning_set", "tune_decisions"]
+__all__ = [
+    "OBJECTIVES",
+    "MIN_DURATIONS",
+    "objectives_of",
+    "scoring_set",
+    "tuning_set",
+    "tune_decisions",
+]
 
 OBJECTIVES = ("edits", "f1")
 MIN_DURATIONS = (0.0, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0)
@@ -40,6 +47,14 @@ def tuning_set(
     """The seeded validation mixtures thresholds are tuned on (``seed`` is the recipe's seed;
     scoring uses other mixtures, so tuned thresholds cannot flatter the scores)."""
     return mixture_recordings(generator, chunks, per_recording, seed + 1000, "tune", longest_run)
+
+
+def scoring_set(
+    generator: ChunkGenerator, chunks: int, per_recording: int, seed: int
+) -> list[Recording]:
+    """The seeded validation mixtures the recipe scores on (``seed`` is the recipe's seed; a new
+    scenario every chunk, as every earlier model was scored), never the tuning ones."""
+    return mixture_recordings(generator, chunks, per_recording, seed + 2000, "val")
 
 
 def objectives_of(setting: str | Mapping[str, str], classes: Sequence[str]) -> dict[str, str]:
