@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from annotator.core import Annotation, Lane
 from annotator.core.merge import below_floor
-from segmenter.evaluation.edit_cost import EDIT_KINDS, EditCounts, count_edits
+from segmenter.evaluation.edit_cost import EDIT_KINDS, EditCounts, EditRule, count_edits
 
 __all__ = [
     "EDIT_KINDS",
@@ -44,7 +44,8 @@ __all__ = [
 #: one line on what an edit is, for tooltips and reports
 RULE_TEXT = (
     "Edits to turn these labels into the reference: delete a false segment, add a missed one, "
-    "move a boundary by more than 0.2 s, split or merge (gaps under 0.3 s are free)"
+    f"move a boundary by more than {EditRule().tol:g} s, split or merge "
+    f"(gaps under {EditRule().gap:g} s are free)"
 )
 
 
@@ -64,10 +65,7 @@ def _spans(lane: Lane) -> list[tuple[float, float]]:
 
 def sum_edits(counts: Iterable[EditCounts]) -> EditCounts:
     """Edits of several lanes together (the file's figure)."""
-    out = EditCounts()
-    for c in counts:
-        out += c
-    return out
+    return sum(counts, EditCounts())
 
 
 def prelabel_as_given(proposal: Annotation, working: Annotation) -> Annotation:
