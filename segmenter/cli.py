@@ -23,7 +23,7 @@ from segmenter.checkpoint import load_model, update_metadata
 from segmenter.errors import Cancelled, SegmenterError
 from segmenter.inference import segment_file
 from segmenter.training import cli as train_cli
-from segmenter.training.assess import predict_recordings, score, tune_on
+from segmenter.training.assess import predict_recordings, score, tune_on, tune_on_edits
 from segmenter.training.data import Corpus, load_corpus
 
 __all__ = ["main"]
@@ -125,14 +125,24 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _tune(args: argparse.Namespace) -> int:
     model, _, recordings, predictions = _load(args)
-    thresholds = tune_on(predictions, recordings, model.classes)
+    if args.objective == "edits":
+        tuned = tune_on_edits(predictions, recordings, model.classes, args.f1_tolerance)
+        thresholds = {cls: t.thresholds for cls, t in tuned.items()}
+    else:
+        thresholds = tune_on(predictions, recordings, model.classes)
     result = score(predictions, recordings, thresholds, model.classes)
     for cls, th in thresholds.items():
+        row = result["classes"][cls]
+        floor = f" floor {th.min_confidence:.2f}" if th.min_confidence else ""
         print(
-            f"{cls}: onset {th.onset:.2f} offset {th.offset:.2f} F1 {result['classes'][cls]['f1']:.3f}"
+            f"{cls}: onset {th.onset:.2f} offset {th.offset:.2f} "
+            f"min on {th.min_on:.2f} s off {th.min_off:.2f} s{floor}  "
+            f"F1 {row['f1']:.3f}  edits/min {row['edits_per_min']:.2f} "
+            f"(empty lanes {row['empty_edits_per_min']:.2f})"
         )
     if args.write:
-        update_metadata(args.model, thresholds=thresholds, metrics={"tuned": result})
+        metrics = {"tuned": {**result, "objective": args.objective}}
+        update_metadata(args.model, thresholds=thresholds, metrics=metrics)
         print(f"thresholds written to {args.model}")
     return 0
 
@@ -171,6 +181,17 @@ def build_parser() -> argparse.ArgumentParser:
     tune = sub.add_parser("tune", help="tune decision thresholds on a labelled corpus")
     _corpus_args(tune)
     tune.add_argument("--write", action="store_true", help="store them in the model file")
+    tune.add_argument(
+        "--objective",
+        choices=("f1", "edits"),
+        default="f1",
+        help="f1: best corpus F1 per class; edits: fewest edits a person must make among the "
+        "thresholds within --f1-tolerance of the best F1 (adds minimum durations and a "
+        "segment confidence floor to the search)",
+    )
+    tune.add_argument(
+        "--f1-tolerance", type=float, default=0.02, help="with --objective edits (default 0.02)"
+    )
     tune.set_defaults(run=_tune)
     return parser
 

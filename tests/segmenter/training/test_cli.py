@@ -32,6 +32,16 @@ def test_train_resume_tune_evaluate_predict(tmp_path, corpus, capsys):
     assert cli.main(["tune", *args, "--write"]) == 0
     assert "thresholds written" in capsys.readouterr().out
     assert "tuned" in read_model_info(out).metrics
+    assert read_model_info(out).metrics["tuned"]["objective"] == "f1"
+    capsys.readouterr()
+    assert cli.main(["tune", *args, "--objective", "edits", "--write"]) == 0
+    printed = capsys.readouterr().out
+    assert "edits/min" in printed and "min on" in printed
+    info = read_model_info(out)
+    assert info.metrics["tuned"]["objective"] == "edits"
+    for cls, row in info.metrics["tuned"]["classes"].items():  # the file holds what was printed
+        assert f"{cls}: onset {info.thresholds[cls].onset:.2f}" in printed
+        assert f"edits/min {row['edits_per_min']:.2f}" in printed
     assert cli.main(["evaluate", *args]) == 0
     printed = capsys.readouterr().out
     assert "summary F1" in printed and "edits per minute to correct" in printed
