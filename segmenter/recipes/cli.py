@@ -159,6 +159,29 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
         help="share of chunks sent through the GSM 06.10 telephone codec (needs libgsm1)",
     )
     a(
+        "--reverb-p",
+        type=float,
+        default=d.reverb_p,
+        help="share of chunks heard in a random room (RT60 0.15-0.9 s, direct-to-reverberant "
+        "ratio -5..+10 dB: a distant microphone); labels stay the dry sound",
+    )
+    a(
+        "--lossy-p",
+        type=float,
+        default=d.lossy_p,
+        help="share of chunks sent through a low-rate MP3 (32-64 kbit/s) or Opus (12-32 kbit/s) "
+        "round trip by ffmpeg (about 0.25 s each; skipped where an encoder is missing)",
+    )
+    a(
+        "--level-dbfs",
+        type=_db_range,
+        default=d.level_dbfs,
+        metavar="LOW,HIGH",
+        help="range of the training chunks' level in dBFS over their labelled samples "
+        f"(default {d.level_dbfs[0]:g},{d.level_dbfs[1]:g}; validation keeps the default); "
+        "write it with '=': --level-dbfs=-45,-10",
+    )
+    a(
         "--class-weight",
         action="append",
         default=[],
@@ -262,6 +285,18 @@ def _names_from(known: tuple[str, ...]):
     return parse
 
 
+def _db_range(text: str) -> tuple[float, float]:
+    """An argparse type: ``LOW,HIGH`` in dB with LOW <= HIGH."""
+    low, sep, high = text.partition(",")
+    try:
+        pair = (float(low), float(high))
+    except ValueError:
+        pair = (float("nan"), float("nan"))
+    if not sep or not pair[0] <= pair[1] or not all(abs(x) < float("inf") for x in pair):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected LOW,HIGH in dB with LOW <= HIGH")
+    return pair
+
+
 def _weights_text(weights: dict[str, float]) -> str:
     return " ".join(f"{c}={w:g}" for c, w in weights.items()) or "none"
 
@@ -306,7 +341,8 @@ def _train(args: argparse.Namespace) -> None:
         music_lowpass_p=args.music_lowpass_p, narrowband_p=args.narrowband_p,
         music_lowpass_keeps_level=args.music_lowpass_keeps_level,
         noise_speed_p=args.noise_speed_p, noise_floor_p=args.noise_floor_p,
-        gsm_p=args.gsm_p,
+        gsm_p=args.gsm_p, reverb_p=args.reverb_p, lossy_p=args.lossy_p,
+        level_dbfs=args.level_dbfs,
         tune_objective=tune_objective(args.tune_objective, RecipeConfig().tune_objective),
         tune_f1_tolerance=args.tune_f1_tolerance,
         class_weights={**RecipeConfig().class_weights, **dict(args.class_weight)},

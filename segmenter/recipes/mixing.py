@@ -28,7 +28,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from segmenter.recipes import codec, noises
+from segmenter.recipes import codec, noises, rooms
 from segmenter.recipes import layers as L
 from segmenter.recipes.bank import SourceBank
 from segmenter.recipes.frames import SAMPLE_RATE, frame_centres, n_frames, window_majority
@@ -89,7 +89,16 @@ class MixConfig:
       chunk — what real recordings carry under everything. Without it the model only ever hears
       digital silence beneath a talker and takes a faint hum under speech for bass music;
     * ``gsm_p``: whole chunks through the GSM 06.10 telephone codec (:mod:`.codec`), after a
-      narrowband line whose labels follow what it keeps.
+      narrowband line whose labels follow what it keeps;
+    * ``reverb_p``: whole chunks heard in one random room (:mod:`.rooms`: RT60 in
+      ``reverb_rt60_s``, direct-to-reverberant ratio in ``reverb_drr_db``), every layer in the
+      same room as in a real distant-microphone recording. The labels stay the dry activity
+      (annotators mark the sound, not its echo), and the direct path is undelayed, so they stay
+      aligned with what is heard first;
+    * ``lossy_p``: whole chunks through a low-rate MP3 or Opus round trip (one of
+      ``lossy_codecs`` at one of :data:`.codec.LOSSY_KBPS`), last of all, as an archive's
+      upload would be. Labels unchanged: at these rates no class is coded away. Skipped where
+      ffmpeg or the encoder is missing (see :func:`.codec.lossy_available`).
     """
 
     chunk_samples: int = CHUNK_SAMPLES
@@ -120,6 +129,11 @@ class MixConfig:
     noise_floor_below_db: tuple[float, float] = (30.0, 50.0)
     noise_floor_dbfs: tuple[float, float] = (-85.0, -60.0)
     gsm_p: float = 0.0
+    reverb_p: float = 0.0
+    reverb_rt60_s: tuple[float, float] = (0.15, 0.9)
+    reverb_drr_db: tuple[float, float] = (-5.0, 10.0)
+    lossy_p: float = 0.0
+    lossy_codecs: tuple[str, ...] = codec.LOSSY_CODECS
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,6 +161,9 @@ class ChunkGenerator:
         unknown = set(self.config.weights) - set(SCENARIOS)
         if unknown:
             raise ValueError(f"unknown scenarios {sorted(unknown)}; known: {SCENARIOS}")
+        codecs = self.config.lossy_codecs
+        if self.config.lossy_p > 0 and (not codecs or set(codecs) - set(codec.LOSSY_CODECS)):
+            raise ValueError(f"lossy_codecs {codecs} must name some of {codec.LOSSY_CODECS}")
         self.scenarios = tuple(
             s for s in SCENARIOS if self.config.weights.get(s, 0) > 0 and self._possible(s)
         )
@@ -292,6 +309,9 @@ class ChunkGenerator:
         gsm = cfg.gsm_p > 0 and rng.random() < cfg.gsm_p
         if narrow or gsm:  # a GSM line is an 8 kHz line: labels follow what it keeps
             groups = self._narrowband(rng, groups)
+        room = None
+        if groups and cfg.reverb_p > 0 and rng.random() < cfg.reverb_p:
+            room = rooms.draw_room(rng, cfg.reverb_rt60_s, cfg.reverb_drr_db, SAMPLE_RATE)
         masks = np.zeros((len(CLASSES), n), dtype=bool)
         audio = np.zeros(n, dtype=np.float64)
         for name, layers in groups.items():
@@ -304,14 +324,20 @@ class ChunkGenerator:
         talkers = groups.get("sp", [])
         if len(talkers) == 2:
             masks[CLASSES.index("ov")] |= talkers[0].active & talkers[1].active
-        audio = self._level(rng, audio, masks.any(axis=0))
         parts = tuple(p for layers in groups.values() for layer in layers for p in layer.parts)
+        if room is not None:  # convolution is linear: the sum's echo is the sum of the layers'
+            audio = rooms.reverberate(audio, room)
+            parts += (room.part,)
+        audio = self._level(rng, audio, masks.any(axis=0))
         if cfg.noise_floor_p > 0 and rng.random() < cfg.noise_floor_p:
             audio, kind = self._noise_floor(rng, audio, masks.any(axis=0))
             parts += (f"floor/{kind}",)
         if gsm:
             audio = codec.gsm_roundtrip(audio, SAMPLE_RATE)
             parts += ("codec/gsm",)
+        if cfg.lossy_p > 0 and rng.random() < cfg.lossy_p:
+            audio, part = self._lossy(rng, audio)
+            parts += (part,) if part else ()
         return Chunk(audio, self.frame_fn(masks), masks, scenario, parts)
 
     def _narrowband(
@@ -326,6 +352,18 @@ class ChunkGenerator:
             name: [L.lowpass(rng, layer, (cutoff, cutoff), order=8) for layer in layers]
             for name, layers in groups.items()
         }
+
+    def _lossy(self, rng: np.random.Generator, audio: np.ndarray) -> tuple[np.ndarray, str]:
+        """``audio`` through one of ``lossy_codecs`` at a drawn bit rate, and its part name;
+        unchanged with no name where the codec is not installed (drawn all the same, so the
+        random stream does not depend on what is installed)."""
+        names = self.config.lossy_codecs
+        name = names[int(rng.integers(len(names)))]
+        rates = codec.LOSSY_KBPS[name]
+        kbps = rates[int(rng.integers(len(rates)))]
+        if not codec.lossy_available(name):
+            return audio, ""
+        return codec.lossy_roundtrip(audio, name, kbps, SAMPLE_RATE), f"codec/{name}/{kbps}k"
 
     def _level(self, rng: np.random.Generator, audio: np.ndarray, heard: np.ndarray) -> np.ndarray:
         """Random overall level over the labelled samples; never clip; silence is faint dither."""

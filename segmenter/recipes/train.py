@@ -39,7 +39,7 @@ from segmenter.checkpoint import save_model
 from segmenter.model import ModelConfig, NMFSegmenter
 from segmenter.recipes import RecipeError
 from segmenter.recipes.bank import SourceBank
-from segmenter.recipes.codec import gsm_available
+from segmenter.recipes.codec import LOSSY_CODECS, gsm_available, lossy_available
 from segmenter.recipes.mixing import ChunkGenerator, MixConfig
 from segmenter.recipes.mixtures import mixture_recordings
 from segmenter.recipes.report import bank_minutes, format_metrics, write_metrics_json
@@ -115,6 +115,9 @@ class RecipeConfig:
     noise_speed_p: float = 0.5
     noise_floor_p: float = 0.3
     gsm_p: float = 0.1
+    reverb_p: float = 0.0
+    lossy_p: float = 0.0
+    level_dbfs: tuple[float, float] = MixConfig.level_dbfs
     class_weights: dict[str, float] = field(default_factory=lambda: {"mu": 1.5})
     tune_objective: dict[str, str] = field(
         default_factory=lambda: {"sp": "edits", "mu": "f1", "no": "edits", "ov": "edits"}
@@ -155,8 +158,9 @@ def scenario_source(generator: ChunkGenerator, scenarios: Sequence[str]) -> Chun
 
 def plain(mix: MixConfig) -> MixConfig:
     """``mix`` without the training-only augmentations (filtered music, narrowband chunks,
-    replayed noise speeds, generated event noises, noise floors, GSM chunks): validation, tuning and the scores stay on
-    the broadcast-like stream the issue defines, so models trained with different augmentations
+    replayed noise speeds, generated event noises, noise floors, GSM chunks, rooms, MP3/Opus
+    chunks, a wider loudness range): validation, tuning and the scores stay on the
+    broadcast-like stream the issue defines, so models trained with different augmentations
     are measured on the same mixtures and a harder training stream cannot lower the bar."""
     return replace(
         mix,
@@ -165,6 +169,9 @@ def plain(mix: MixConfig) -> MixConfig:
         noise_speed_p=0.0,
         noise_floor_p=0.0,
         gsm_p=0.0,
+        reverb_p=0.0,
+        lossy_p=0.0,
+        level_dbfs=MixConfig.level_dbfs,
         event_kinds=(),
     )
 
@@ -181,6 +188,9 @@ def mix_config(config: RecipeConfig) -> MixConfig:
         noise_speed_p=config.noise_speed_p,
         noise_floor_p=config.noise_floor_p,
         gsm_p=config.gsm_p,
+        reverb_p=config.reverb_p,
+        lossy_p=config.lossy_p,
+        level_dbfs=tuple(config.level_dbfs),
     )
 
 
@@ -241,6 +251,9 @@ def train_recipe(
     continues training from the checkpoint in ``work`` (see :mod:`.runs`)."""
     if config.gsm_p > 0 and not gsm_available():
         raise RecipeError("--gsm-p needs libgsm (libgsm.so.1): apt-get install libgsm1")
+    missing = [c for c in LOSSY_CODECS if not lossy_available(c)] if config.lossy_p > 0 else []
+    if missing:  # not an error: the stream skips those chunks, and says so here
+        log(f"warning: no ffmpeg encoder for {', '.join(missing)}: --lossy-p skips those chunks")
     resumed = prepare_work(work, config.to_dict(), resume, RecipeConfig().to_dict())
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
