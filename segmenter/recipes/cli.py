@@ -182,6 +182,23 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
         "write it with '=': --level-dbfs=-45,-10",
     )
     a(
+        "--noise-floor-dbfs",
+        type=_db_range,
+        default=d.noise_floor_dbfs,
+        metavar="LOW,HIGH",
+        help="level range in dBFS of the unlabelled noise floor in a chunk with nothing labelled "
+        f"(default {d.noise_floor_dbfs[0]:g},{d.noise_floor_dbfs[1]:g}): a quiet room's tone "
+        "(a meeting room sits near -50), which is neither music nor noise to label",
+    )
+    a(
+        "--music-below-speech-db",
+        type=_db_range,
+        default=d.music_below_speech_db,
+        metavar="LOW,HIGH",
+        help="how far below the speech a music bed is set in training, in dB (default "
+        f"{d.music_below_speech_db[0]:g},{d.music_below_speech_db[1]:g}; validation keeps it)",
+    )
+    a(
         "--class-weight",
         action="append",
         default=[],
@@ -342,7 +359,8 @@ def _train(args: argparse.Namespace) -> None:
         music_lowpass_keeps_level=args.music_lowpass_keeps_level,
         noise_speed_p=args.noise_speed_p, noise_floor_p=args.noise_floor_p,
         gsm_p=args.gsm_p, reverb_p=args.reverb_p, lossy_p=args.lossy_p,
-        level_dbfs=args.level_dbfs,
+        level_dbfs=args.level_dbfs, noise_floor_dbfs=args.noise_floor_dbfs,
+        music_below_speech_db=args.music_below_speech_db,
         tune_objective=tune_objective(args.tune_objective, RecipeConfig().tune_objective),
         tune_f1_tolerance=args.tune_f1_tolerance,
         class_weights={**RecipeConfig().class_weights, **dict(args.class_weight)},

@@ -118,6 +118,8 @@ class RecipeConfig:
     reverb_p: float = 0.0
     lossy_p: float = 0.0
     level_dbfs: tuple[float, float] = MixConfig.level_dbfs
+    noise_floor_dbfs: tuple[float, float] = MixConfig.noise_floor_dbfs
+    music_below_speech_db: tuple[float, float] = MixConfig.music_below_speech_db
     class_weights: dict[str, float] = field(default_factory=lambda: {"mu": 1.5})
     tune_objective: dict[str, str] = field(
         default_factory=lambda: {"sp": "edits", "mu": "f1", "no": "edits", "ov": "edits"}
@@ -159,7 +161,7 @@ def scenario_source(generator: ChunkGenerator, scenarios: Sequence[str]) -> Chun
 def plain(mix: MixConfig) -> MixConfig:
     """``mix`` without the training-only augmentations (filtered music, narrowband chunks,
     replayed noise speeds, generated event noises, noise floors, GSM chunks, rooms, MP3/Opus
-    chunks, a wider loudness range): validation, tuning and the scores stay on the
+    chunks, a wider loudness range, another speech-to-music range): validation, tuning and the scores stay on the
     broadcast-like stream the issue defines, so models trained with different augmentations
     are measured on the same mixtures and a harder training stream cannot lower the bar."""
     return replace(
@@ -172,6 +174,7 @@ def plain(mix: MixConfig) -> MixConfig:
         reverb_p=0.0,
         lossy_p=0.0,
         level_dbfs=MixConfig.level_dbfs,
+        music_below_speech_db=MixConfig.music_below_speech_db,
         event_kinds=(),
     )
 
@@ -191,6 +194,8 @@ def mix_config(config: RecipeConfig) -> MixConfig:
         reverb_p=config.reverb_p,
         lossy_p=config.lossy_p,
         level_dbfs=tuple(config.level_dbfs),
+        noise_floor_dbfs=tuple(config.noise_floor_dbfs),
+        music_below_speech_db=tuple(config.music_below_speech_db),
     )
 
 

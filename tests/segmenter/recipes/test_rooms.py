@@ -113,3 +113,21 @@ def test_recipe_knobs_reach_the_training_stream_and_not_validation():
     validation = plain(mix)
     assert (validation.reverb_p, validation.lossy_p) == (0.0, 0.0)
     assert validation.level_dbfs == MixConfig().level_dbfs
+
+
+def test_room_tone_and_music_bed_ranges_reach_training_only():
+    from segmenter.recipes.train import RecipeConfig, mix_config, plain
+
+    args = cli._parser().parse_args(
+        ["train", "--cache", "c", "--out", "o", "--noise-floor-dbfs=-80,-45",
+         "--music-below-speech-db=0,20"]
+    )  # fmt: skip
+    assert (args.noise_floor_dbfs, args.music_below_speech_db) == ((-80.0, -45.0), (0.0, 20.0))
+    config = RecipeConfig(noise_floor_dbfs=(-80.0, -45.0), music_below_speech_db=(0.0, 20.0))
+    mix = mix_config(config)
+    assert (mix.noise_floor_dbfs, mix.music_below_speech_db) == ((-80.0, -45.0), (0.0, 20.0))
+    assert plain(mix).music_below_speech_db == MixConfig().music_below_speech_db
+    assert plain(mix).noise_floor_p == 0.0  # so its level cannot reach validation either
+    defaults = mix_config(RecipeConfig())
+    assert defaults.noise_floor_dbfs == MixConfig().noise_floor_dbfs
+    assert defaults.music_below_speech_db == MixConfig().music_below_speech_db
