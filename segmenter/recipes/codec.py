@@ -10,16 +10,30 @@ The codec is Debian's ``libgsm1`` (a dependency of ffmpeg, which the recipe need
 frame by frame through ctypes: about a millisecond per 4 s chunk, deterministic, and no
 subprocess per chunk.
 
-MP3 (libmp3lame, 32–64 kbit/s) and Opus (libopus, 12–32 kbit/s) go through ffmpeg, also a recipe
-dependency: an encoder and a decoder process piped into each other (raw float32 in and out, so
-nothing is lost but what the codec drops). At these rates the codecs smear transients, drop or
-coarsely code the highs (MP3 at 16 kHz cuts above about 7 kHz) and leave pre-echo and spectral
-holes, which a model trained on clean audio hears as new, unlabelled sounds. Each ffmpeg process
-takes about a tenth of a second just to start, so a round trip costs 0.25–0.3 s per 4 s chunk
-(on a busy two-core machine) and the recipe can send only few chunks this way. The codecs'
-delay (MP3's encoder and decoder delay; Ogg Opus's pre-skip, which ffmpeg already removes) is
-measured once per codec, rate and bit rate on a probe signal and cut, so the output lines up
-with the input sample for sample and the chunk's labels still fit.
+MP3 (LAME, 32–64 kbit/s) and Opus (libopus, 12–32 kbit/s) are the low-rate lossy codecs. At
+these rates they smear transients, drop or coarsely code the highs (MP3 at 16 kHz cuts above
+about 7 kHz) and leave pre-echo and spectral holes, which a model trained on clean audio hears as
+new, unlabelled sounds.
+
+MP3 is coded in-process where soundfile's libsndfile (1.1 or later, as in the soundfile wheels)
+writes MP3: LAME encodes into memory at a constant bit rate and mpg123 decodes it, 40–50 ms per
+4 s chunk. libsndfile chooses the bit rate from a "compression level" in [0, 1], mapped linearly
+onto the MPEG version's range of rates (:func:`_mp3_compression_level` inverts that, and LAME
+takes the nearest standard rate). Where LAME can fit its Info tag into the first frame (at
+16 kHz from 40 kbit/s up; at 24 and 48 kHz only at 64 kbit/s) mpg123 reads the encoder delay and
+padding from it and cuts them itself; otherwise the decoded audio starts late by LAME's delay
+(1105 samples) and runs on to a whole frame. Which of the two happens depends only on the rate
+and bit rate, so the delay is measured once per rate and bit rate on a probe signal, like the
+ffmpeg path's below, and every round trip checks that its decoded length agrees with it.
+
+Opus, and MP3 where libsndfile cannot write it, go through ffmpeg (a recipe dependency): an
+encoder and a decoder process piped into each other (raw float32 in and out, so nothing is lost
+but what the codec drops). Each ffmpeg process takes about a tenth of a second just to start, so
+a round trip costs 0.25–0.3 s per 4 s chunk (on a busy two-core machine) and the recipe can send
+only few chunks this way. The codecs' delay (MP3's encoder and decoder delay; Ogg Opus's
+pre-skip, which ffmpeg already removes) is measured once per codec, rate and bit rate on a probe
+signal and cut, so the output lines up with the input sample for sample and the chunk's labels
+still fit.
 """
 
 from __future__ import annotations
@@ -27,6 +41,8 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import inspect
+import io
 import shutil
 import subprocess
 import tempfile
@@ -34,9 +50,10 @@ import threading
 from collections.abc import Mapping
 from functools import cache, lru_cache
 from types import MappingProxyType
-from typing import IO
+from typing import IO, NamedTuple
 
 import numpy as np
+import soundfile as sf
 from scipy.signal import correlate, resample_poly
 
 __all__ = [
@@ -137,9 +154,13 @@ def _ffmpeg_encoders() -> frozenset[str]:
 
 
 def lossy_available(codec: str | None = None) -> bool:
-    """Whether ffmpeg and the encoder of ``codec`` ("mp3", "opus"; None: both) are here."""
+    """Whether ``codec`` ("mp3", "opus"; None: both) can be coded here: MP3 in-process through
+    soundfile's libsndfile or through ffmpeg's libmp3lame, Opus through ffmpeg's libopus."""
     names = LOSSY_CODECS if codec is None else (codec,)
-    return all(_FFMPEG_CODEC[name][0] in _ffmpeg_encoders() for name in names)
+    return all(
+        (name == "mp3" and _soundfile_mp3()) or _FFMPEG_CODEC[name][0] in _ffmpeg_encoders()
+        for name in names
+    )
 
 
 def _feed(pipe: IO[bytes], data: bytes) -> None:
@@ -193,18 +214,114 @@ def _ffmpeg_roundtrip(audio: np.ndarray, codec: str, kbps: int, rate: int) -> np
     return np.frombuffer(decoded, dtype=np.float32)
 
 
-@cache
-def _delay(codec: str, kbps: int, rate: int) -> int:
-    """The samples by which ``codec`` at ``kbps`` delays its input: the lag of the peak of the
-    cross-correlation of a seeded noise probe with its round trip (measured once per process,
-    since it depends on the encoder's version and settings, not on the signal)."""
-    probe = 0.1 * np.random.default_rng(0).standard_normal(rate).astype(np.float32)
-    coded = _ffmpeg_roundtrip(probe, codec, kbps, rate)
+def _probe(seconds: float, rate: int) -> np.ndarray:
+    """Seeded white noise at -20 dBFS RMS: its autocorrelation is a single sharp peak."""
+    return 0.1 * np.random.default_rng(0).standard_normal(int(seconds * rate)).astype(np.float32)
+
+
+def _probe_delay(coded: np.ndarray, probe: np.ndarray, what: str, rate: int) -> int:
+    """The lag of the peak of the cross-correlation of ``probe`` with its round trip."""
     xc = correlate(coded.astype(np.float64), probe.astype(np.float64), mode="full", method="fft")
     lag = int(np.argmax(xc)) - (probe.size - 1)
     if not 0 <= lag <= _MAX_DELAY_S * rate:
-        raise RuntimeError(f"{codec} at {kbps} kbit/s: implausible codec delay {lag} samples")
+        raise RuntimeError(f"{what}: implausible codec delay {lag} samples")
     return lag
+
+
+@cache
+def _delay(codec: str, kbps: int, rate: int) -> int:
+    """The samples by which ffmpeg's ``codec`` at ``kbps`` delays its input: the lag of the peak
+    of the cross-correlation of a seeded noise probe with its round trip (measured once per
+    process, since it depends on the encoder's version and settings, not on the signal)."""
+    probe = _probe(1.0, rate)
+    coded = _ffmpeg_roundtrip(probe, codec, kbps, rate)
+    return _probe_delay(coded, probe, f"{codec} at {kbps} kbit/s", rate)
+
+
+@lru_cache(maxsize=1)
+def _soundfile_mp3() -> bool:
+    """Whether soundfile can code MP3 in-process at a chosen bit rate: libsndfile 1.1 or later
+    built with LAME and mpg123, and soundfile 0.12 or later (``compression_level`` and
+    ``bitrate_mode``)."""
+    try:
+        formats = sf.available_formats()
+        options = inspect.signature(sf.write).parameters
+    except (AttributeError, OSError, TypeError, ValueError):
+        return False
+    return "MP3" in formats and {"compression_level", "bitrate_mode"} <= options.keys()
+
+
+def _mp3_compression_level(kbps: int, rate: int) -> float:
+    """libsndfile's compression level for MP3 at ``kbps`` kbit/s and ``rate`` Hz.
+
+    libsndfile sets LAME's constant bit rate to ``int(top - level * (top - bottom))`` over the
+    MPEG version's range of rates (MPEG-1 from 32 kHz: 32–320; MPEG-2 from 16 kHz: 8–160;
+    MPEG-2.5 below: 8–64) and LAME takes the nearest standard rate. Half a kbit/s above ``kbps``
+    keeps the truncation from landing one below it; level 1 itself is refused."""
+    top, bottom = (320, 32) if rate >= 32000 else (160, 8) if rate >= 16000 else (64, 8)
+    kbps = min(max(kbps, bottom), top)
+    return min(max((top - kbps - 0.5) / (top - bottom), 0.0), 1.0)
+
+
+def _soundfile_mp3_encode(audio: np.ndarray, level: float, rate: int) -> bytes:
+    """``audio`` (float32, mono) as a constant-bit-rate MP3 file, in memory."""
+    buffer = io.BytesIO()
+    sf.write(
+        buffer, audio, rate, format="MP3", subtype="MPEG_LAYER_III",
+        compression_level=level, bitrate_mode="CONSTANT",
+    )  # fmt: skip
+    return buffer.getvalue()
+
+
+def _soundfile_mp3_decode(encoded: bytes) -> np.ndarray:
+    """An MP3 file in memory decoded to float32, mono."""
+    decoded, _ = sf.read(io.BytesIO(encoded), dtype="float32", always_2d=True)
+    return np.ascontiguousarray(decoded[:, 0])
+
+
+class _Mp3Setting(NamedTuple):
+    """How soundfile codes MP3 at a requested bit rate and sample rate."""
+
+    level: float
+    """libsndfile's compression level for the bit rate."""
+    delay: int
+    """Samples by which the decoded audio lags the input: 0 where mpg123 cut LAME's delay
+    and padding itself (it read them from LAME's Info tag), else LAME's delay."""
+    kbps: float
+    """The bit rate actually coded: a 4 s probe's encoded bytes (with the MP3 file's delay and
+    padding frames and its Info tag) per second, in kbit/s."""
+
+
+@cache
+def _soundfile_mp3_setting(kbps: int, rate: int) -> _Mp3Setting:
+    """The compression level for ``kbps``, the delay of the in-process round trip (the lag of
+    the peak of the cross-correlation of a seeded noise probe with its round trip) and the bit
+    rate measured from the probe's encoded size: once per process, bit rate and sample rate."""
+    level = _mp3_compression_level(kbps, rate)
+    probe = _probe(4.0, rate)
+    encoded = _soundfile_mp3_encode(probe, level, rate)
+    coded = _soundfile_mp3_decode(encoded)
+    delay = _probe_delay(coded, probe, f"in-process mp3 at {kbps} kbit/s", rate)
+    return _Mp3Setting(level, delay, len(encoded) * 8 / 1000 / (probe.size / rate))
+
+
+def _soundfile_mp3_roundtrip(audio: np.ndarray, kbps: int, rate: int) -> np.ndarray:
+    """``audio`` (float32) through MP3 in-process and back, its delay cut: at most its length.
+
+    Raises RuntimeError where the decoded length does not fit the delay measured on the probe
+    (the decoder cut the delay where it had not, or the other way round), rather than let the
+    output slip against the input and its labels."""
+    setting = _soundfile_mp3_setting(kbps, rate)
+    decoded = _soundfile_mp3_decode(_soundfile_mp3_encode(audio, setting.level, rate))
+    fits = decoded.size >= setting.delay + audio.size
+    if setting.delay == 0:  # mpg123 cut LAME's delay and padding: exactly the input's length
+        fits = decoded.size == audio.size
+    if not fits:
+        raise RuntimeError(
+            f"in-process mp3 at {kbps} kbit/s decoded {decoded.size} samples of {audio.size}, "
+            f"which does not fit the delay of {setting.delay} samples measured on the probe"
+        )
+    return decoded[setting.delay : setting.delay + audio.size]
 
 
 def lossy_roundtrip(audio: np.ndarray, codec: str, kbps: int, rate: int = 16000) -> np.ndarray:
@@ -212,7 +329,8 @@ def lossy_roundtrip(audio: np.ndarray, codec: str, kbps: int, rate: int = 16000)
     kbit/s and back: same length, aligned with the input (the codec's delay cut), float32,
     clipped to ±1 as a decoder writing 16-bit PCM would. Deterministic for the same input.
 
-    Raises :class:`CodecUnavailable` when ffmpeg or the codec's encoder is missing."""
+    MP3 is coded in-process by soundfile's libsndfile where it can write MP3, else by ffmpeg;
+    Opus always by ffmpeg. Raises :class:`CodecUnavailable` when neither can code ``codec``."""
     if codec not in LOSSY_CODECS:
         raise ValueError(f"unknown lossy codec {codec!r}; known: {LOSSY_CODECS}")
     if rate not in _LOSSY_RATES:
@@ -222,8 +340,11 @@ def lossy_roundtrip(audio: np.ndarray, codec: str, kbps: int, rate: int = 16000)
     audio = np.ascontiguousarray(audio, dtype=np.float32).reshape(-1)
     if audio.size == 0:
         return audio.copy()
-    delay = _delay(codec, int(kbps), rate)
-    decoded = _ffmpeg_roundtrip(audio, codec, int(kbps), rate)[delay : delay + audio.size]
+    if codec == "mp3" and _soundfile_mp3():
+        decoded = _soundfile_mp3_roundtrip(audio, int(kbps), rate)
+    else:
+        delay = _delay(codec, int(kbps), rate)
+        decoded = _ffmpeg_roundtrip(audio, codec, int(kbps), rate)[delay : delay + audio.size]
     out = np.zeros(audio.size, dtype=np.float32)
     out[: decoded.size] = decoded
     return np.clip(out, -1.0, 1.0)

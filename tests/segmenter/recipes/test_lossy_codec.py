@@ -1,5 +1,9 @@
 """Low-rate MP3 and Opus round trips: lossy, deterministic, the input's length and aligned with
-it to the sample (so the chunk's labels still fit), and skipped cleanly without an encoder."""
+it to the sample (so the chunk's labels still fit), and skipped cleanly without an encoder.
+
+MP3 has two paths, in-process through soundfile's libsndfile and through ffmpeg; both are checked,
+the in-process one at every bit rate the recipe draws (its decoder cuts LAME's delay at some and
+not at others)."""
 
 from __future__ import annotations
 
@@ -19,6 +23,32 @@ def _needs(name: str) -> pytest.MarkDecorator:
         not lossy_available(name),
         reason=f"ffmpeg lacks the {name} encoder (apt-get install ffmpeg)",
     )
+
+
+needs_soundfile_mp3 = pytest.mark.skipif(
+    not codec._soundfile_mp3(), reason="soundfile's libsndfile cannot write MP3 here"
+)
+needs_ffmpeg_mp3 = pytest.mark.skipif(
+    "libmp3lame" not in codec._ffmpeg_encoders(),
+    reason="ffmpeg lacks the libmp3lame encoder (apt-get install ffmpeg)",
+)
+CHUNK_S = 4.0  # a training chunk
+
+
+@pytest.fixture
+def mp3_via_ffmpeg(monkeypatch):
+    """MP3 through ffmpeg even where soundfile could code it."""
+    monkeypatch.setattr(codec, "_soundfile_mp3", lambda: False)
+
+
+@pytest.fixture
+def fresh_mp3_caches():
+    """The in-process MP3 caches cleared before and after, so a test may change what they see."""
+    codec._soundfile_mp3.cache_clear()
+    codec._soundfile_mp3_setting.cache_clear()
+    yield
+    codec._soundfile_mp3.cache_clear()
+    codec._soundfile_mp3_setting.cache_clear()
 
 
 def _voice(seconds: float) -> np.ndarray:
@@ -42,10 +72,16 @@ def _snr_db(clean: np.ndarray, coded: np.ndarray) -> float:
 
 
 @pytest.mark.parametrize(
-    "name, kbps",
-    [pytest.param("mp3", 32, marks=_needs("mp3")), pytest.param("opus", 12, marks=_needs("opus"))],
+    "name, kbps, path",
+    [
+        pytest.param("mp3", 32, "soundfile", marks=needs_soundfile_mp3),
+        pytest.param("mp3", 32, "ffmpeg", marks=needs_ffmpeg_mp3),
+        pytest.param("opus", 12, "ffmpeg", marks=_needs("opus")),
+    ],
 )
-def test_round_trip_keeps_length_aligned_lossy_and_deterministic(name, kbps):
+def test_round_trip_keeps_length_aligned_lossy_and_deterministic(name, kbps, path, request):
+    if path == "ffmpeg":
+        request.getfixturevalue("mp3_via_ffmpeg")
     clean = _voice(1.3)  # not a whole number of codec frames
     coded = lossy_roundtrip(clean, name, kbps)
     assert coded.dtype == np.float32 and coded.shape == clean.shape
@@ -64,11 +100,119 @@ def test_bad_arguments_are_refused_before_any_coding():
         ChunkGenerator(make_bank(), MixConfig(lossy_p=0.5, lossy_codecs=("aac",)))
 
 
+@needs_soundfile_mp3
+@pytest.mark.parametrize("kbps", codec.LOSSY_KBPS["mp3"])
+def test_in_process_mp3_is_aligned_exact_in_length_and_lossy_at_every_drawn_rate(kbps):
+    clean = _voice(CHUNK_S) + 0.002 * np.random.default_rng(kbps).standard_normal(
+        int(CHUNK_S * RATE)
+    ).astype(np.float32)  # a noise floor too, so the highs are coded as well
+    delay = codec._soundfile_mp3_setting(kbps, RATE).delay
+    assert delay == 0 or delay > 500  # mpg123 cut LAME's delay (Info tag), or none of it
+    coded = lossy_roundtrip(clean[:-123], "mp3", kbps)  # not a whole number of MP3 frames
+    assert coded.dtype == np.float32 and coded.shape == (clean.size - 123,)
+    assert abs(_lag(coded, clean[:-123])) <= 1
+    assert 10.0 < _snr_db(clean[:-123], coded) < 40.0
+
+
+@needs_soundfile_mp3
+def test_in_process_mp3_is_deterministic_to_the_byte():
+    clean = _voice(CHUNK_S)
+    level = codec._soundfile_mp3_setting(48, RATE).level
+    first = codec._soundfile_mp3_encode(clean, level, RATE)
+    assert codec._soundfile_mp3_encode(clean, level, RATE) == first
+    np.testing.assert_array_equal(
+        lossy_roundtrip(clean, "mp3", 48), lossy_roundtrip(clean, "mp3", 48)
+    )
+
+
+@needs_soundfile_mp3
+def test_in_process_mp3_honours_the_bit_rate():
+    clean = _voice(CHUNK_S)
+    sizes = []
+    for kbps in codec.LOSSY_KBPS["mp3"]:
+        setting = codec._soundfile_mp3_setting(kbps, RATE)
+        nominal = kbps * 1000 * CHUNK_S / 8  # bytes
+        size = len(codec._soundfile_mp3_encode(clean, setting.level, RATE))
+        assert 0.6 * nominal <= size <= 1.4 * nominal, (kbps, size, nominal)
+        assert 0.6 * kbps <= setting.kbps <= 1.4 * kbps, (kbps, setting)
+        sizes.append(size)
+    assert sizes == sorted(sizes) and len(set(sizes)) == len(sizes)  # each rate its own size
+
+
+@needs_soundfile_mp3
+@pytest.mark.parametrize("rate", [8000, 24000, 48000])
+def test_in_process_mp3_at_the_other_rates_is_aligned_and_sized(rate):
+    seconds = 1.5
+    t = np.arange(int(seconds * rate)) / rate
+    clean = 0.2 * np.sin(2 * np.pi * 300 * t) * np.clip(np.sin(2 * np.pi * 3 * t), 0, None)
+    clean = (clean + 0.01 * np.random.default_rng(1).standard_normal(t.size)).astype(np.float32)
+    for kbps in (32, 64):
+        coded = lossy_roundtrip(clean, "mp3", kbps, rate=rate)
+        assert coded.shape == clean.shape and abs(_lag(coded, clean)) <= 1
+        size = len(
+            codec._soundfile_mp3_encode(clean, codec._mp3_compression_level(kbps, rate), rate)
+        )
+        assert 0.6 <= size / (kbps * 1000 * seconds / 8) <= 1.4, (rate, kbps, size)
+
+
+@needs_soundfile_mp3
+@pytest.mark.parametrize("kbps", [32, 48])  # at 16 kHz: LAME's delay kept, and cut by mpg123
+def test_an_in_process_delay_off_by_two_samples_would_be_caught(kbps, monkeypatch):
+    clean = _voice(1.3)
+    true = codec._soundfile_mp3_setting(kbps, RATE)
+    assert abs(_lag(lossy_roundtrip(clean, "mp3", kbps), clean)) <= 1
+    for error in (-2, 2):
+        if true.delay + error < 0:
+            continue
+        wrong = true._replace(delay=true.delay + error)
+        monkeypatch.setattr(codec, "_soundfile_mp3_setting", lambda *_, w=wrong: w)
+        if true.delay == 0:  # the decoded length gives a wrong delay away at once
+            with pytest.raises(RuntimeError, match="does not fit the delay"):
+                lossy_roundtrip(clean, "mp3", kbps)
+        else:  # the output slips, and the cross-correlation sees it
+            assert _lag(lossy_roundtrip(clean, "mp3", kbps), clean) == -error
+
+
+@needs_ffmpeg_mp3
+def test_without_mp3_in_soundfile_mp3_goes_through_ffmpeg(fresh_mp3_caches, monkeypatch):
+    formats = {k: v for k, v in codec.sf.available_formats().items() if k != "MP3"}
+    monkeypatch.setattr(codec.sf, "available_formats", lambda: formats)
+    calls = []
+    ffmpeg = codec._ffmpeg_roundtrip
+    monkeypatch.setattr(
+        codec, "_ffmpeg_roundtrip", lambda *args: calls.append(args[1:]) or ffmpeg(*args)
+    )
+    assert not codec._soundfile_mp3() and lossy_available("mp3")
+    clean = _voice(0.8)
+    coded = lossy_roundtrip(clean, "mp3", 40)
+    assert ("mp3", 40, RATE) in calls and coded.shape == clean.shape
+    assert abs(_lag(coded, clean)) <= 1
+
+
+@needs_soundfile_mp3
+def test_without_ffmpeg_mp3_is_still_coded_in_process(monkeypatch):
+    monkeypatch.setattr(codec, "_ffmpeg_encoders", lambda: frozenset())
+    calls = []
+    ffmpeg = codec._ffmpeg_roundtrip
+    monkeypatch.setattr(
+        codec, "_ffmpeg_roundtrip", lambda *args: calls.append(args[1:]) or ffmpeg(*args)
+    )
+    assert lossy_available("mp3") and not lossy_available("opus") and not lossy_available()
+    clean = _voice(0.8)
+    coded = lossy_roundtrip(clean, "mp3", 56)
+    assert coded.shape == clean.shape and abs(_lag(coded, clean)) <= 1 and not calls
+    with pytest.raises(CodecUnavailable, match="ffmpeg"):
+        lossy_roundtrip(clean, "opus", 16)
+
+
 def test_without_ffmpeg_the_codec_says_so_and_the_stream_skips_it(monkeypatch):
     config = MixConfig(partial_p=0.0)
     plain = ChunkGenerator(make_bank(), config).chunk(np.random.default_rng(2), "speech")
     monkeypatch.setattr(codec, "_ffmpeg_encoders", lambda: frozenset())
-    assert not lossy_available() and not lossy_available("opus")
+    monkeypatch.setattr(codec, "_soundfile_mp3", lambda: False)  # and no MP3 in libsndfile
+    assert not lossy_available() and not lossy_available("opus") and not lossy_available("mp3")
+    with pytest.raises(CodecUnavailable, match="ffmpeg"):
+        lossy_roundtrip(_voice(0.5), "mp3", 32)
     with pytest.raises(CodecUnavailable, match="ffmpeg"):
         lossy_roundtrip(_voice(0.5), "opus", 16)
     lossy = ChunkGenerator(make_bank(), MixConfig(partial_p=0.0, lossy_p=1.0))
