@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from segmenter.recipes import RecipeError
+from segmenter.recipes.codec import LOSSY_CODECS
 from segmenter.recipes.mixing import SCENARIOS
 from segmenter.recipes.noises import EVENT_KINDS
 from segmenter.recipes.sources import DEFAULT_AMI_DIR
@@ -170,7 +171,15 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
         type=float,
         default=d.lossy_p,
         help="share of chunks sent through a low-rate MP3 (32-64 kbit/s) or Opus (12-32 kbit/s) "
-        "round trip by ffmpeg (about 0.25 s each; skipped where an encoder is missing)",
+        "round trip (MP3 in-process, ~0.04 s a chunk; Opus by ffmpeg, ~0.3 s; skipped where "
+        "an encoder is missing)",
+    )
+    a(
+        "--lossy-codecs",
+        type=_names_from(LOSSY_CODECS),
+        default=d.lossy_codecs,
+        help=f"codecs --lossy-p draws from, comma-separated, from {','.join(LOSSY_CODECS)} "
+        f"(default {','.join(d.lossy_codecs)})",
     )
     a(
         "--level-dbfs",
@@ -359,6 +368,7 @@ def _train(args: argparse.Namespace) -> None:
         music_lowpass_keeps_level=args.music_lowpass_keeps_level,
         noise_speed_p=args.noise_speed_p, noise_floor_p=args.noise_floor_p,
         gsm_p=args.gsm_p, reverb_p=args.reverb_p, lossy_p=args.lossy_p,
+        lossy_codecs=args.lossy_codecs,
         level_dbfs=args.level_dbfs, noise_floor_dbfs=args.noise_floor_dbfs,
         music_below_speech_db=args.music_below_speech_db,
         tune_objective=tune_objective(args.tune_objective, RecipeConfig().tune_objective),

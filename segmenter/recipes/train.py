@@ -117,6 +117,7 @@ class RecipeConfig:
     gsm_p: float = 0.1
     reverb_p: float = 0.0
     lossy_p: float = 0.0
+    lossy_codecs: tuple[str, ...] = LOSSY_CODECS
     level_dbfs: tuple[float, float] = MixConfig.level_dbfs
     noise_floor_dbfs: tuple[float, float] = MixConfig.noise_floor_dbfs
     music_below_speech_db: tuple[float, float] = MixConfig.music_below_speech_db
@@ -193,6 +194,7 @@ def mix_config(config: RecipeConfig) -> MixConfig:
         gsm_p=config.gsm_p,
         reverb_p=config.reverb_p,
         lossy_p=config.lossy_p,
+        lossy_codecs=tuple(config.lossy_codecs),
         level_dbfs=tuple(config.level_dbfs),
         noise_floor_dbfs=tuple(config.noise_floor_dbfs),
         music_below_speech_db=tuple(config.music_below_speech_db),
@@ -256,9 +258,10 @@ def train_recipe(
     continues training from the checkpoint in ``work`` (see :mod:`.runs`)."""
     if config.gsm_p > 0 and not gsm_available():
         raise RecipeError("--gsm-p needs libgsm (libgsm.so.1): apt-get install libgsm1")
-    missing = [c for c in LOSSY_CODECS if not lossy_available(c)] if config.lossy_p > 0 else []
+    codecs = config.lossy_codecs
+    missing = [c for c in codecs if not lossy_available(c)] if config.lossy_p > 0 else []
     if missing:  # not an error: the stream skips those chunks, and says so here
-        log(f"warning: no ffmpeg encoder for {', '.join(missing)}: --lossy-p skips those chunks")
+        log(f"warning: no encoder for {', '.join(missing)}: --lossy-p skips those chunks")
     resumed = prepare_work(work, config.to_dict(), resume, RecipeConfig().to_dict())
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)

@@ -131,3 +131,15 @@ def test_room_tone_and_music_bed_ranges_reach_training_only():
     defaults = mix_config(RecipeConfig())
     assert defaults.noise_floor_dbfs == MixConfig().noise_floor_dbfs
     assert defaults.music_below_speech_db == MixConfig().music_below_speech_db
+
+
+def test_lossy_codecs_can_be_narrowed_to_mp3():
+    from segmenter.recipes.train import RecipeConfig, mix_config
+
+    args = cli._parser().parse_args(
+        ["train", "--cache", "c", "--out", "o", "--lossy-codecs", "mp3"]
+    )
+    assert args.lossy_codecs == ("mp3",)
+    assert mix_config(RecipeConfig(lossy_p=0.06, lossy_codecs=("mp3",))).lossy_codecs == ("mp3",)
+    with pytest.raises(SystemExit):
+        cli._parser().parse_args(["train", "--cache", "c", "--out", "o", "--lossy-codecs", "aac"])
