@@ -83,6 +83,12 @@ def validation_set(cache: Path, exclude: Sequence[str] = ()) -> list[Recording]:
     return scoring_set(generator, config.eval_chunks, config.chunks_per_recording, config.seed)
 
 
+def system_name(path: Path) -> str:
+    """A model's row name: the shipped one by name, any other by the path given (two runs'
+    files are often both called ``default.safetensors``, and rows must not merge)."""
+    return "shipped model" if path.resolve() == DEFAULT_MODEL.resolve() else str(path)
+
+
 def model_system(path: Path) -> Callable[[list[Recording]], Hypotheses]:
     model, info = load_model(path)
 
@@ -195,7 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sets["validation"] = validation_set(args.cache, exclude)
     systems: dict[str, Callable[[list[Recording]], Hypotheses]] = {}
     for path in args.model or [DEFAULT_MODEL]:
-        name = "shipped model" if path == DEFAULT_MODEL else path.name
+        name = system_name(path)
         systems[name] = model_system(path)
     silero = None if args.no_silero else silero_system()
     if silero is not None:

@@ -36,7 +36,13 @@ from segmenter.training.assess import score_segments
 from segmenter.training.data import Recording
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from prelabel_edit_cost import DEFAULT_AMI, DEFAULT_MODEL, ami_set, model_system  # noqa: E402
+from prelabel_edit_cost import (  # noqa: E402
+    DEFAULT_AMI,
+    DEFAULT_MODEL,
+    ami_set,
+    model_system,
+    system_name,
+)
 
 RATE = 16000
 MUSIC_LIMIT_S = 3.0
@@ -124,7 +130,7 @@ def check_model(run: Callable[[list[Recording]], Hypotheses], ami: Path) -> dict
 
 def format_results(results: Mapping[str, Mapping[str, Any]]) -> str:
     lines = [
-        f"{'system':<26}{'dev sp F1':>10}{'dev ov F1':>10}{'train sp F1':>12}"
+        f"{'system':<36}{'dev sp F1':>10}{'dev ov F1':>10}{'train sp F1':>12}"
         f"{'music s: max clip':>19}{'clips > 3 s':>12}{'room tone mu/sp/no s':>22}"
     ]
     for system, r in results.items():
@@ -133,7 +139,7 @@ def format_results(results: Mapping[str, Mapping[str, Any]]) -> str:
         over = sum(v > MUSIC_LIMIT_S for v in music.values())
         tone = r["room_tone_seconds"]
         lines.append(
-            f"{system:<26}{r['dev']['classes']['sp']['f1']:>10.3f}"
+            f"{system:<36}{r['dev']['classes']['sp']['f1']:>10.3f}"
             f"{r['dev']['classes']['ov']['f1']:>10.3f}{r['train']['classes']['sp']['f1']:>12.3f}"
             f"{music[worst]:>11.1f} ({worst}){over:>8d}/{len(music)}"
             f"{tone['mu']:>10.1f} /{tone['sp']:5.1f} /{tone['no']:5.1f}"
@@ -157,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     torch.set_num_threads(2)
     results: dict[str, Any] = {}
     for path in args.model or [DEFAULT_MODEL]:
-        name = "shipped model" if path == DEFAULT_MODEL else path.name
+        name = system_name(path)
         results[name] = check_model(model_system(path), args.ami)
     print(format_results(results))
     if args.json:
