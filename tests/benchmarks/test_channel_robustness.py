@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from segmenter.checkpoint import load_model
 from segmenter.recipes.codec import gsm_available
+from tests.benchmarks import load_benchmark
 from tests.tiny_models import tiny_model_file
 
-_BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, _BENCH / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-ood = _load("out_of_domain")
-bench = _load("channel_robustness")
+ood = load_benchmark("out_of_domain")
+bench = load_benchmark("channel_robustness")
 RATE = 16000
 
 

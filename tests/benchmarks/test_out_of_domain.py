@@ -6,10 +6,6 @@ numbers (scores, references, the leak guard) on synthetic cases, offline.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 import soundfile as sf
@@ -18,20 +14,10 @@ from hypothesis import strategies as st
 
 from segmenter.evaluation.detection import time_counts
 from segmenter.recipes.catalogue import CATALOGUE
+from tests.benchmarks import load_benchmark
 from tests.tiny_models import tiny_model_file
 
-_PATH = Path(__file__).resolve().parents[2] / "benchmarks" / "out_of_domain.py"
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("out_of_domain", _PATH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["out_of_domain"] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-ood = _load()
+ood = load_benchmark("out_of_domain")
 
 _span = st.tuples(st.floats(0, 20), st.floats(0, 5)).map(lambda p: (p[0], p[0] + p[1]))
 _spans = st.lists(_span, max_size=6)

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.benchmarks import load_benchmark
 from tests.tiny_models import tiny_model_file
 
-_BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, _BENCH / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load("prelabel_edit_cost")
+bench = load_benchmark("prelabel_edit_cost")
 
 
 def test_every_set_gets_an_empty_lanes_row_and_the_table_prints(tmp_path: Path) -> None:

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from segmenter.training.data import Recording
+from tests.benchmarks import load_benchmark
 from tests.tiny_models import tiny_model_file
 
-_BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, _BENCH / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load("real_meetings")
+bench = load_benchmark("real_meetings")
 
 
 def _recording(turns, duration=10.0, audio=None) -> Recording:

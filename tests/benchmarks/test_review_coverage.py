@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 import soundfile as sf
 
 from annotator.review.queue import ReviewItem
+from tests.benchmarks import load_benchmark
 from tests.tiny_models import tiny_model_file
 
-_BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "review_coverage.py"
-spec = importlib.util.spec_from_file_location("review_coverage", _BENCH)
-bench = importlib.util.module_from_spec(spec)
-sys.modules["review_coverage"] = bench  # dataclasses look their module up by name
-spec.loader.exec_module(bench)
+bench = load_benchmark("review_coverage")
 
 
 def item(start: float, end: float, lane: str = "speech", score: float = 1.0) -> ReviewItem:

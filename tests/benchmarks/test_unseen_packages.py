@@ -3,13 +3,12 @@ model, and say so when a model heard the held-out packages."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.benchmarks import load_benchmark
 from tests.segmenter.recipes.test_train_recipe import TINY
 from tests.segmenter.recipes.tiny_cache import write_tiny_cache
 from tests.tiny_models import tiny_model_file
@@ -18,15 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SMALL = {"tune_chunks": 6, "eval_chunks": 6, "chunks_per_recording": 3}
 
 
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load("unseen_packages")
+bench = load_benchmark("unseen_packages")
 
 
 @pytest.fixture(scope="module")
