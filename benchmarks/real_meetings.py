@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 from segmenter.decisions import CLASSES
-from segmenter.evaluation.intervals import normalise
+from segmenter.evaluation.intervals import normalise, total
 from segmenter.training.assess import score_segments
 from segmenter.training.data import Recording
 
@@ -108,8 +108,7 @@ def room_tone_recording(audio: np.ndarray) -> Recording:
 def labelled_seconds(hyps: Hypotheses) -> dict[str, dict[str, float]]:
     """Seconds labelled per class in each recording."""
     return {
-        uri: {c: sum(e - s for s, e in normalise(lanes.get(c, []))) for c in CLASSES}
-        for uri, lanes in hyps.items()
+        uri: {c: total(normalise(lanes.get(c, []))) for c in CLASSES} for uri, lanes in hyps.items()
     }
 
 
