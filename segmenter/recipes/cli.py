@@ -208,6 +208,12 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
         f"{d.music_below_speech_db[0]:g},{d.music_below_speech_db[1]:g}; validation keeps it)",
     )
     a(
+        "--balance-sources",
+        action="store_true",
+        help="draw music and recorded noise source first (each catalogue source equally likely), "
+        "not file by file, so the largest packs do not set what a class sounds like",
+    )
+    a(
         "--class-weight",
         action="append",
         default=[],
@@ -371,6 +377,7 @@ def _train(args: argparse.Namespace) -> None:
         lossy_codecs=args.lossy_codecs,
         level_dbfs=args.level_dbfs, noise_floor_dbfs=args.noise_floor_dbfs,
         music_below_speech_db=args.music_below_speech_db,
+        balance_sources=args.balance_sources,
         tune_objective=tune_objective(args.tune_objective, RecipeConfig().tune_objective),
         tune_f1_tolerance=args.tune_f1_tolerance,
         class_weights={**RecipeConfig().class_weights, **dict(args.class_weight)},

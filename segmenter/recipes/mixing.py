@@ -22,7 +22,7 @@ down, which gives the model co-occurring music and noise. Everything is drawn fr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -30,7 +30,7 @@ import numpy as np
 
 from segmenter.recipes import codec, noises, rooms
 from segmenter.recipes import layers as L
-from segmenter.recipes.bank import SourceBank
+from segmenter.recipes.bank import Clip, SourceBank
 from segmenter.recipes.frames import SAMPLE_RATE, frame_centres, n_frames, window_majority
 from segmenter.recipes.levels import active_power, gain_for_snr, mix_at_snr
 
@@ -98,7 +98,11 @@ class MixConfig:
     * ``lossy_p``: whole chunks through a low-rate MP3 or Opus round trip (one of
       ``lossy_codecs`` at one of :data:`.codec.LOSSY_KBPS`), last of all, as an archive's
       upload would be. Labels unchanged: at these rates no class is coded away. Skipped where
-      ffmpeg or the encoder is missing (see :func:`.codec.lossy_available`).
+      ffmpeg or the encoder is missing (see :func:`.codec.lossy_available`);
+    * ``balance_sources``: music tracks and recorded noises drawn source first (every catalogue
+      source as likely as any other, then a file of it) rather than file by file. The grown
+      catalogue has one 240-min music pack beside 5-min ones, and hundreds of short effects in
+      two packs: drawn by file, a few packs set what "music" and "noise" sound like.
     """
 
     chunk_samples: int = CHUNK_SAMPLES
@@ -134,6 +138,20 @@ class MixConfig:
     reverb_drr_db: tuple[float, float] = (-5.0, 10.0)
     lossy_p: float = 0.0
     lossy_codecs: tuple[str, ...] = codec.LOSSY_CODECS
+    balance_sources: bool = False
+
+
+def source_of(clip: Clip) -> str:
+    """The catalogue source a clip came from (its id is ``source/name``)."""
+    return clip.id.split("/", 1)[0]
+
+
+def by_source(clips: Sequence[Clip]) -> list[list[Clip]]:
+    """``clips`` grouped by source, sources in sorted order (deterministic draws)."""
+    groups: dict[str, list[Clip]] = {}
+    for clip in clips:
+        groups.setdefault(source_of(clip), []).append(clip)
+    return [groups[name] for name in sorted(groups)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -158,6 +176,8 @@ class ChunkGenerator:
         self.frame_fn = frame_fn
         self._rms: dict[str, float] = {}
         self._speakers = bank.speakers()
+        self._music_sources = by_source(bank.music)
+        self._noise_sources = by_source(bank.noise)
         unknown = set(self.config.weights) - set(SCENARIOS)
         if unknown:
             raise ValueError(f"unknown scenarios {sorted(unknown)}; known: {SCENARIOS}")
@@ -224,7 +244,8 @@ class ChunkGenerator:
         set for the song, and its bass-only passages are then quieter than that.
         """
         cfg = self.config
-        clip = self.bank.music[int(rng.integers(len(self.bank.music)))]
+        tracks = self._pool(rng, self.bank.music, self._music_sources)
+        clip = tracks[int(rng.integers(len(tracks)))]
         layer = L.window(rng, clip, cfg.chunk_samples)
         lowpass = cfg.music_lowpass_p > 0 and rng.random() < cfg.music_lowpass_p
         if lowpass and not cfg.music_lowpass_keeps_level:
@@ -249,12 +270,19 @@ class ChunkGenerator:
         factor = 1.0
         if cfg.noise_speed_p > 0 and rng.random() < cfg.noise_speed_p:
             factor = float(np.exp(rng.uniform(*np.log(cfg.noise_speed))))
-        layer = L.sequence(
-            rng, self.bank.noise, int(np.ceil(n * factor)), cfg.noise_gap_s, self._rms
-        )
+        pool = self._pool(rng, self.bank.noise, self._noise_sources)
+        layer = L.sequence(rng, pool, int(np.ceil(n * factor)), cfg.noise_gap_s, self._rms)
         if factor != 1.0:
             layer = L.speed(layer, factor, n)
         return layer if layer.active.any() else L.stationary_noise(rng, n, kinds)
+
+    def _pool(
+        self, rng: np.random.Generator, clips: list[Clip], sources: list[list[Clip]]
+    ) -> list[Clip]:
+        """The clips to draw from: all of them, or one source's (``balance_sources``)."""
+        if not self.config.balance_sources:
+            return clips
+        return sources[int(rng.integers(len(sources)))]
 
     # -- scenarios --------------------------------------------------------------------------
     def _below(self, rng, base: L.Layer, other: L.Layer, db: tuple[float, float]) -> L.Layer:

@@ -121,6 +121,7 @@ class RecipeConfig:
     level_dbfs: tuple[float, float] = MixConfig.level_dbfs
     noise_floor_dbfs: tuple[float, float] = MixConfig.noise_floor_dbfs
     music_below_speech_db: tuple[float, float] = MixConfig.music_below_speech_db
+    balance_sources: bool = False
     class_weights: dict[str, float] = field(default_factory=lambda: {"mu": 1.5})
     tune_objective: dict[str, str] = field(
         default_factory=lambda: {"sp": "edits", "mu": "f1", "no": "edits", "ov": "edits"}
@@ -162,9 +163,10 @@ def scenario_source(generator: ChunkGenerator, scenarios: Sequence[str]) -> Chun
 def plain(mix: MixConfig) -> MixConfig:
     """``mix`` without the training-only augmentations (filtered music, narrowband chunks,
     replayed noise speeds, generated event noises, noise floors, GSM chunks, rooms, MP3/Opus
-    chunks, a wider loudness range, another speech-to-music range): validation, tuning and the scores stay on the
-    broadcast-like stream the issue defines, so models trained with different augmentations
-    are measured on the same mixtures and a harder training stream cannot lower the bar."""
+    chunks, a wider loudness range, another speech-to-music range, source-balanced draws):
+    validation, tuning and the scores stay on the broadcast-like stream the issue defines, so
+    models trained with different augmentations are measured on the same mixtures and a harder
+    training stream cannot lower the bar."""
     return replace(
         mix,
         music_lowpass_p=0.0,
@@ -176,6 +178,7 @@ def plain(mix: MixConfig) -> MixConfig:
         lossy_p=0.0,
         level_dbfs=MixConfig.level_dbfs,
         music_below_speech_db=MixConfig.music_below_speech_db,
+        balance_sources=False,
         event_kinds=(),
     )
 
@@ -198,6 +201,7 @@ def mix_config(config: RecipeConfig) -> MixConfig:
         level_dbfs=tuple(config.level_dbfs),
         noise_floor_dbfs=tuple(config.noise_floor_dbfs),
         music_below_speech_db=tuple(config.music_below_speech_db),
+        balance_sources=config.balance_sources,
     )
 
 
