@@ -9,6 +9,7 @@ from segmenter.recipes import cli
 from segmenter.recipes import layers as L
 from segmenter.recipes.mixing import ChunkGenerator, MixConfig
 from segmenter.recipes.noises import EVENT_KINDS
+from segmenter.recipes.train_options import recipe_config
 
 from .conftest import RATE, make_bank, tone
 
@@ -87,7 +88,7 @@ def test_event_noises_everywhere_when_no_scenarios_are_named():
 
 def _config(*args: str):
     parsed = cli._parser().parse_args(["train", "--cache", "c", "--out", "o", *args])
-    return cli._event_kinds(parsed), parsed.event_scenarios, parsed.music_lowpass_p
+    return recipe_config(parsed).event_kinds, parsed.event_scenarios, parsed.music_lowpass_p
 
 
 def test_cli_event_and_lowpass_options():

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from segmenter.recipes import RecipeError
-from segmenter.recipes.cli import _objective, tune_objective
 from segmenter.recipes.retune import recipe_config_of, retune_model
 from segmenter.recipes.train import RecipeConfig
+from segmenter.recipes.train_options import _objective, tune_objective
 from segmenter.recipes.tuning import objectives_of
 from tests.tiny_models import tiny_model_file
 
