@@ -28,7 +28,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from segmenter.recipes import codec, noises, rooms
+from segmenter.recipes import codec, noises, room_tone, rooms
 from segmenter.recipes import layers as L
 from segmenter.recipes.bank import Clip, SourceBank
 from segmenter.recipes.frames import SAMPLE_RATE, frame_centres, n_frames, window_majority
@@ -102,7 +102,9 @@ class MixConfig:
     * ``balance_sources``: music tracks and recorded noises drawn source first (every catalogue
       source as likely as any other, then a file of it) rather than file by file. The grown
       catalogue has one 240-min music pack beside 5-min ones, and hundreds of short effects in
-      two packs: drawn by file, a few packs set what "music" and "noise" sound like.
+      two packs: drawn by file, a few packs set what "music" and "noise" sound like;
+    * ``room_tone_p``: share of the noise floors that are real room tone, the quiet stretches
+      of the bank's conversations (:mod:`.room_tone`), instead of a generated hiss, rumble or hum.
     """
 
     chunk_samples: int = CHUNK_SAMPLES
@@ -139,6 +141,7 @@ class MixConfig:
     lossy_p: float = 0.0
     lossy_codecs: tuple[str, ...] = codec.LOSSY_CODECS
     balance_sources: bool = False
+    room_tone_p: float = 0.0
 
 
 def source_of(clip: Clip) -> str:
@@ -178,6 +181,12 @@ class ChunkGenerator:
         self._speakers = bank.speakers()
         self._music_sources = by_source(bank.music)
         self._noise_sources = by_source(bank.noise)
+        tones = (
+            (room_tone.room_tone_of(c) for c in bank.conversations)
+            if self.config.room_tone_p
+            else ()
+        )
+        self._room_tones = [t for t in tones if t is not None]
         unknown = set(self.config.weights) - set(SCENARIOS)
         if unknown:
             raise ValueError(f"unknown scenarios {sorted(unknown)}; known: {SCENARIOS}")
@@ -412,8 +421,11 @@ class ChunkGenerator:
         absolute level when nothing is): drawn last, so the rest of the chunk is the same chunk
         the seed gives without it."""
         cfg = self.config
-        kind = cfg.generated_kinds[int(rng.integers(len(cfg.generated_kinds)))]
-        floor = noises.generate(kind, audio.size, rng)
+        if cfg.room_tone_p > 0 and self._room_tones and rng.random() < cfg.room_tone_p:
+            kind, floor = "room", room_tone.draw(rng, self._room_tones, audio.size)
+        else:
+            kind = cfg.generated_kinds[int(rng.integers(len(cfg.generated_kinds)))]
+            floor = noises.generate(kind, audio.size, rng)
         if heard.any():
             level_db = 10 * np.log10(active_power(audio, heard)) - rng.uniform(
                 *cfg.noise_floor_below_db

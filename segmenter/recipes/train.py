@@ -122,6 +122,7 @@ class RecipeConfig:
     noise_floor_dbfs: tuple[float, float] = MixConfig.noise_floor_dbfs
     music_below_speech_db: tuple[float, float] = MixConfig.music_below_speech_db
     balance_sources: bool = False
+    room_tone_p: float = 0.0
     class_weights: dict[str, float] = field(default_factory=lambda: {"mu": 1.5})
     tune_objective: dict[str, str] = field(
         default_factory=lambda: {"sp": "edits", "mu": "f1", "no": "edits", "ov": "edits"}
@@ -179,6 +180,7 @@ def plain(mix: MixConfig) -> MixConfig:
         level_dbfs=MixConfig.level_dbfs,
         music_below_speech_db=MixConfig.music_below_speech_db,
         balance_sources=False,
+        room_tone_p=0.0,
         event_kinds=(),
     )
 
@@ -202,6 +204,7 @@ def mix_config(config: RecipeConfig) -> MixConfig:
         noise_floor_dbfs=tuple(config.noise_floor_dbfs),
         music_below_speech_db=tuple(config.music_below_speech_db),
         balance_sources=config.balance_sources,
+        room_tone_p=config.room_tone_p,
     )
 
 

@@ -168,6 +168,13 @@ def add_train_parser(sub: argparse._SubParsersAction) -> None:
         "not file by file, so the largest packs do not set what a class sounds like",
     )
     a(
+        "--room-tone-p",
+        type=float,
+        default=d.room_tone_p,
+        help="share of the noise floors (--noise-floor-p) that are real room tone, taken from the "
+        "training conversations' quiet stretches (AMI train clips), not generated",
+    )
+    a(
         "--class-weight",
         action="append",
         default=[],
@@ -331,6 +338,7 @@ def recipe_config(args: argparse.Namespace) -> RecipeConfig:
         level_dbfs=args.level_dbfs, noise_floor_dbfs=args.noise_floor_dbfs,
         music_below_speech_db=args.music_below_speech_db,
         balance_sources=args.balance_sources,
+        room_tone_p=args.room_tone_p,
         tune_objective=tune_objective(args.tune_objective, RecipeConfig().tune_objective),
         tune_f1_tolerance=args.tune_f1_tolerance,
         class_weights={**RecipeConfig().class_weights, **dict(args.class_weight)},
