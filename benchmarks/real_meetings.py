@@ -118,12 +118,17 @@ def check_model(run: Callable[[list[Recording]], Hypotheses], ami: Path) -> dict
     hyps_dev, hyps_train = run(dev), run(train)
     tone = room_tone_recording(room_tone(train + dev))
     hyps_tone = run([tone])
+    # the dev clips' quiet stretches alone: a room the recipe never trains on (its room-tone
+    # floors come from the train clips), so the only figure of the two that is out of sample
+    dev_tone = room_tone_recording(room_tone(dev))
+    hyps_dev_tone = run([dev_tone])
     music = {uri: s["mu"] for uri, s in labelled_seconds({**hyps_train, **hyps_dev}).items()}
     return {
         "dev": score_segments(hyps_dev, dev, ("sp", "ov")),
         "train": score_segments(hyps_train, train, ("sp", "ov")),
         "music_seconds": music,
         "room_tone_seconds": labelled_seconds(hyps_tone)["room_tone"],
+        "dev_room_tone_seconds": labelled_seconds(hyps_dev_tone)["room_tone"],
     }
 
 
@@ -131,6 +136,7 @@ def format_results(results: Mapping[str, Mapping[str, Any]]) -> str:
     lines = [
         f"{'system':<36}{'dev sp F1':>10}{'dev ov F1':>10}{'train sp F1':>12}"
         f"{'music s: max clip':>19}{'clips > 3 s':>12}{'room tone mu/sp/no s':>22}"
+        f"{'dev room mu s':>15}"
     ]
     for system, r in results.items():
         music = r["music_seconds"]
@@ -142,10 +148,11 @@ def format_results(results: Mapping[str, Mapping[str, Any]]) -> str:
             f"{r['dev']['classes']['ov']['f1']:>10.3f}{r['train']['classes']['sp']['f1']:>12.3f}"
             f"{music[worst]:>11.1f} ({worst}){over:>8d}/{len(music)}"
             f"{tone['mu']:>10.1f} /{tone['sp']:5.1f} /{tone['no']:5.1f}"
+            f"{r['dev_room_tone_seconds']['mu']:>15.1f}"
         )
     lines.append(
         "targets (issue 16): dev speech F1 >= 0.93; no clip with more than 3 s of music; "
-        "no music in the room tone"
+        "no music in the room tone (train + dev clips' quiet parts; 'dev room' = dev clips only)"
     )
     return "\n".join(lines)
 

@@ -49,6 +49,7 @@ def test_a_model_gets_every_figure_and_the_table_prints(tmp_path: Path) -> None:
     assert len(result["music_seconds"]) == 12
     assert all(0.0 <= s <= 30.0 for s in result["music_seconds"].values())
     assert set(result["room_tone_seconds"]) == {"sp", "mu", "no", "ov"}
+    assert set(result["dev_room_tone_seconds"]) == {"sp", "mu", "no", "ov"}
     assert 0.0 <= result["dev"]["classes"]["sp"]["f1"] <= 1.0
     text = bench.format_results({"tiny": result})
     assert "tiny" in text and "room tone" in text and "/12" in text
