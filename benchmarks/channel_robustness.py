@@ -42,6 +42,7 @@ from segmenter.checkpoint import ModelInfo, load_model  # noqa: E402
 from segmenter.evaluation.detection import DetectionCounts  # noqa: E402
 from segmenter.inference import predict_waveform  # noqa: E402
 from segmenter.model import NMFSegmenter  # noqa: E402
+from segmenter.recipes import RecipeError  # noqa: E402
 from segmenter.recipes.codec import gsm_roundtrip  # noqa: E402
 from segmenter.recipes.noises import generate  # noqa: E402
 from segmenter.recipes.sources import SAMPLE_RATE  # noqa: E402
@@ -135,9 +136,14 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)
     start = time.perf_counter()
     sources = tuple(s for s in SOURCES if s.name in SPEECH_SOURCES)
-    clips = prepare(
-        args.cache, sources, minutes=args.minutes, music_seconds=0, seed=args.seed, train_cache=None
-    )
+    try:
+        clips = prepare(
+            args.cache, sources, minutes=args.minutes, music_seconds=0, seed=args.seed,
+            train_cache=None,
+        )  # fmt: skip
+    except RecipeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     clean = [sf.read(c.path, dtype="float32")[0] for c in clips]
     minutes = sum(a.size for a in clean) / SAMPLE_RATE / 60
     print(f"{len(clips)} held-out prompts, {minutes:.1f} min ({', '.join(SPEECH_SOURCES)})")

@@ -248,6 +248,11 @@ def prepare(
     for source in sources:
         if source.package in recipe_packages:
             raise RecipeError(f"{source.package}: used by the recipe, not out of domain")
+    if (cache / "manifest.json").is_file():  # unpacking here would put held-out audio beside
+        raise RecipeError(  # the recipe's own, where the next fetch or leak check would see it
+            f"{cache}: this is the recipe's cache (it has manifest.json); held-out packages "
+            "need a cache of their own (default cache/ood)"
+        )
     debs = download_packages(cache, sorted({s.package for s in sources}))
     roots = extract_packages(cache, debs)
     chosen: list[tuple[Source, str, Path]] = []

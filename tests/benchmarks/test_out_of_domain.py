@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from segmenter.evaluation.detection import time_counts
+from segmenter.recipes import RecipeError
 from segmenter.recipes.catalogue import CATALOGUE
 from tests.benchmarks import load_benchmark
 from tests.tiny_models import tiny_model_file
@@ -82,3 +83,11 @@ def test_evaluate_sums_files_of_a_source(tmp_path):
     assert all(0.0 <= v <= 1.0 for v in row["labelled_fraction"].values())
     table = ood.format_table([row], ("sp", "mu", "no", "ov"))
     assert table.splitlines()[1].startswith(ood.SOURCES[-1].name)
+
+
+def test_refuses_to_unpack_into_the_recipe_cache(tmp_path):
+    """Held-out packages unpacked beside the recipe's own would stop being held out."""
+    (tmp_path / "manifest.json").write_text("[]")
+    with pytest.raises(RecipeError, match="recipe's cache"):
+        ood.prepare(tmp_path, ood.SOURCES[:1], minutes=1, music_seconds=0, seed=0, train_cache=None)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json"]  # nothing fetched
