@@ -123,6 +123,7 @@ class RecipeConfig:
     music_below_speech_db: tuple[float, float] = MixConfig.music_below_speech_db
     balance_sources: bool = False
     room_tone_p: float = 0.0
+    overlap_sets_level: bool = False
     class_weights: dict[str, float] = field(default_factory=lambda: {"mu": 1.5})
     tune_objective: dict[str, str] = field(
         default_factory=lambda: {"sp": "edits", "mu": "f1", "no": "edits", "ov": "edits"}
@@ -164,10 +165,10 @@ def scenario_source(generator: ChunkGenerator, scenarios: Sequence[str]) -> Chun
 def plain(mix: MixConfig) -> MixConfig:
     """``mix`` without the training-only augmentations (filtered music, narrowband chunks,
     replayed noise speeds, generated event noises, noise floors, GSM chunks, rooms, MP3/Opus
-    chunks, a wider loudness range, another speech-to-music range, source-balanced draws):
-    validation, tuning and the scores stay on the broadcast-like stream the issue defines, so
-    models trained with different augmentations are measured on the same mixtures and a harder
-    training stream cannot lower the bar."""
+    chunks, a wider loudness range, another speech-to-music range, source-balanced draws,
+    overlap-set levels): validation, tuning and the scores stay on the broadcast-like stream the
+    issue defines, so models trained with different augmentations are measured on the same
+    mixtures and a harder training stream cannot lower the bar."""
     return replace(
         mix,
         music_lowpass_p=0.0,
@@ -181,6 +182,7 @@ def plain(mix: MixConfig) -> MixConfig:
         music_below_speech_db=MixConfig.music_below_speech_db,
         balance_sources=False,
         room_tone_p=0.0,
+        overlap_sets_level=False,
         event_kinds=(),
     )
 
@@ -205,6 +207,7 @@ def mix_config(config: RecipeConfig) -> MixConfig:
         music_below_speech_db=tuple(config.music_below_speech_db),
         balance_sources=config.balance_sources,
         room_tone_p=config.room_tone_p,
+        overlap_sets_level=config.overlap_sets_level,
     )
 
 

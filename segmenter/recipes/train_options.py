@@ -175,6 +175,12 @@ def add_train_parser(sub: argparse._SubParsersAction) -> None:
         "training conversations' quiet stretches (AMI train clips), not generated",
     )
     a(
+        "--overlap-sets-level",
+        action="store_true",
+        help="level a chunk where two talkers overlap on the overlapping stretch, so summed "
+        "voices are no louder than a lone talker over the stream (loudness must not mean overlap)",
+    )
+    a(
         "--class-weight",
         action="append",
         default=[],
@@ -338,7 +344,7 @@ def recipe_config(args: argparse.Namespace) -> RecipeConfig:
         level_dbfs=args.level_dbfs, noise_floor_dbfs=args.noise_floor_dbfs,
         music_below_speech_db=args.music_below_speech_db,
         balance_sources=args.balance_sources,
-        room_tone_p=args.room_tone_p,
+        room_tone_p=args.room_tone_p, overlap_sets_level=args.overlap_sets_level,
         tune_objective=tune_objective(args.tune_objective, RecipeConfig().tune_objective),
         tune_f1_tolerance=args.tune_f1_tolerance,
         class_weights={**RecipeConfig().class_weights, **dict(args.class_weight)},
