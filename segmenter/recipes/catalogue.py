@@ -15,6 +15,17 @@ Choices that are not obvious from the issue, all made so that labels stay truthf
   Sound effects go to noise only when they are clearly non-vocal (keys, keyboard, motor, bubbles,
   impacts, clicks, alarms); growls, laughter, babble, moans and unknown vocal effects are left out
   of every class, because they are neither clean speech nor safe as "noise".
+* ``widelands-data``: only its work and nature Foley (``sound/`` minus the interface and
+  military signals, plus the ducks under ``world/critters``); its music is not used, and it has
+  no voice files. ``sound/animals/boar.ogg`` is left out: the package's own sound list
+  (``sound/wl-sound-docu.csv``) gives its origin as a personal-use-only SoundBible clip.
+* ``scratch``: the Animal, Effects, Electronic and Human folders of ``Media/Sounds``, without
+  ``Human/PartyNoise`` (a room of people: voices) and ``Electronic/Fairydust`` (a chime run:
+  maybe music). Vocals (sung or spoken), Music Loops, Instruments and Percussion are not noise.
+* ``gcompris-qt-data``: the recorded effects of the memory-sound activity (Lionel Allorge's
+  "LR" clips) and the farm animals, read out of their ``.rcc`` files; the guitar clips, the
+  "LaPause" clip and the six "Weird" clips (unknown content) are left out, and so are the
+  world-music excerpts and instrument notes (music).
 * Asterisk's ``silence/`` prompts (digital silence), its beeps and two-tone signals and
   ``tt-monkeys`` (animal screeching) are not speech; left out.
 
@@ -52,9 +63,11 @@ class Source:
     """One class of recordings inside one Debian package.
 
     ``include``/``exclude`` are glob patterns on the path relative to ``root`` (``*`` crosses
-    folders), or on the member name inside ``archive`` when the audio ships inside a zip (the
-    ``.pk3`` files of Quake-engine games: reading them is the only way to reach that audio). ``speakers`` maps a glob to a speaker id; a speech file's speaker is the first match
-    (overlap mixing needs it: two talkers must be different people, not two files).
+    folders), or on the member name inside ``archive`` when the audio ships inside an archive:
+    a zip (the ``.pk3`` files of Quake-engine games) or, when the name ends in ``.rcc``, a Qt
+    resource file (gcompris); reading them is the only way to reach that audio. ``speakers``
+    maps a glob to a speaker id; a speech file's speaker is the first match (overlap mixing
+    needs it: two talkers must be different people, not two files).
     """
 
     name: str
@@ -68,7 +81,7 @@ class Source:
     speakers: tuple[tuple[str, str], ...] = ()
     notes: str = ""
     raw_format: dict[str, str] = field(default_factory=dict)  # extension -> ffmpeg -f
-    archive: str = ""  # a zip (.pk3) under ``root``; then the globs select its members
+    archive: str = ""  # a zip (.pk3) or Qt .rcc under ``root``; the globs select members
 
     def selects(self, relpath: str) -> bool:
         """True when the file at ``relpath`` (relative to ``root``) belongs to this source."""
@@ -156,6 +169,44 @@ MEGAGLEST_NOISE = (
 )
 """megaglest commondata effects kept as noise; ``*_ack``/``*_select`` (spoken acknowledgements)
 and the remaining ``*_attack`` files (battle cries) are not."""
+_WIDELANDS = "usr/share/games/widelands/data"
+WIDELANDS_FOLEY = (
+    "animals",
+    "atlanteans",  # stonecutter, bench saw, sawing, gold spinning
+    "barbarians",  # wood hardener (creek), lime kiln, weaver, tavern kitchens
+    "empire",  # beer and wine bubbling, tavern kitchens
+    "farm",
+    "fisher",
+    "hammering",
+    "metal",
+    "mill",
+    "other",  # falling tools
+    "sawmill",
+    "smiths",
+    "stonecutting",
+    "woodcutting",
+)
+"""widelands-data ``sound/`` folders of recorded work and nature sounds; the loose interface
+sounds beside them (clicks, messages, lobby chat) and ``military/`` (signals) are not taken."""
+_GCOMPRIS = "usr/share/gcompris-qt/rcc"
+GCOMPRIS_LR_NOISE = (
+    "Applauses",
+    "Bark",
+    "Buddhist_gong",
+    "Door",
+    "Factory_noise",
+    "Fireballs",
+    "FrogsInPond",
+    "Heart_beat",
+    "Hits",
+    "Object_falling",
+    "Rain_in_garden",
+    "Ring",
+    "StartAndStopCarEngine",
+    "Train_slowing_down",
+)
+"""Name stems of the gcompris memory-sound clips taken as noise (``LR<stem>...ogg``); the
+"LaPause" and "Weird" clips and the guitar clips are not."""
 LINCITY_MAY_HAVE_VOICES = tuple(
     f"{name}*"
     for name in (
@@ -541,6 +592,61 @@ CATALOGUE: tuple[Source, ...] = (
             f"{p}/{f}" for p in HEDGEWARS_PACKS for f in ("Laugh.ogg", "PoisonCough.ogg")
         ),
         notes="laughs and coughs of the voice packs (noise by convention)",
+    ),
+    # ---- issue 16, noise batch (appended, for the same reason as above).
+    Source(
+        name="widelands-noise",
+        package="widelands-data",
+        kind="noise",
+        licence="GPL-2+ (Debian copyright file; sound/wl-sound-docu.csv names CC0, CC-BY-3.0 "
+        "and public-domain freesound/SoundBible originals for some files)",
+        copyright="2002-2019 the Widelands Development Team; recordings credited in "
+        "sound/wl-sound-docu.csv",
+        root=_WIDELANDS,
+        include=(
+            *(f"sound/{folder}/*.ogg" for folder in WIDELANDS_FOLEY),
+            "world/critters/*/*.ogg",  # ducks
+        ),
+        exclude=("sound/animals/boar.ogg",),  # personal-use-only origin (wl-sound-docu.csv)
+        notes="animals (birds, crickets, frog, wolves, coyotes, stags, moose, ox, sheep, horses, "
+        "ducks) and crafts Foley (smithing, sawing, mill, weaving, stonecutting, woodcutting, "
+        "falling trees, hammering, scythe, fishing net, bubbling, kitchen); no music, no UI",
+    ),
+    Source(
+        name="scratch-noise",
+        package="scratch",
+        kind="noise",
+        licence="CC-BY-SA-3.0",
+        copyright="2011 Massachusetts Institute of Technology (Scratch 1.4 Media)",
+        root="usr/share/scratch/Media/Sounds",
+        include=("Animal/*", "Effects/*", "Electronic/*", "Human/*"),
+        exclude=("Human/PartyNoise.*", "Electronic/Fairydust.*"),
+        notes="animal calls, household and vehicle effects, lasers and beeps, laughs, coughs, "
+        "screams, sneezes, a baby crying, footsteps; not Vocals, loops, instruments, percussion",
+    ),
+    Source(
+        name="gcompris-noise",
+        package="gcompris-qt-data",
+        kind="noise",
+        licence="Free-Art-1.2 (LR*_LA/_LA_cut clips, and the folder's Licence.txt); the two "
+        "LR*LACut clips are not named in the Debian copyright file (its default: GPL-3+)",
+        copyright="Lionel Allorge, Yves Combe (GCompris memory-sound clips)",
+        root=_GCOMPRIS,
+        archive="memory-sound.rcc",
+        include=tuple(f"*/memory-sound/resource/LR{clip}*.ogg" for clip in GCOMPRIS_LR_NOISE),
+        notes="factory noise, rain, frogs in a storm, a train braking, applause, heartbeat, "
+        "barks, a door, a gong, a car engine, hits and falling objects (real recordings)",
+    ),
+    Source(
+        name="gcompris-farm-noise",
+        package="gcompris-qt-data",
+        kind="noise",
+        licence="GPL-3",
+        copyright="2000, 2008 Bruno Coudoin and others (GCompris explore_farm_animals)",
+        root=_GCOMPRIS,
+        archive="explore_farm_animals.rcc",
+        include=("*/explore_farm_animals/resource/animals/*.ogg",),
+        notes="owl, pig, chickens, cat, horse, cow, dog, duck, sheep",
     ),
 )
 

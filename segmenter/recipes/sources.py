@@ -19,6 +19,7 @@ The AMI clips are not copied: the manifest points at them where they lie, with t
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -26,10 +27,12 @@ import subprocess
 import tempfile
 import threading
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 import numpy as np
 import soundfile as sf
@@ -38,6 +41,7 @@ import soxr
 from segmenter.progress import ProgressCallback, check_cancelled, report
 from segmenter.recipes import RecipeError
 from segmenter.recipes.catalogue import CATALOGUE, Source
+from segmenter.recipes.rcc import RccError, rcc_members
 
 __all__ = [
     "SAMPLE_RATE",
@@ -51,6 +55,7 @@ __all__ = [
     "read_audio",
     "source_files",
     "ARCHIVES",
+    "ARCHIVE_KINDS",
 ]
 
 SAMPLE_RATE = 16000
@@ -186,36 +191,51 @@ def source_files(source: Source, root: Path) -> list[tuple[str, Path]]:
     return out
 
 
-def _archive_files(source: Source, archive: Path, unpacked: Path) -> list[tuple[str, Path]]:
-    """Write the selected members of a zip archive out (once) and list them like loose files.
+def _zip_members(archive: Path) -> Iterator[tuple[str, int, Callable[[], IO[bytes]]]]:
+    """(name, size, opener) of a zip's files in name order (the zip stays open meanwhile)."""
+    with zipfile.ZipFile(archive) as zf:
+        infos = sorted((i for i in zf.infolist() if not i.is_dir()), key=lambda i: i.filename)
+        for info in infos:
+            yield info.filename, info.file_size, partial(zf.open, info)
 
-    Deterministic: members are taken in name order and written byte for byte; a member that is
-    already there with the right size is reused. Any failure is one RecipeError line.
+
+def _rcc_members(archive: Path) -> Iterator[tuple[str, int, Callable[[], IO[bytes]]]]:
+    """(name, size, opener) of a Qt resource file's files in name order."""
+    for member in sorted(rcc_members(archive.read_bytes()), key=lambda m: m.name):
+        yield member.name, member.size, lambda m=member: io.BytesIO(m.read())
+
+
+ARCHIVE_KINDS = {".rcc": _rcc_members}
+"""Readers of ``Source.archive`` by suffix; any other suffix is a zip (the ``.pk3`` files)."""
+
+
+def _archive_files(source: Source, archive: Path, unpacked: Path) -> list[tuple[str, Path]]:
+    """Write the selected members of an archive out (once) and list them like loose files.
+
+    The archive is a zip, or a Qt resource file when its name ends in ``.rcc``. Deterministic:
+    members are taken in name order and written byte for byte; a member that is already there
+    with the right size is reused. Any failure is one RecipeError line.
     """
     if not archive.is_file():
         raise RecipeError(f"{archive}: archive of source {source.name} missing in the package")
+    members = ARCHIVE_KINDS.get(archive.suffix.lower(), _zip_members)
     out = []
     try:
-        with zipfile.ZipFile(archive) as zf:
-            members = sorted(
-                (info for info in zf.infolist() if not info.is_dir()), key=lambda i: i.filename
-            )
-            for info in members:
-                name = info.filename
-                if not source.selects(name):
-                    continue
-                parts = PurePosixPath(name).parts
-                if name.startswith("/") or ".." in parts or "\\" in name:
-                    raise RecipeError(f"{archive}: unsafe member name {name!r}")
-                target = unpacked / source.archive / name
-                if not (target.is_file() and target.stat().st_size == info.file_size):
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    partial = target.with_name(target.name + ".partial")
-                    with zf.open(info) as src, open(partial, "wb") as dst:
-                        shutil.copyfileobj(src, dst)
-                    os.replace(partial, target)
-                out.append((name, target))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as error:
+        for name, size, open_member in members(archive):
+            if not source.selects(name):
+                continue
+            parts = PurePosixPath(name).parts
+            if name.startswith("/") or ".." in parts or "\\" in name:
+                raise RecipeError(f"{archive}: unsafe member name {name!r}")
+            target = unpacked / source.archive / name
+            if not (target.is_file() and target.stat().st_size == size):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                part = target.with_name(target.name + ".partial")
+                with open_member() as src, open(part, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+                os.replace(part, target)
+            out.append((name, target))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, RccError, OSError, EOFError) as error:
         raise RecipeError(f"{archive}: cannot read archive ({error})") from error
     if not out:
         raise RecipeError(f"{archive}: no member matches source {source.name}")
