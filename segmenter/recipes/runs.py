@@ -9,15 +9,22 @@ A full recipe run takes about twenty minutes on two cores, so two things must no
   is exact (same weights as an uninterrupted run), and the work folder remembers the recipe
   configuration it was started with, so a resume with different settings is refused rather than
   silently mixing two recipes.
+
+Two runs must not share a work folder: each would delete or overwrite the other's checkpoint and
+log (it happened here, with runs started side by side on the default ``CACHE/recipe-train``).
+A run holds an advisory lock on its work folder while it trains; a second one is refused in one
+line that names the holder.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +35,19 @@ from segmenter.training.data import SourceChunks
 from segmenter.training.loop import CHECKPOINT_NAME, TrainConfig, train
 from segmenter.training.state import load_state
 
-__all__ = ["DEFAULT_MODEL_NAME", "CONFIG_NAME", "resolve_out", "prepare_work", "train_with_cap"]
+__all__ = [
+    "DEFAULT_MODEL_NAME",
+    "CONFIG_NAME",
+    "LOCK_NAME",
+    "hold_work",
+    "resolve_out",
+    "prepare_work",
+    "train_with_cap",
+]
 
 DEFAULT_MODEL_NAME = "default.safetensors"
 CONFIG_NAME = "recipe_config.json"
+LOCK_NAME = ".lock"
 RESUME_MAY_CHANGE = frozenset(
     {
         "minutes", "threads", "tune_chunks", "tune_longest_run", "eval_chunks",
@@ -65,6 +81,38 @@ def resolve_out(out: Path) -> Path:
             f"{path.parent}: cannot write the model there ({error.strerror})"
         ) from None
     return path
+
+
+@contextlib.contextmanager
+def hold_work(work: Path) -> Iterator[None]:
+    """Hold ``work`` for one run: an exclusive ``flock`` on ``work/.lock``, released when the run
+    ends or its process dies (the kernel drops it, so no stale lock survives a crash). The file
+    names the holder's pid for the refusal message. Where ``fcntl`` is missing (Windows) the
+    folder is not locked."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    work.mkdir(parents=True, exist_ok=True)
+    with open(work / LOCK_NAME, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise RecipeError(
+                f"{work}: another recipe run (pid {holder}) is using this work folder; "
+                "give this one a --work folder of its own"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def prepare_work(

@@ -43,7 +43,7 @@ from segmenter.recipes.codec import LOSSY_CODECS, gsm_available, lossy_available
 from segmenter.recipes.mixing import ChunkGenerator, MixConfig
 from segmenter.recipes.mixtures import mixture_recordings
 from segmenter.recipes.report import bank_minutes, format_metrics, write_metrics_json
-from segmenter.recipes.runs import prepare_work, resolve_out, train_with_cap
+from segmenter.recipes.runs import hold_work, prepare_work, resolve_out, train_with_cap
 from segmenter.recipes.tuning import scoring_set, tune_decisions, tuning_set
 from segmenter.recipes.unseen import comparison_sets, gap_table, hold_out_for, unseen_bank
 from segmenter.training.assess import predict_recordings, score
@@ -265,7 +265,26 @@ def train_recipe(
     resume: bool = False,
 ) -> RecipeResult:
     """Stages 2–5 on banks already in memory (tests pass small synthetic banks); ``resume``
-    continues training from the checkpoint in ``work`` (see :mod:`.runs`)."""
+    continues training from the checkpoint in ``work`` (see :mod:`.runs`), which no other run
+    may use meanwhile."""
+    with hold_work(work):
+        return _train_stages(
+            train_bank, val_bank, config, work=work, extra_sets=extra_sets, mix=mix, log=log,
+            resume=resume,
+        )  # fmt: skip
+
+
+def _train_stages(
+    train_bank: SourceBank,
+    val_bank: SourceBank,
+    config: RecipeConfig,
+    *,
+    work: Path,
+    extra_sets: Mapping[str, list[Recording]] | None,
+    mix: MixConfig | None,
+    log: Log,
+    resume: bool,
+) -> RecipeResult:
     if config.gsm_p > 0 and not gsm_available():
         raise RecipeError("--gsm-p needs libgsm (libgsm.so.1): apt-get install libgsm1")
     codecs = config.lossy_codecs

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 
 import pytest
 import torch
 
 from segmenter.recipes import RecipeError
 from segmenter.recipes import train as recipe
-from segmenter.recipes.runs import CONFIG_NAME, prepare_work, resolve_out
+from segmenter.recipes.runs import CONFIG_NAME, hold_work, prepare_work, resolve_out
 from segmenter.training.loop import CHECKPOINT_NAME
 
 from .conftest import make_bank
@@ -89,3 +90,20 @@ def test_a_stopped_run_resumes_to_the_same_model(tmp_path):
     a, b = whole.model.state_dict(), resumed.model.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert resumed.metrics == whole.metrics
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the work folder is locked with flock")
+def test_a_second_run_is_refused_while_a_first_holds_the_work_folder(tmp_path):
+    work = tmp_path / "work"
+    busy = rf"pid {os.getpid()}\) is using this work folder"
+    with hold_work(work), pytest.raises(RecipeError, match=busy), hold_work(work):
+        pass
+    with hold_work(work):  # released when the first run ends
+        pass
+
+
+def test_the_work_folder_is_released_when_a_run_fails(tmp_path):
+    with pytest.raises(ValueError), hold_work(tmp_path):
+        raise ValueError("the run failed")
+    with hold_work(tmp_path):
+        pass
