@@ -128,8 +128,10 @@ def _tune(args: argparse.Namespace) -> int:
     if args.objective == "edits":
         tuned = tune_on_edits(predictions, recordings, model.classes, args.f1_tolerance)
         thresholds = {cls: t.thresholds for cls, t in tuned.items()}
+        guarded = {cls for cls, t in tuned.items() if t.guarded}
     else:
         thresholds = tune_on(predictions, recordings, model.classes)
+        guarded = set()
     result = score(predictions, recordings, thresholds, model.classes)
     for cls, th in thresholds.items():
         row = result["classes"][cls]
@@ -139,6 +141,7 @@ def _tune(args: argparse.Namespace) -> int:
             f"min on {th.min_on:.2f} s off {th.min_off:.2f} s{floor}  "
             f"F1 {row['f1']:.3f}  edits/min {row['edits_per_min']:.2f} "
             f"(empty lanes {row['empty_edits_per_min']:.2f})"
+            + ("  [fewest edits: within the F1 tolerance none beat empty lanes]" * (cls in guarded))
         )
     if args.write:
         metrics = {"tuned": {**result, "objective": args.objective}}

@@ -97,5 +97,6 @@ def tune_decisions(
             summary[cls].update(
                 f1=t.f1, edits_per_min=t.edits_per_min, best_f1=t.best_f1,
                 edits_per_min_at_best_f1=t.edits_at_best_f1.total / t.minutes,
+                empty_edits_per_min=t.empty_edits.total / t.minutes, empty_lane_guard=t.guarded,
             )  # fmt: skip
     return thresholds, summary

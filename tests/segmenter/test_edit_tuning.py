@@ -62,10 +62,15 @@ def test_reported_figures_are_what_decide_gives() -> None:
         assert scores.time["no"].f1 == pytest.approx(tuned.f1, abs=1e-9)
 
 
-def test_zero_tolerance_keeps_the_best_f1() -> None:
+def test_zero_tolerance_keeps_the_best_f1_unless_that_costs_more_than_an_empty_lane() -> None:
     posteriors, references, uems = _planted()
+    unguarded = tune_for_edits(
+        posteriors, references, uems, ("no",), GRID, f1_tolerance=0, empty_lane_guard=False
+    )["no"]
+    assert unguarded.f1 == pytest.approx(unguarded.best_f1) and unguarded.thresholds.onset == 0.65
+    assert unguarded.edits.total > unguarded.empty_edits.total == 21  # 75 blips against 21 adds
     tuned = tune_for_edits(posteriors, references, uems, ("no",), GRID, f1_tolerance=0)["no"]
-    assert tuned.f1 == pytest.approx(tuned.best_f1) and tuned.thresholds.onset == 0.65
+    assert tuned.guarded and tuned.thresholds.onset == 0.8 and tuned.edits.total == 0
 
 
 def test_confidence_floor_drops_weak_segments_in_decide() -> None:
@@ -81,3 +86,41 @@ def test_bad_tolerance_is_refused() -> None:
     posteriors, references, _ = _planted()
     with pytest.raises(EvaluationError, match="f1_tolerance"):
         tune_for_edits(posteriors, references, classes=("no",), grid=GRID, f1_tolerance=2)
+
+
+def _blips_beside_few_events() -> tuple[dict, dict, dict]:
+    """Three 60-s files, each with two 4-s events at 0.6 and 30 false 0.06-s blips at 0.6: onset
+    0.5 wins all the event time (F1 about 0.97) and costs 30 deletions a file, more than the 2
+    additions an empty lane costs; onset 0.9 finds nothing."""
+    posteriors, references, uems = {}, {}, {}
+    for f in range(3):
+        p = np.full(3000, 0.05)
+        ref = []
+        for start in (10, 40):
+            p[start * 50 : (start + 4) * 50] = 0.6
+            ref.append((float(start), float(start + 4)))
+        for k in range(30):
+            at = 200 + k * 80 + (1000 if k >= 10 else 0) + f
+            at = at if at < 2900 else at - 2600
+            p[at : at + 3] = 0.6
+        posteriors[f"f{f}"] = p[None, :]
+        references[f"f{f}"] = {"ov": ref}
+        uems[f"f{f}"] = [(0.0, 60.0)]
+    return posteriors, references, uems
+
+
+def test_a_lane_costlier_than_an_empty_one_takes_the_fewest_edits() -> None:
+    posteriors, references, uems = _blips_beside_few_events()
+    grid = EditGrid(onsets=(0.5, 0.9), offsets=(0.5, 0.9), min_on=(0.0,), min_off=(0.0,),
+                    min_confidence=(0.0,))  # fmt: skip
+    tuned = tune_for_edits(posteriors, references, uems, ("ov",), grid)["ov"]
+    assert tuned.edits_at_best_f1.delete >= 30 and tuned.best_f1 > 0.9
+    assert tuned.empty_edits.add == 6 and tuned.empty_edits.total == 6
+    assert tuned.guarded and tuned.thresholds.onset == 0.9
+    assert tuned.edits.total <= tuned.empty_edits.total
+
+
+def test_the_guard_stays_out_of_a_lane_that_saves_work() -> None:
+    posteriors, references, uems = _planted()
+    tuned = tune_for_edits(posteriors, references, uems, classes=("no",), grid=GRID)["no"]
+    assert not tuned.guarded and tuned.edits.total < tuned.empty_edits.total
