@@ -141,7 +141,11 @@ def _tune(args: argparse.Namespace) -> int:
             f"min on {th.min_on:.2f} s off {th.min_off:.2f} s{floor}  "
             f"F1 {row['f1']:.3f}  edits/min {row['edits_per_min']:.2f} "
             f"(empty lanes {row['empty_edits_per_min']:.2f})"
-            + ("  [fewest edits: within the F1 tolerance none beat empty lanes]" * (cls in guarded))
+            + (
+                "  [fewest edits: within the F1 tolerance none beat empty lanes]"
+                if cls in guarded
+                else ""
+            )
         )
     if args.write:
         metrics = {"tuned": {**result, "objective": args.objective}}

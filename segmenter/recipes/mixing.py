@@ -376,11 +376,11 @@ class ChunkGenerator:
         if room is not None:  # convolution is linear: the sum's echo is the sum of the layers'
             audio = rooms.reverberate(audio, room)
             parts += (room.part,)
-        overlap = masks[CLASSES.index("ov")]
-        levelled = overlap if cfg.overlap_sets_level and overlap.any() else masks.any(axis=0)
+        heard, overlap = masks.any(axis=0), masks[CLASSES.index("ov")]
+        levelled = overlap if cfg.overlap_sets_level and overlap.any() else heard
         audio = self._level(rng, audio, levelled)
         if cfg.noise_floor_p > 0 and rng.random() < cfg.noise_floor_p:
-            audio, kind = self._noise_floor(rng, audio, masks.any(axis=0))
+            audio, kind = self._noise_floor(rng, audio, heard)
             parts += (f"floor/{kind}",)
         if gsm:
             audio = codec.gsm_roundtrip(audio, SAMPLE_RATE)

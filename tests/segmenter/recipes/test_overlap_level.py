@@ -6,6 +6,7 @@ import numpy as np
 
 from segmenter.recipes import cli
 from segmenter.recipes.bank import SourceBank
+from segmenter.recipes.levels import active_power
 from segmenter.recipes.mixing import CLASSES, ChunkGenerator, MixConfig
 from segmenter.recipes.train import RecipeConfig, mix_config, plain
 from segmenter.recipes.train_options import recipe_config
@@ -15,7 +16,7 @@ SP = CLASSES.index("sp")
 
 
 def _power_db(audio: np.ndarray, where: np.ndarray) -> float:
-    return float(10 * np.log10(np.mean(audio[where].astype(np.float64) ** 2)))
+    return float(10 * np.log10(active_power(audio, where)))
 
 
 def _levels(bank: SourceBank, overlap_sets_level: bool) -> tuple[list[float], list[float]]:
