@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from segmenter.checkpoint import save_model
+from segmenter.checkpoint import ModelFileError, load_model, save_model
 from segmenter.model import ModelConfig, NMFSegmenter
 from segmenter.recipes import RecipeError
 from segmenter.recipes.bank import SourceBank
@@ -132,6 +132,7 @@ class RecipeConfig:
     hold_out_packages: float = 0.0  # > 0: train without these packages, score them (.unseen)
     hold_out_seed: int = 0
     hold_out_ami: bool = False
+    init_from: str = ""  # a model file to start from (its dictionary and weights): a warm start
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -233,6 +234,60 @@ def build_model(config: RecipeConfig) -> NMFSegmenter:
     )  # fmt: skip
 
 
+def learn_dictionary(
+    model: NMFSegmenter, train_gen: ChunkGenerator, config: RecipeConfig
+) -> dict[str, int]:
+    """Stage 2: a class-balanced NMF dictionary from training chunks, set into ``model``;
+    returns how many frames of each class it was learned from."""
+    frames = source_frames(
+        scenario_source(train_gen, _DICTIONARY_SCENARIOS), chunks=config.dictionary_chunks,
+        cfg=model.spectrogram, seed=config.seed,
+    )  # fmt: skip
+    model.set_dictionary(
+        balanced_dictionary(
+            frames,
+            config.n_components,
+            max_frames=config.dictionary_frames,
+            iterations=config.dictionary_iterations,
+            seed=config.seed,
+        )  # fmt: skip
+    )
+    return {c: int(x.shape[1]) for c, x in frames.items()}
+
+
+def warm_start(model: NMFSegmenter, path: Path) -> dict[str, int]:
+    """Load the dictionary and weights of a trained model into ``model`` instead of stage 2,
+    so training goes on from what that model learned (a model that is good on some material
+    keeps what it knows while it hears more); the architectures must be the same.
+
+    Returns the dictionary's frame counts as that model's file records them."""
+    try:
+        start, info = load_model(path)
+    except (ModelFileError, OSError) as error:
+        raise RecipeError(f"--init-from {path}: {error}") from None
+    ours, theirs = _as_saved(model.config, model), _as_saved(start.config, start)
+    if theirs != ours:
+        differ = [
+            f"{name} {getattr(theirs, name)!r} (recipe: {getattr(ours, name)!r})"
+            for name in asdict(ours)
+            if getattr(theirs, name) != getattr(ours, name)
+        ]
+        raise RecipeError(
+            f"--init-from {path}: a different architecture from the recipe's: {'; '.join(differ)}"
+        )
+    model.load_state_dict(start.state_dict())
+    model.train()
+    counts = info.training.get("dictionary_frames", {}) if info.training else {}
+    return {str(c): int(n) for c, n in counts.items()}
+
+
+def _as_saved(config: ModelConfig, model: NMFSegmenter) -> ModelConfig:
+    """``config`` with the front end's resolved parameters, as a model file records it."""
+    return replace(
+        config, front_end_params={**config.front_end_params, **model.front_end.config_dict()}
+    )
+
+
 def score_sets(
     model: NMFSegmenter,
     val_gen: ChunkGenerator,
@@ -301,20 +356,16 @@ def _train_stages(
     model = build_model(config)
 
     t = time.perf_counter()
-    frames = source_frames(
-        scenario_source(train_gen, _DICTIONARY_SCENARIOS), chunks=config.dictionary_chunks,
-        cfg=model.spectrogram, seed=config.seed,
-    )  # fmt: skip
-    W = balanced_dictionary(
-        frames, config.n_components, max_frames=config.dictionary_frames,
-        iterations=config.dictionary_iterations, seed=config.seed,
-    )  # fmt: skip
-    model.set_dictionary(W)
+    if config.init_from:
+        frame_counts = warm_start(model, Path(config.init_from))
+        log(f"warm start: dictionary and weights of {config.init_from}")
+    else:
+        frame_counts = learn_dictionary(model, train_gen, config)
+        log(
+            f"dictionary: K={config.n_components} from {frame_counts} "
+            f"({time.perf_counter() - t:.0f} s)"
+        )
     timings["dictionary_s"] = time.perf_counter() - t
-    frame_counts = {c: int(x.shape[1]) for c, x in frames.items()}
-    log(
-        f"dictionary: K={config.n_components} from {frame_counts} ({timings['dictionary_s']:.0f} s)"
-    )
 
     t = time.perf_counter()
     tc = TrainConfig(
@@ -353,6 +404,7 @@ def _train_stages(
         "train_sources_seconds": train_bank.seconds(),
         "validation_sources_seconds": val_bank.seconds(),
         "dictionary_frames": frame_counts,
+        "initialised_from": Path(config.init_from).name if config.init_from else None,
         "epochs_run": len(history),
         "best_epoch": best_epoch,
         "stopped_by_time_cap": capped,

@@ -212,6 +212,13 @@ def add_train_parser(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="with --hold-out-packages, hold out the AMI conversations too (kept by default)",
     )
+    a(
+        "--init-from",
+        default=d.init_from,
+        metavar="MODEL",
+        help="start from this model file's dictionary and weights instead of a new dictionary "
+        "(a warm start; same architecture as the recipe's)",
+    )
     a("--dict-iterations", type=int, default=d.dictionary_iterations)
     a("--dict-chunks", type=int, default=d.dictionary_chunks)
     a("--val-chunks", type=int, default=d.val_chunks)
@@ -349,5 +356,5 @@ def recipe_config(args: argparse.Namespace) -> RecipeConfig:
         tune_f1_tolerance=args.tune_f1_tolerance,
         class_weights={**RecipeConfig().class_weights, **dict(args.class_weight)},
         hold_out_packages=args.hold_out_packages, hold_out_seed=args.hold_out_seed,
-        hold_out_ami=args.hold_out_ami,
+        hold_out_ami=args.hold_out_ami, init_from=args.init_from,
     )  # fmt: skip
