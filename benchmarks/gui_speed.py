@@ -160,13 +160,17 @@ def measure(path: Path) -> dict[str, float]:
     app.processEvents()
     timeline.set_cursor(1800.0)
     zooms = [redraw(lambda i=i: timeline.zoom(0.8 if i < 25 else 1.25)) for i in range(50)]
-    spectrogram = []
+    spectrogram, ticks = [], []
     for span in ((0, 3600), (1790, 1850), (1799, 1801)):
         timeline.set_visible_range(*span)
         app.processEvents()
         t0 = time.perf_counter()
         timeline._refresh_spectrogram()
         spectrogram.append(time.perf_counter() - t0)
+    for span in ((0, 3600), (1770, 1830), (1799.5, 1800.5)):
+        timeline.set_visible_range(*span)
+        app.processEvents()
+        ticks.append(", ".join(timeline.time_axis.visible_tick_labels()))
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     window.document.autosaver.mark_saved()
     window.close()
@@ -181,6 +185,8 @@ def measure(path: Path) -> dict[str, float]:
         + ", ".join(f"{t * 1e3:.0f} ms" for t in spectrogram)
         + "  (full hour, 60 s, 2 s)"
     )
+    for name, labels in zip(("1 h", "60 s", "1 s"), ticks, strict=True):
+        print(f"time axis at a {name} span: {labels}")
     print(f"peak RSS: {rss_mb:7.0f} MB   (target <= 600 MB)")
     print(f"rows painted per step: at least {min(painted_rows)} of {len(rows)}")
     if min(painted_rows) < len(rows):

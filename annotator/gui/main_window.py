@@ -18,6 +18,7 @@ from annotator.core.atomic import SaveError
 from annotator.core.autosave import discard_recovery, find_recoverable, load_recovery
 from annotator.core.project import Project, ProjectError
 from annotator.core.sidecar import RecordingStatus
+from annotator.core.timecode import cursor_text
 from annotator.formats import FormatError
 from annotator.gui import file_actions, settings_dialog
 from annotator.gui.corpus_panel import CorpusPanel
@@ -322,7 +323,9 @@ class MainWindow(QMainWindow):
 
     # --- status, title, settings --------------------------------------------------------------
     def _update_status(self) -> None:
-        self.cursor_label.setText(f"cursor {self.timeline.cursor_time:.3f} s")
+        self.cursor_label.setText(
+            "cursor " + cursor_text(self.timeline.cursor_time, self.timeline.duration)
+        )
         span = self.controller.span
         count = len(self.controller.selection)
         if span is None:

@@ -23,6 +23,7 @@ from annotator.gui.heatmap_legend import HeatmapLegend
 from annotator.gui.heatmap_order import mean_from_heat, row_order
 from annotator.gui.lanes_item import LanesItem
 from annotator.gui.spectrogram_item import SpectrogramItem
+from annotator.gui.time_axis import TimeAxis
 from annotator.gui.waveform_item import WaveformItem
 
 AXIS_WIDTH = 72
@@ -76,7 +77,9 @@ class TimeViewBox(pg.ViewBox):
 
 def _plot(name: str, select_on_drag: bool) -> tuple[pg.PlotWidget, TimeViewBox]:
     box = TimeViewBox(select_on_drag)
-    widget = pg.PlotWidget(viewBox=box, background=style.BACKGROUND)
+    widget = pg.PlotWidget(
+        viewBox=box, background=style.BACKGROUND, axisItems={"bottom": TimeAxis()}
+    )
     widget.setObjectName(name)
     plot = widget.getPlotItem()
     plot.hideButtons()
@@ -125,7 +128,8 @@ class TimelineView(QWidget):
         self.lanes_plot.getAxis("bottom").setStyle(showValues=True)
         self.lanes_plot.getAxis("bottom").setHeight(None)
         self.lanes_plot.setLabel("left", "")
-        self.lanes_plot.setLabel("bottom", "time", units="s")
+        self.lanes_plot.setLabel("bottom", "time")
+        self.time_axis: TimeAxis = self.lanes_plot.getAxis("bottom")
         for name, widget in self.rows.items():
             if name != "lanes":
                 widget.getPlotItem().setXLink(self.lanes_plot)
