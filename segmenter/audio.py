@@ -32,6 +32,8 @@ from segmenter.errors import AudioError
 
 __all__ = [
     "SAMPLE_RATE",
+    "MIN_SAMPLE_RATE",
+    "MAX_SAMPLE_RATE",
     "AudioInfo",
     "AudioWarning",
     "audio_info",
@@ -43,6 +45,11 @@ __all__ = [
 
 SAMPLE_RATE = 16000
 """The rate every model of this package works at."""
+
+MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 1_000, 768_000
+"""Rates a recording may have. A header that says 1 Hz would be resampled x16000 (minutes of
+work and hours of audio from a 32 KB file); no real recording lies outside. annotator's
+``annotator.core.audio_header`` holds the same bounds (this package may not import it)."""
 
 
 class AudioWarning(UserWarning):
@@ -73,6 +80,8 @@ def _open(path: str | Path) -> sf.SoundFile:
         raise AudioError(f"{p}: file not found")
     if p.is_dir():
         raise AudioError(f"{p}: is a directory, not an audio file")
+    if not p.is_file():  # a FIFO, socket or device: opening a FIFO would block for ever
+        raise AudioError(f"{p}: not a regular file (a FIFO, socket or device?); not opened")
     try:
         handle = sf.SoundFile(str(p), mode="r")
     except (sf.LibsndfileError, sf.SoundFileError, RuntimeError) as exc:
@@ -93,6 +102,11 @@ def _validate(p: Path, handle: sf.SoundFile) -> None:
         raise AudioError(f"{p}: audio file has no channels")
     if handle.samplerate <= 0:
         raise AudioError(f"{p}: audio file has an invalid sample rate ({handle.samplerate})")
+    if not MIN_SAMPLE_RATE <= handle.samplerate <= MAX_SAMPLE_RATE:
+        raise AudioError(
+            f"{p}: sample rate {handle.samplerate} Hz is out of the accepted range "
+            f"({MIN_SAMPLE_RATE} to {MAX_SAMPLE_RATE} Hz)"
+        )
     if handle.frames == 0:
         raise AudioError(f"{p}: audio file contains no samples")
 

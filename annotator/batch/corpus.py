@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from annotator.core.audio_header import special_kind
 from annotator.core.scan import audio_extensions, find_audio_files
 
 #: A command-line input with one of these extensions is a list of recordings, one per line.
@@ -24,6 +26,10 @@ LIST_SUFFIXES = frozenset({".txt", ".lst", ".list"})
 
 class CorpusError(Exception):
     """The inputs cannot make a corpus (missing argument, unreadable list, clashing names)."""
+
+
+class CorpusWarning(UserWarning):
+    """Something in a corpus folder was left out (a FIFO named like a recording)."""
 
 
 @dataclass(frozen=True, order=True)
@@ -100,21 +106,29 @@ def list_corpus(inputs: Sequence[str], extensions: Iterable[str] | None = None) 
             continue
         path = Path(raw)
         if path.is_dir():
-            items += [
-                CorpusItem(_key(f.relative_to(path)), f) for f in find_audio_files(path, wanted)
-            ]
+            found = find_audio_files(path, wanted, on_skipped=_warn_skipped)
+            items += [CorpusItem(_key(f.relative_to(path)), f) for f in found]
         elif path.suffix.lower() in LIST_SUFFIXES:
             if not path.is_file():
-                raise CorpusError(f"{path}: no such list file")
+                kind = special_kind(path)
+                problem = f"is {kind}, not a list file" if kind else "no such list file"
+                raise CorpusError(f"{path}: {problem}")
             listed = read_list(path, _list_lines(path))
             items += _relative_items(listed) if listed else []
         elif path.exists():
+            kind = special_kind(path)
+            if kind is not None:  # opening a FIFO blocks for ever: refuse it, never open it
+                raise CorpusError(f"{path}: is {kind}, not a regular file; not opened")
             loose.append(path)
         else:
             raise CorpusError(f"{path}: no such file or folder")
     if loose:
         items += _relative_items(loose)
     return _deduplicate(items)
+
+
+def _warn_skipped(path: Path, kind: str) -> None:
+    warnings.warn(f"{path}: is {kind}, not a regular file; skipped", CorpusWarning, stacklevel=2)
 
 
 def _deduplicate(items: list[CorpusItem]) -> list[CorpusItem]:

@@ -16,20 +16,17 @@ from typing import IO
 
 from annotator.batch.corpus import CorpusItem
 from annotator.batch.runner import DONE, FAILED, SKIPPED, FileResult
+from annotator.core.audio_header import AudioHeaderError, read_header
 
 
 def probe_durations(items: Sequence[CorpusItem]) -> dict[CorpusItem, float]:
     """Header durations for the ETA; unreadable files are left out (they weigh the mean)."""
-    import soundfile
-
     found: dict[CorpusItem, float] = {}
     for item in items:
-        try:
-            info = soundfile.info(str(item.path))
-        except Exception:  # a corrupt file is reported when its turn comes, not here
+        try:  # never opens a FIFO, whose open would block
+            found[item] = read_header(item.path).duration
+        except AudioHeaderError:  # a bad file is reported when its turn comes, not here
             continue
-        if info.samplerate > 0:
-            found[item] = info.frames / info.samplerate
     return found
 
 

@@ -31,6 +31,7 @@ from typing import Any
 from annotator.batch.corpus import CorpusItem
 from annotator.batch.outputs import output_paths, remove_partials, write_outputs
 from annotator.core.annotation import Provenance, RecordingInfo
+from annotator.core.audio_header import AudioHeaderError, read_header
 from annotator.extensions import (
     PRELABELER_GROUP,
     create_prelabeler,
@@ -73,19 +74,15 @@ class FileResult:
 
 
 def _audio_facts(path: Path) -> tuple[float, int]:
-    """Duration and rate from the header: a corrupt file fails here, before any model runs."""
-    import soundfile
-
-    if not path.exists():
-        raise RecordingError(f"{path}: no such file")
+    """Duration and rate from the header: a corrupt file, a FIFO or an absurd rate fails here,
+    before any model runs (the checks are `read_header`'s, shared with ``info``)."""
     try:
-        info = soundfile.info(str(path))
-    except Exception as exc:  # libsndfile raises several types, all meaning "cannot read"
-        detail = " ".join(str(exc).split(":")[-1].split()) or type(exc).__name__
-        raise RecordingError(f"{path}: not a readable audio file ({detail})") from None
-    if info.frames <= 0 or info.samplerate <= 0:
+        header = read_header(path)
+    except AudioHeaderError as exc:
+        raise RecordingError(str(exc)) from None
+    if header.frames <= 0:
         raise RecordingError(f"{path}: audio file contains no samples")
-    return info.frames / info.samplerate, int(info.samplerate)
+    return header.duration, header.sample_rate
 
 
 def _named(path: Path, message: str) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from annotator.commands.outcome import EXIT_OK, CliError
 from annotator.core import Annotation
+from annotator.core.audio_header import AudioHeaderError, read_header, special_kind
 from annotator.core.sidecar import SIDECAR_SUFFIX
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".mp3", ".aiff", ".aif", ".opus", ".w64", ".caf"}
@@ -15,18 +16,18 @@ MODEL_SUFFIXES = {".safetensors", ".pt", ".pth", ".ckpt"}
 
 
 def describe_audio(path: Path) -> list[str]:
-    import soundfile
-
+    """The header, checked exactly as ``label`` checks it (`read_header`): what ``info`` calls
+    a fine recording, ``label`` accepts."""
     try:
-        info = soundfile.info(str(path))
-    except Exception as exc:  # soundfile raises LibsndfileError, RuntimeError, TypeError...
-        raise CliError(f"{path}: not a readable audio file ({_short(exc)})") from exc
+        header = read_header(path)
+    except AudioHeaderError as exc:
+        raise CliError(str(exc)) from None
     return [
         f"{path}: audio",
-        f"  duration     {info.duration:.3f} s ({info.frames} samples)",
-        f"  sample rate  {info.samplerate} Hz",
-        f"  channels     {info.channels}",
-        f"  format       {info.format} / {info.subtype}",
+        f"  duration     {header.duration:.3f} s ({header.frames} samples)",
+        f"  sample rate  {header.sample_rate} Hz",
+        f"  channels     {header.channels}",
+        f"  format       {header.format} / {header.subtype}",
     ]
 
 
@@ -62,16 +63,15 @@ def describe_sidecar(path: Path) -> list[str]:
     return describe_annotation(state.annotation, title)
 
 
-def _short(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
 def run_info(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.exists():
         raise CliError(f"{path}: no such file")
     if path.is_dir():
         raise CliError(f"{path}: is a folder, not a file")
+    kind = special_kind(path)
+    if kind is not None:  # a FIFO would block the first read for ever: never open one
+        raise CliError(f"{path}: is {kind}, not a regular file; not opened")
     suffix = path.suffix.lower()
     if suffix in AUDIO_SUFFIXES:
         lines = describe_audio(path)

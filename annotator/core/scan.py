@@ -12,12 +12,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from annotator.core.atomic import SaveError, atomic_write_text
+from annotator.core.audio_header import AudioHeaderError, read_header, special_kind
 
 INDEX_FORMAT = "nmf-annotator-index"
 INDEX_VERSION = 1
@@ -50,10 +51,16 @@ def audio_extensions() -> frozenset[str]:
     )
 
 
-def find_audio_files(root: Path, extensions: frozenset[str] | None = None) -> Iterator[Path]:
+def find_audio_files(
+    root: Path,
+    extensions: frozenset[str] | None = None,
+    on_skipped: Callable[[Path, str], None] | None = None,
+) -> Iterator[Path]:
     """Audio files under ``root``, sorted, skipping hidden files and folders (our own included).
 
-    Symlinked folders are not followed, so a link loop cannot hang a scan.
+    Symlinked folders are not followed, so a link loop cannot hang a scan. A FIFO, socket or
+    device file with an audio extension is left out (opening a FIFO would block for ever), and
+    ``on_skipped(path, what it is)`` is told, so that a command can warn about it.
     """
     extensions = audio_extensions() if extensions is None else extensions
     found: list[Path] = []
@@ -61,7 +68,12 @@ def find_audio_files(root: Path, extensions: frozenset[str] | None = None) -> It
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in files:
             if not name.startswith(".") and os.path.splitext(name)[1].lower() in extensions:
-                found.append(Path(folder, name))
+                path = Path(folder, name)
+                kind = special_kind(path)
+                if kind is None:
+                    found.append(path)
+                elif on_skipped is not None:
+                    on_skipped(path, kind)
     found.sort(key=lambda p: [part.casefold() for part in p.relative_to(root).parts])
     yield from found
 
@@ -76,19 +88,15 @@ class AudioFacts:
 
 
 def probe_audio(path: Path) -> AudioFacts:
-    """Header facts of one file; a damaged or unsupported file gives ``error``, never raises."""
-    import soundfile
-
+    """Header facts of one file; a damaged, unsupported or special file (a FIFO) or an absurd
+    sample rate gives ``error``, never raises (the checks are `read_header`'s)."""
     try:
-        info = soundfile.info(str(path))
-    except Exception as exc:  # libsndfile raises several types; a scan must survive all of them
-        message = " ".join(str(exc).split()) or type(exc).__name__
-        return AudioFacts(error=f"cannot read audio: {message}")
-    if info.samplerate <= 0:
-        return AudioFacts(error="cannot read audio: sample rate is 0")
-    if info.frames <= 0:  # nothing to show or label; flagged in the corpus table, not opened
+        header = read_header(path)
+    except AudioHeaderError as exc:
+        return AudioFacts(error=f"cannot read audio: {exc.problem}")
+    if header.frames <= 0:  # nothing to show or label; flagged in the corpus table, not opened
         return AudioFacts(error="audio file contains no samples")
-    return AudioFacts(duration=info.frames / info.samplerate, sample_rate=int(info.samplerate))
+    return AudioFacts(duration=header.duration, sample_rate=header.sample_rate)
 
 
 def file_stamp(path: Path) -> tuple[int, int, int] | None:

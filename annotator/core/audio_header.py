@@ -1,0 +1,99 @@
+"""Reading a recording's header, and refusing what must never be opened or decoded.
+
+Every annotator command that looks at audio before decoding it (``label``'s runner and progress
+bar, ``info``, the project scan) asks here, so that they agree on what counts as a recording:
+
+* only a regular file is opened. Opening a FIFO blocks until something writes to it, so a stray
+  ``a.wav`` FIFO would hang a whole corpus run; sockets and device files are no recordings
+  either. They are recognised by ``stat``, which never blocks.
+* a sample rate outside ``MIN_SAMPLE_RATE``..``MAX_SAMPLE_RATE`` is refused: a header that says
+  1 Hz would be resampled x16000 (minutes of work on a 32 KB file), and no real recording is
+  below telephone-band rates or above 768 kHz. ``segmenter.audio`` holds the same bounds (it may
+  not import this package); a test keeps them equal.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+MIN_SAMPLE_RATE = 1_000
+MAX_SAMPLE_RATE = 768_000
+
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device file"),
+    (stat.S_ISBLK, "a block device file"),
+)
+
+
+class AudioHeaderError(Exception):
+    """A file is not a usable recording; ``problem`` says why, ``str()`` adds the file's name."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path, self.problem = path, problem
+
+
+@dataclass(frozen=True)
+class AudioHeader:
+    """What a recording's header says (nothing is decoded)."""
+
+    frames: int
+    sample_rate: int
+    channels: int
+    format: str
+    subtype: str
+
+    @property
+    def duration(self) -> float:
+        return self.frames / self.sample_rate
+
+
+def special_kind(path: Path) -> str | None:
+    """What ``path`` is when it exists but is neither a regular file nor a folder (a FIFO, a
+    socket, a device file; links followed), else None. Never opens the file."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):  # missing, or a name the OS refuses: callers report that
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return next((kind for test, kind in _KINDS if test(mode)), "not a regular file")
+
+
+def rate_problem(rate: int) -> str | None:
+    """Why a recording at ``rate`` Hz is refused, or None when the rate is accepted."""
+    if MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
+        return None
+    return (
+        f"sample rate {rate} Hz is out of the accepted range "
+        f"({MIN_SAMPLE_RATE} to {MAX_SAMPLE_RATE} Hz)"
+    )
+
+
+def read_header(path: Path) -> AudioHeader:
+    """The header of the recording at ``path``; raises `AudioHeaderError` naming the file."""
+    import soundfile  # here, not at the top: `import annotator.core` stays light
+
+    if not os.path.exists(path):
+        raise AudioHeaderError(path, "no such file")
+    if os.path.isdir(path):
+        raise AudioHeaderError(path, "is a folder, not an audio file")
+    kind = special_kind(path)
+    if kind is not None:
+        raise AudioHeaderError(path, f"is {kind}, not a regular file; not opened")
+    try:
+        info = soundfile.info(str(path))
+    except Exception as exc:  # libsndfile raises several types, all meaning "cannot read"
+        detail = " ".join(str(exc).split(":")[-1].split()) or type(exc).__name__
+        raise AudioHeaderError(path, f"not a readable audio file ({detail})") from None
+    problem = rate_problem(int(info.samplerate))
+    if problem is not None:
+        raise AudioHeaderError(path, problem)
+    return AudioHeader(
+        int(info.frames), int(info.samplerate), int(info.channels), info.format, info.subtype
+    )
