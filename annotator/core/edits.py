@@ -40,6 +40,10 @@ from annotator.core.lane import Lane
 from annotator.core.segment import Segment, Source
 
 SIDES = ("start", "end")
+MIN_SEGMENT_S = 0.01
+"""The shortest segment an edit may leave. Exports write times to the millisecond, so a segment
+of a few microseconds would be written as an empty ``2.994–2.994`` interval that no one can see
+in a lane; ten milliseconds is under any phone and still visible when zoomed in."""
 
 
 def touched(segment: Segment, **changes: object) -> Segment:
@@ -216,6 +220,8 @@ class MoveBoundary(SegmentEdit):
                 f"the {side} boundary would run into the neighbouring {describe_segment(blocker)}"
                 + (" (move the shared boundary instead)" if blocker is neighbour else "")
             )
+        for (_, was), (_, now) in zip(removed, added, strict=True):
+            _keep_visible(was, now)
         self._result = moved
         return Change.of(removed, added)
 
@@ -237,6 +243,16 @@ class MoveBoundary(SegmentEdit):
         return True
 
 
+def _keep_visible(before: Segment, after: Segment) -> None:
+    """Refuse an edit that leaves ``after`` shorter than :data:`MIN_SEGMENT_S` (a segment that
+    is already that short may still grow)."""
+    length = after.end - after.start
+    if length < MIN_SEGMENT_S and length < before.end - before.start:
+        raise InvalidEdit(
+            f"{describe_span(after)} would be shorter than {MIN_SEGMENT_S * 1000:.0f} ms"
+        )
+
+
 class SplitSegment(SegmentEdit):
     """Cut a segment in two at ``at``; both halves keep the label."""
 
@@ -256,6 +272,8 @@ class SplitSegment(SegmentEdit):
                 f"the split point {format_seconds(self.at)} s is not inside {describe_span(seg)}"
             )
         halves = (touched(seg, end=self.at), touched(seg, start=self.at))
+        for half in halves:
+            _keep_visible(seg, half)
         return Change(((self.lane, seg),), tuple((self.lane, h) for h in halves))
 
 

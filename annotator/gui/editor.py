@@ -28,6 +28,7 @@ from annotator.core import (
     Source,
     SplitSegment,
 )
+from annotator.core.edits import MIN_SEGMENT_S
 from annotator.gui.document import Document
 from annotator.gui.timeline_view import TimelineView
 from annotator.gui.undo import new_merge_key
@@ -240,25 +241,33 @@ class EditorController(QObject):
         return [(lane, segment)] + ([(lane, neighbour)] if drag["alt"] and neighbour else [])
 
     def _clamp(self, lane_name: str, segment: Segment, side: str, t: float, alt: bool) -> float:
-        """Keep a dragged boundary inside what the edit allows, so the drag stops at a wall."""
+        """Keep a dragged boundary inside what the edit allows, so the drag stops at a wall:
+        a segment (and, with Alt, its neighbour) keeps at least :meth:`shortest` seconds."""
         lane = self.annotation.lane(lane_name)
         before, after = lane.neighbours(segment)
-        eps = 1e-6
+        gap = self.shortest()
         if side == "start":
-            low = (
-                0.0
-                if before is None
-                else (before.start + eps if alt and before.end == segment.start else before.end)
-            )
-            return min(max(t, low), segment.end - eps)
+            low = 0.0
+            if before is not None:
+                shared = alt and before.end == segment.start
+                low = min(before.start + gap, segment.start) if shared else before.end
+            return min(max(t, low), max(segment.end - gap, segment.start))
         high = self.view.duration
         if after is not None:
-            high = after.end - eps if alt and after.start == segment.end else after.start
-        return max(min(t, high), segment.start + eps)
+            shared = alt and after.start == segment.end
+            high = max(after.end - gap, segment.end) if shared else after.start
+        return max(min(t, high), min(segment.start + gap, segment.end))
+
+    def shortest(self) -> float:
+        """The shortest segment a gesture may leave: 10 ms, or one pixel when zoomed out, so a
+        segment never shrinks to something the lane cannot show."""
+        lanes = self.view.lanes
+        pixel = lanes.seconds_per_pixel() if lanes is not None else 0.0
+        return max(MIN_SEGMENT_S, pixel)
 
     def _on_create(self, lane: str, t0: float, t1: float) -> None:
         t0, t1 = self.snap(t0), self.snap(t1)
-        if t1 <= t0:
+        if t1 - t0 < self.shortest():
             return
         label = lane if lane in CLASS_LANES else ""
         self.current_lane = lane

@@ -209,6 +209,26 @@ def test_move_boundary_description() -> None:
     assert "Move end boundary" in repr(edit)
 
 
+def test_no_edit_leaves_a_segment_shorter_than_ten_ms() -> None:
+    assert_refused(MoveBoundary("speech", S1, "end", 0.000001), make(), "shorter than 10 ms")
+    assert_refused(MoveBoundary("speech", S1, "start", 1.195), make(), "shorter than 10 ms")
+    # the neighbour dragged along with Alt is kept visible too
+    assert_refused(
+        MoveBoundary("speech", S1, "end", 2.395, with_neighbour=True), make(), "shorter than 10 ms"
+    )
+    assert_refused(SplitSegment("speech", S2, 1.205), make(), "shorter than 10 ms")
+    result = assert_undoable(MoveBoundary("speech", S1, "end", 0.01), make())
+    assert result.lane("speech")[0] == human(0.0, 0.01, "speech")
+
+
+def test_a_segment_already_that_short_may_still_grow() -> None:
+    tiny = Segment(5.0, 5.004, "speech")
+    annotation = make()
+    annotation.lane("music").add(tiny)
+    result = assert_undoable(MoveBoundary("music", tiny, "end", 5.006), annotation)
+    assert human(5.0, 5.006, "speech") in result.lane("music").segments
+
+
 # --- split / merge ------------------------------------------------------------------------
 def test_split_segment() -> None:
     result = assert_undoable(SplitSegment("speech", S2, 1.8), make())

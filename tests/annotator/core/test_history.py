@@ -32,6 +32,7 @@ from annotator.core import (
     Source,
     SplitSegment,
 )
+from annotator.core.edits import MIN_SEGMENT_S
 
 S1 = Segment(0.0, 1.0, "speech", 0.7, Source.MODEL)
 S2 = Segment(1.0, 2.0, "speech")
@@ -374,6 +375,11 @@ def disjoint(pieces: list[tuple[float, float]]) -> bool:
 Pieces = list[tuple[float, float]]
 
 
+def visible(was: tuple[float, float], now: tuple[float, float]) -> bool:
+    """An edit keeps a segment at least 10 ms long, unless it was shorter and does not shrink."""
+    return now[1] - now[0] >= MIN_SEGMENT_S or now[1] - now[0] >= was[1] - was[0]
+
+
 def expect(edit: Edit, annotation: Annotation) -> tuple[bool, str, Pieces] | None:
     """A dumb, independent oracle for the simple verbs: (valid, lane, the lane's times after).
 
@@ -400,11 +406,13 @@ def expect(edit: Edit, annotation: Annotation) -> tuple[bool, str, Pieces] | Non
     if isinstance(edit, SplitSegment):
         halves = [(seg.start, edit.at), (edit.at, seg.end)]
         ok = seg.start < edit.at < seg.end
+        ok = ok and all(visible((seg.start, seg.end), half) for half in halves)
         return ok, lane, halves + [(s.start, s.end) for s in others]
     t = edit.new_time
     if t < 0 or (duration is not None and t > duration) or t == getattr(seg, edit.side):
         return False, lane, times
     pieces = [(t, seg.end) if edit.side == "start" else (seg.start, t)]
+    ok = visible((seg.start, seg.end), pieces[0])
     if edit.with_neighbour:
         for n in others:
             if edit.side == "start" and n.end == seg.start:
@@ -415,8 +423,10 @@ def expect(edit: Edit, annotation: Annotation) -> tuple[bool, str, Pieces] | Non
                 others.remove(n)
                 pieces.append((t, n.end))
                 break
+        if len(pieces) > 1:
+            ok = ok and (pieces[1][0] >= pieces[1][1] or visible((n.start, n.end), pieces[1]))
     after = pieces + [(s.start, s.end) for s in others]
-    return disjoint(after), lane, after
+    return ok and disjoint(after), lane, after
 
 
 def draw_placed(data: st.DataObject, annotation: Annotation) -> tuple[str, Segment]:

@@ -158,3 +158,27 @@ def test_click_selects_and_ctrl_click_extends(window, qtbot):
     window.document.stack.undo()
     assert len(window.document.annotation.lane("speech")) == 1
     assert len(window.document.annotation.lane("music")) == 1
+
+
+def test_a_boundary_dragged_past_its_partner_stops_at_a_visible_length(window, qtbot, tmp_path):
+    window.timeline.set_visible_range(0.0, 10.0)
+    add(window, "speech", 2.0, 3.0)
+    widget = window.timeline.rows["lanes"]
+    drag(
+        qtbot,
+        widget,
+        lanes_viewport_pos(window, "speech", 2.995),
+        lanes_viewport_pos(window, "speech", 1.0),
+        steps=6,
+    )
+    (segment,) = window.document.annotation.lane("speech")
+    shortest = window.controller.shortest()
+    assert shortest >= 0.01 and shortest >= window.timeline.lanes.seconds_per_pixel()
+    assert segment.start == 2.0 and segment.end == pytest.approx(2.0 + shortest, rel=1e-6)
+    # and what is exported is a segment, not an empty interval
+    from annotator.formats import rttm
+
+    out = tmp_path / "x.rttm"
+    rttm.write_rttm(window.document.annotation, out, uri="x")
+    duration = float(out.read_text().split()[4])
+    assert duration >= 0.01
