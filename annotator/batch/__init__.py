@@ -1,8 +1,9 @@
 """Corpus-scale pre-labelling (``annotator label``): listing, sharding, resuming, running.
 
 ``corpus`` decides which recordings a run covers and how outputs are named; ``outputs`` names,
-dates and writes them (all formats or none); ``runner`` labels files in this process or in
-spawned workers, one failure never stopping the rest; ``report`` draws progress and the summary.
+dates and writes them (all formats or none); ``lock`` keeps a second run out of an output folder;
+``runner`` labels files in this process or in spawned workers, one failure never stopping the
+rest; ``report`` draws progress and the summary.
 Nothing here imports torch: the pre-labeler plugin brings what it needs.
 """
 

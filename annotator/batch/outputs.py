@@ -2,9 +2,14 @@
 
 All outputs of a recording appear together or not at all: each format is first written to a
 hidden temporary file beside its target (whatever the writer does inside, a plugin's included),
-and only when every format succeeded are they renamed into place. A run killed at any instant
-(SLURM time limit, pre-emption) therefore leaves complete outputs or none, and ``--resume`` can
-trust that an output that exists is whole.
+and only when every format succeeded are they renamed into place. A rename that fails (a full
+quota, a vanished mount) rolls back the ones already made: a replaced output gets its previous
+file back (kept under a second name until the commit ends), a new one is removed. An output is
+never half-written, so ``--resume`` can trust that an output that exists is whole; a run killed
+in the middle of the renames (a few system calls) may leave a recording's formats from two runs.
+
+Without ``overwrite``, "exists" is checked again at each rename, not only at start-up: an output
+that appeared meanwhile (another program) is left alone and the recording fails.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import secrets
+import shutil
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -60,33 +67,99 @@ def write_outputs(
     annotation: Annotation,
     item: CorpusItem,
     targets: Mapping[Path, Any],
+    *,
+    overwrite: bool = False,
 ) -> None:
-    """Write ``annotation`` in every format of ``targets`` ({path: Format}), all or nothing."""
-    written: list[tuple[Path, Path]] = []
+    """Write ``annotation`` in every format of ``targets`` ({path: Format}), all or nothing;
+    an existing target is replaced only with ``overwrite`` (``--force``, ``--resume``)."""
+    staged: list[tuple[Path, Path, str]] = []  # (temporary, target, extension)
     try:
         for target, fmt in targets.items():
+            extension = fmt.extensions[0]
             target.parent.mkdir(parents=True, exist_ok=True)
-            _remove_stale(target, fmt.extensions[0])
-            fd, name = tempfile.mkstemp(
-                prefix=f".{target.stem}.", suffix=f".partial{fmt.extensions[0]}", dir=target.parent
-            )
-            os.close(fd)
-            temporary = Path(name)
-            written.append((temporary, target))
+            _remove_stale(target, extension)
+            temporary = _hidden_twin(target, extension)
+            staged.append((temporary, target, extension))
             try:
                 fmt.writer(annotation, temporary, **_writer_options(fmt.name, item))
             except Exception as exc:  # name the real target, not our temporary file
-                message = " ".join(str(exc).split()).replace(str(temporary), str(target))
-                if str(target) not in message:
-                    message = f"{target}: {message or type(exc).__name__}"
-                raise OutputError(message) from exc
-        for temporary, target in written:
-            _match_umask(temporary)
-            os.replace(temporary, target)
+                raise OutputError(_about(target, exc, temporary)) from exc
+        _commit(staged, overwrite)
     finally:
-        for temporary, _ in written:
+        for temporary, _, _ in staged:
+            _discard(temporary)
+
+
+def _hidden_twin(target: Path, extension: str) -> Path:
+    """A new empty hidden file beside ``target``, named so that `_remove_stale` clears it if
+    the run is killed before it is renamed or removed."""
+    fd, name = tempfile.mkstemp(
+        prefix=f".{target.stem}.", suffix=f".partial{extension}", dir=target.parent
+    )
+    os.close(fd)
+    return Path(name)
+
+
+def _about(target: Path, exc: BaseException, temporary: Path | None = None) -> str:
+    """One line about ``exc`` that names ``target`` (never one of our hidden files)."""
+    text = str(exc) if not isinstance(exc, OSError) or not exc.strerror else exc.strerror
+    message = " ".join(text.split())
+    if temporary is not None:
+        message = message.replace(str(temporary), str(target))
+    return message if str(target) in message else f"{target}: {message or type(exc).__name__}"
+
+
+def _commit(staged: list[tuple[Path, Path, str]], overwrite: bool) -> None:
+    """Rename every staged file onto its target; if one fails, undo the ones already done."""
+    done: list[tuple[Path, Path | None]] = []  # (target, its previous file's second name)
+    try:
+        for temporary, target, extension in staged:
+            if not overwrite and os.path.lexists(target):
+                raise OutputError(
+                    f"{target}: exists already (written meanwhile by another program?); "
+                    "not overwritten, use --force to overwrite"
+                )
+            previous = _keep_previous(target, extension)
+            try:
+                _match_umask(temporary)
+                os.replace(temporary, target)
+            except OSError as exc:
+                _discard(previous)
+                raise OutputError(_about(target, exc)) from exc
+            done.append((target, previous))
+    except BaseException:
+        for target, previous in reversed(done):
             with contextlib.suppress(OSError):
-                temporary.unlink()
+                if previous is None:
+                    os.unlink(target)
+                else:
+                    os.replace(previous, target)
+        raise
+    for _, previous in done:
+        _discard(previous)
+
+
+def _keep_previous(target: Path, extension: str) -> Path | None:
+    """A second name for the file at ``target`` (None if there is none), so that a failure
+    later in the commit can put it back; ``target`` itself stays in place meanwhile."""
+    if not os.path.lexists(target):
+        return None
+    backup = target.with_name(f".{target.stem}.{secrets.token_hex(4)}.partial{extension}")
+    try:
+        try:
+            os.link(target, backup)
+        except OSError:  # a file system without hard links
+            shutil.copy2(target, backup)
+    except OSError as exc:
+        _discard(backup)
+        raise OutputError(_about(target, exc)) from exc
+    return backup
+
+
+def _discard(path: Path | None) -> None:
+    if path is not None:
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 def _remove_stale(target: Path, extension: str) -> None:

@@ -59,6 +59,9 @@ class LabelJob:
     options: dict[str, Any] = field(default_factory=dict)
     optional: dict[str, Any] = field(default_factory=dict)
     threads: int | None = None
+    #: replace outputs that exist (``--force``, ``--resume``); else one that appeared meanwhile
+    #: fails its recording instead of being overwritten
+    overwrite: bool = False
 
 
 @dataclass
@@ -119,7 +122,7 @@ class Labeller:
             targets = dict(
                 zip(output_paths(item, self.job.out_dir, self.formats), self.formats, strict=True)
             )
-            write_outputs(annotation, item, targets)
+            write_outputs(annotation, item, targets, overwrite=self.job.overwrite)
         except KeyboardInterrupt:
             raise
         except BaseException as exc:  # one recording's failure, whatever it is, is reported alone

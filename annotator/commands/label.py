@@ -2,9 +2,10 @@
 
 The order of checks is chosen so that a mistake costs seconds, not a night on the cluster: the
 backend is checked, the corpus is listed, the formats and the pre-labeler (and its model) are
-loaded, and existing outputs are looked at before the first recording is touched. Then each recording fails or
-succeeds alone; the exit code is the number of recordings that failed (capped at 100), so a
-SLURM array shows at a glance which shards need another look.
+loaded, the output folder is locked (a second run on it is refused, naming the first) and
+existing outputs are looked at before the first recording is touched. Then each recording
+fails or succeeds alone; the exit code is the number of recordings that failed (capped at
+100), so a SLURM array shows at a glance which shards need another look.
 
 Where the files run is the only thing the backends change: ``local`` (this process or spawned
 worker processes) or ``ray`` (actors on a Ray cluster, :mod:`annotator.batch.ray_backend`,
@@ -14,9 +15,11 @@ imported only when asked for, since Ray is an optional extra).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +38,7 @@ from annotator.batch import (
     select_shard,
     up_to_date,
 )
+from annotator.batch.lock import FolderLocked, hold_output_folder
 from annotator.batch.report import Progress, Summary
 from annotator.batch.runner import limit_torch_threads
 from annotator.commands.outcome import EXIT_OK, CliError
@@ -220,6 +224,7 @@ def run_label(args: argparse.Namespace) -> int:
     job = LabelJob(
         prelabeler=args.prelabeler, out_dir=out_dir, formats=tuple(f.name for f in formats),
         options=options, optional=optional, threads=max(1, usable_cpus() // jobs),
+        overwrite=bool(args.force or args.resume),
     )  # fmt: skip
     try:
         prelabeler = _check_prelabeler(job, on_ray=on_ray is not None)
@@ -227,45 +232,69 @@ def run_label(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from exc
     depends_on = [Path(p) for p in getattr(prelabeler, "depends_on", ()) or ()]
 
-    outputs = {item: output_paths(item, out_dir, formats) for item in items}
-    summary = Summary()
-    todo = list(items)
-    if args.resume:
-        fresh = {i for i in items if up_to_date(i.path, outputs[i], depends_on)}
-        todo = [i for i in items if i not in fresh]
-        summary.results += [FileResult(i, SKIPPED) for i in items if i in fresh]
-    elif not args.force:
-        existing = existing_outputs(p for item in items for p in outputs[item])
-        if existing:
-            raise CliError(
-                f"{existing[0]}: exists already ({len(existing)} output(s) in {out_dir}); use "
-                "--resume to skip recordings already labelled, or --force to overwrite"
-            )
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CliError(f"{out_dir}: cannot create the output folder ({exc.strerror})") from exc
+    with _hold(out_dir):  # from here to the end, no other run writes in out_dir
+        outputs = {item: output_paths(item, out_dir, formats) for item in items}
+        summary, todo = _plan(args, outputs, depends_on)
+        progress = Progress(todo, quiet=args.quiet)
 
-    progress = Progress(todo, quiet=args.quiet)
+        def record(result: FileResult) -> None:
+            summary.results.append(result)
+            progress.finish(result)
 
-    def record(result: FileResult) -> None:
-        summary.results.append(result)
-        progress.finish(result)
-
-    try:
-        if on_ray is not None:
-            _run_on_ray(todo, job, on_ray, record, progress.note)
-        elif jobs == 1 or len(todo) <= 1:
-            limit_torch_threads(job.threads)
-            run_in_process(todo, Labeller(job, prelabeler), record, progress.advance)
-        else:
-            run_in_pool(todo, job, min(jobs, len(todo)), record)
-    finally:
-        progress.close()
+        try:
+            if on_ray is not None:
+                _run_on_ray(todo, job, on_ray, record, progress.note)
+            elif jobs == 1 or len(todo) <= 1:
+                limit_torch_threads(job.threads)
+                run_in_process(todo, Labeller(job, prelabeler), record, progress.advance)
+            else:
+                run_in_pool(todo, job, min(jobs, len(todo)), record)
+        finally:
+            progress.close()
     summary.wall_seconds = time.perf_counter() - started
     names = ", ".join(f.name for f in formats)
     print(summary.table(f"annotator label: {scope} -> {out_dir} ({names})"))
     return min(summary.failed, MAX_EXIT) if summary.failed else EXIT_OK
+
+
+@contextlib.contextmanager
+def _hold(out_dir: Path) -> Iterator[None]:
+    """Create ``out_dir`` and hold its lock for the run: a second run on it is refused, naming
+    this one, and a folder this run cannot write in fails now, before any recording is done."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CliError(f"{out_dir}: cannot create the output folder ({exc.strerror})") from exc
+    held = contextlib.ExitStack()
+    try:
+        held.enter_context(hold_output_folder(out_dir))
+    except FolderLocked as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        problem = exc.strerror or type(exc).__name__
+        raise CliError(f"{out_dir}: cannot write in the output folder ({problem})") from None
+    with held:
+        yield
+
+
+def _plan(
+    args: argparse.Namespace, outputs: dict[Any, list[Path]], depends_on: list[Path]
+) -> tuple[Summary, list[Any]]:
+    """What this run does: with ``--resume`` the up-to-date recordings are skipped; without
+    ``--resume`` or ``--force`` an existing output refuses the run (checked under the lock)."""
+    summary = Summary()
+    if args.resume:
+        fresh = {i for i, paths in outputs.items() if up_to_date(i.path, paths, depends_on)}
+        summary.results += [FileResult(i, SKIPPED) for i in outputs if i in fresh]
+        return summary, [i for i in outputs if i not in fresh]
+    if not args.force:
+        existing = existing_outputs(p for paths in outputs.values() for p in paths)
+        if existing:
+            raise CliError(
+                f"{existing[0]}: exists already ({len(existing)} output(s) in {args.out}); use "
+                "--resume to skip recordings already labelled, or --force to overwrite"
+            )
+    return summary, list(outputs)
 
 
 def _check_prelabeler(job: LabelJob, *, on_ray: bool) -> Any:
