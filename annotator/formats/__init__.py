@@ -29,6 +29,7 @@ from __future__ import annotations
 from annotator.formats.audacity import read_audacity, write_audacity
 from annotator.formats.errors import FormatError
 from annotator.formats.jsonfile import read_json, write_json
+from annotator.formats.matching import annotation_of_recording
 from annotator.formats.registry import (
     FORMATS,
     Format,
@@ -44,6 +45,7 @@ __all__ = [
     "FORMATS",
     "Format",
     "FormatError",
+    "annotation_of_recording",
     "format_for",
     "read_annotation",
     "read_annotations",

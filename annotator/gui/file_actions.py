@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from annotator.core import AddLane, AddSegment, Annotation, Edit, EditGroup
-from annotator.formats import FORMATS, read_annotation, write_annotation
+from annotator.formats import FORMATS, annotation_of_recording, write_annotation
+from annotator.formats.matching import Choose
 
 EXPORT_FORMATS = ("textgrid", "rttm", "audacity", "json")
 
@@ -35,13 +36,16 @@ def default_export_path(recording: Path, format_name: str) -> Path:
 
 def export_annotation(annotation: Annotation, path: Path, format_name: str) -> None:
     """Write ``annotation`` as ``format_name``; raises `FormatError` with one line."""
-    options = {"uri": path.stem} if format_name == "rttm" else None
-    write_annotation(annotation, path, format_name, options=options)
+    write_annotation(annotation, path, format_name)
 
 
-def import_edit(target: Annotation, path: Path) -> Edit:
-    """An undoable edit that brings the lanes of ``path`` into ``target``."""
-    source = read_annotation(path)
+def import_edit(target: Annotation, path: Path, choose: Choose | None = None) -> Edit | None:
+    """An undoable edit that brings the lanes of ``path`` into ``target``: from a file with
+    several recordings, those of ``target``'s recording (``choose`` asks when none matches;
+    None when the person declined)."""
+    source = annotation_of_recording(path, target.recording.path or path, choose=choose)
+    if source is None:
+        return None
     edits: list[Edit] = []
     names = set(target.lane_names)
     for lane in source:

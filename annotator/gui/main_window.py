@@ -262,11 +262,14 @@ class MainWindow(QMainWindow):
             if path is None:
                 return False
         try:
-            edit = file_actions.import_edit(self.document.annotation, path)
+            ask = self.prompts.choose_recording
+            edit = file_actions.import_edit(
+                self.document.annotation, path, choose=lambda ids: ask(path.name, ids)
+            )
         except FormatError as exc:
             self._fail(str(exc))
             return False
-        return self.controller.push(edit, select=False)
+        return edit is not None and self.controller.push(edit, select=False)
 
     def _autosave_tick(self) -> None:
         if self.document is not None and self.document.autosave_tick():

@@ -6,9 +6,10 @@ instance, and the tests give it a scripted one with the same methods.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
-from PyQt6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PyQt6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 AUDIO_FILTER = "Audio (*.wav *.flac *.mp3 *.ogg *.opus *.aiff *.aif *.w64 *.rf64);;All files (*)"
 
@@ -64,6 +65,19 @@ class Prompts:
         box.exec()
         clicked = box.clickedButton()
         return "recover" if clicked is recover else "discard" if clicked is discard else "later"
+
+    def choose_recording(self, file_name: str, ids: Sequence[str]) -> str | None:
+        """The recording of a multi-recording file (a corpus RTTM) to use, or None."""
+        chosen, ok = QInputDialog.getItem(
+            self.parent,
+            "Choose a recording",
+            f"{file_name} holds {len(ids)} recordings and none is named like the open one.\n"
+            "Which one belongs to it?",
+            list(ids),
+            0,
+            False,
+        )
+        return chosen if ok and chosen else None
 
     def error(self, message: str) -> None:
         QMessageBox.warning(self.parent, "nmf-annotator", message)

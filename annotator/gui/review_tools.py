@@ -127,7 +127,7 @@ class ReviewTools(QObject):
     # --- the reference ------------------------------------------------------------------------
     def load_reference(self, path: Path | None = None) -> bool:
         """Read a reference annotation of the open recording and compare with it."""
-        from annotator.formats import FormatError, read_annotation
+        from annotator.formats import FormatError, annotation_of_recording
         from annotator.gui import file_actions
 
         w = self.window
@@ -139,9 +139,13 @@ class ReviewTools(QObject):
             if path is None:
                 return False
         try:
-            reference = read_annotation(path)
+            reference = annotation_of_recording(
+                path, w.document.path, choose=lambda ids: w.prompts.choose_recording(path.name, ids)
+            )
         except (FormatError, OSError) as exc:
             w._fail(f"{path}: {exc}" if str(path) not in str(exc) else str(exc))
+            return False
+        if reference is None:
             return False
         if not len(reference):
             w._fail(f"{path}: holds no lanes to compare with")

@@ -32,6 +32,7 @@ class ScriptedPrompts:
         self.unsaved_answer = "cancel"
         self.recover_answer = "later"
         self.save_answer: Path | None = None
+        self.recording_answer: str | None = None
         self.errors: list[str] = []
 
     def unsaved(self, what: str) -> str:
@@ -45,6 +46,10 @@ class ScriptedPrompts:
     def save_path(self, title: str, suggested: str, filters: str) -> Path | None:
         self.asked.append(("save_path", suggested))
         return self.save_answer
+
+    def choose_recording(self, file_name: str, ids) -> str | None:
+        self.asked.append(("choose_recording", (file_name, list(ids))))
+        return self.recording_answer
 
     def error(self, message: str) -> None:
         self.errors.append(message)

@@ -54,8 +54,8 @@ def test_export_formats(window, tmp_path):
     assert window.export("rttm", rttm)
     lines = rttm.read_text().split("\n")
     assert any(
-        line.startswith("SPEAKER out 1 1.000 1.500") and " speech " in line for line in lines
-    )
+        line.startswith("SPEAKER a 1 1.000 1.500") and " speech " in line for line in lines
+    )  # the file-id names the recording (a.wav), not the export file: scoring pipelines join on it
     for name, suffix in (("audacity", ".txt"), ("json", ".json"), ("textgrid", ".TextGrid")):
         path = tmp_path / f"out{suffix}"
         assert window.export(name, path)
