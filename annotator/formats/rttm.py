@@ -24,7 +24,9 @@ Rules (documented choices):
   overlap), else the segment's label, or the lane name when that label is empty. Times are
   rounded to whole milliseconds (onset and end, so touching segments stay touching; a segment
   shorter than 1 ms is written as 1 ms), with 3 decimals. Hence RTTM → model → RTTM is lossless,
-  and model → RTTM → model is lossless for times on a millisecond grid. Whitespace inside a
+  and model → RTTM → model is lossless for times on a millisecond grid. Confidences are rounded
+  to 3 decimals too, so that the same recording labelled with other thread counts (``--jobs``),
+  whose posteriors differ in the last float bits, gives the same bytes. Whitespace inside a
   label becomes ``_`` (fields are whitespace-separated).
 - File-id: a given ``uri``, else the name of ``annotation.recording.path`` without a known audio
   extension, else the stem of the RTTM file; whitespace in it becomes ``_``.
@@ -206,7 +208,7 @@ def rttm_lines(annotation: Annotation, uri: str) -> list[str]:
             start = _ms(segment.start)
             duration = max(_ms(segment.end) - start, 1)
             c = segment.confidence
-            confidence = "<NA>" if c is None else repr(c)
+            confidence = "<NA>" if c is None else repr(round(c, 3))
             rows.append((start, duration, label, confidence))
     rows.sort()
     lines = [
