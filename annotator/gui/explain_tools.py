@@ -103,6 +103,11 @@ class ExplainTools(QObject):
         actions["load_reference"] = QAction(
             "Compare with reference…", w, triggered=lambda: self.load_reference()
         )
+        speakers = QAction("Compare speaker lanes as speech and overlap", w, checkable=True)
+        speakers.toggled.connect(
+            lambda on: self.reviewing.set_speaker_setting("speech" if on else "names")
+        )
+        actions["reference_speakers"] = speakers
         actions["sort_by_effort"] = QAction(
             "Sort corpus by review effort", w, triggered=self.reviewing.sort_corpus_by_effort
         )
@@ -116,7 +121,7 @@ class ExplainTools(QObject):
         for name in PANELS:
             panels.addAction(a[f"panel_{name}"])
         tools.addSeparator()
-        for name in ("load_reference", "sort_by_effort", "finetune"):
+        for name in ("load_reference", "reference_speakers", "sort_by_effort", "finetune"):
             tools.addAction(a[name])
 
     def show_document(self, document: Document) -> None:
@@ -127,6 +132,7 @@ class ExplainTools(QObject):
         self._evidence_key = None
         self._let_go_of_evidence()
         self.reviewing.clear_reference()
+        self.reviewing.show_speaker_setting()
         document.changed.connect(self._on_changed)
         self._on_changed()
 

@@ -79,5 +79,18 @@ class Prompts:
         )
         return chosen if ok and chosen else None
 
+    def map_speakers(self, file_name: str, speakers: Sequence[str]) -> bool:
+        """Whether to compare a speaker-turn reference as speech (union) and overlap (≥ 2)."""
+        shown = ", ".join(speakers[:6]) + (", …" if len(speakers) > 6 else "")
+        answer = QMessageBox.question(
+            self.parent,
+            "Speaker lanes",
+            f"{file_name} has speaker lanes ({shown}) and no speech lane.\n\n"
+            "Compare them with the speech lane (anyone talking) and the overlap lane "
+            "(two or more at once)? This corpus will remember the answer "
+            "(Tools ▸ Compare speaker lanes as speech and overlap).",
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
     def error(self, message: str) -> None:
         QMessageBox.warning(self.parent, "nmf-annotator", message)

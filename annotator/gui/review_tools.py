@@ -17,12 +17,16 @@ from PyQt6.QtCore import QObject
 
 from annotator.gui.compare_panel import ComparePanel, DisagreementMarks
 from annotator.gui.review_panel import ReviewPanel
+from annotator.review.speaker_lanes import SPEAKER_MAPPING, as_class_lanes, speaker_lane_names
 
 if TYPE_CHECKING:
     from annotator.core import Annotation
     from annotator.gui.main_window import MainWindow
 
 CONTEXT_S = 1.0  # seconds shown either side of a place jumped to
+MAPPING_SETTING = "reference_speaker_lanes"
+"""Project setting: "speech" (compare a speaker-turn reference as speech and overlap) or
+"names" (lane by lane, by name); asked the first time a corpus meets such a reference."""
 
 
 class ReviewTools(QObject):
@@ -36,8 +40,10 @@ class ReviewTools(QObject):
         self.queue = None
         #: the labels or evidence changed while the review panel was hidden
         self.queue_stale = False
-        self.reference = None  # annotator.core.Annotation
+        self.reference = None  # annotator.core.Annotation, as compared (mapped or not)
         self.reference_path: Path | None = None
+        self.reference_as_read = None  # the file's lanes, before any mapping
+        self.mapping: str | None = None  # the lane mapping applied, as shown to the person
         self.comparison = None
         #: (evidence, thresholds, floors) → the model's pre-label as given; decided once per key
         self._prelabel: tuple[tuple, Annotation] | None = None
@@ -150,13 +156,58 @@ class ReviewTools(QObject):
         if not len(reference):
             w._fail(f"{path}: holds no lanes to compare with")
             return False
-        self.reference, self.reference_path = reference, Path(path)
+        self.reference_as_read, self.reference_path = reference, Path(path)
+        self.reference = self._mapped(reference, Path(path))
         self.refresh_comparison()
         w.statusBar().showMessage(f"Comparing with {Path(path).name}", 5000)
         return True
 
+    def _mapped(self, reference: Annotation, path: Path, ask: bool = True) -> Annotation:
+        """The reference as compared: speaker lanes as speech and overlap when the corpus's
+        setting says so (asked once per corpus, then remembered in its project)."""
+        speakers = speaker_lane_names(reference)
+        names = self.window.document.annotation.lane_names if self.window.document else ()
+        self.mapping = None
+        if not speakers or any(name in names for name in speakers):
+            return reference
+        answer = self.speaker_setting()
+        if answer is None and ask:
+            answer = "speech" if self.window.prompts.map_speakers(path.name, speakers) else "names"
+            self.set_speaker_setting(answer)
+        if answer != "speech":
+            return reference
+        self.mapping = SPEAKER_MAPPING
+        return as_class_lanes(reference, speakers)
+
+    def speaker_setting(self) -> str | None:
+        project = self.window.project
+        return None if project is None else project.settings.get(MAPPING_SETTING)
+
+    def set_speaker_setting(self, answer: str) -> None:
+        """Remember how this corpus compares speaker lanes, and apply it to the open reference."""
+        project = self.window.project
+        if project is not None and project.settings.get(MAPPING_SETTING) != answer:
+            project.settings[MAPPING_SETTING] = answer
+            try:
+                project.save_settings()
+            except OSError as exc:  # the comparison still works; only the memory is lost
+                self.window.statusBar().showMessage(f"Could not save the project: {exc}", 6000)
+        self.show_speaker_setting()
+        if self.reference_as_read is not None and self.reference_path is not None:
+            self.reference = self._mapped(self.reference_as_read, self.reference_path, ask=False)
+            self.refresh_comparison()
+
+    def show_speaker_setting(self) -> None:
+        """Tick the Tools menu's mapping action as the open corpus's setting says."""
+        action = self.window.actions.get("reference_speakers")
+        if action is not None:
+            blocked = action.blockSignals(True)
+            action.setChecked(self.speaker_setting() == "speech")
+            action.blockSignals(blocked)
+
     def clear_reference(self) -> None:
         self.reference, self.reference_path, self.comparison = None, None, None
+        self.reference_as_read, self.mapping = None, None
         self.refresh_comparison()
 
     def refresh_comparison(self) -> None:
@@ -174,9 +225,10 @@ class ReviewTools(QObject):
             d = self.compare_panel.disagreements[before]
             key = (d.lane, d.start)
         self.comparison = compare(self.reference, doc.annotation, prelabel=self.model_prelabel())
-        self.compare_panel.show_comparison(
-            self.comparison, f"Reference: {self.reference_path.name}" if self.reference_path else ""
-        )
+        title = f"Reference: {self.reference_path.name}" if self.reference_path else ""
+        if title and self.mapping:
+            title += f" ({self.mapping})"
+        self.compare_panel.show_comparison(self.comparison, title)
         if key is not None:
             for i, d in enumerate(self.compare_panel.disagreements):
                 if (d.lane, d.start) == key:

@@ -33,6 +33,7 @@ class ScriptedPrompts:
         self.recover_answer = "later"
         self.save_answer: Path | None = None
         self.recording_answer: str | None = None
+        self.speakers_answer = False
         self.errors: list[str] = []
 
     def unsaved(self, what: str) -> str:
@@ -50,6 +51,10 @@ class ScriptedPrompts:
     def choose_recording(self, file_name: str, ids) -> str | None:
         self.asked.append(("choose_recording", (file_name, list(ids))))
         return self.recording_answer
+
+    def map_speakers(self, file_name: str, speakers) -> bool:
+        self.asked.append(("map_speakers", (file_name, list(speakers))))
+        return self.speakers_answer
 
     def error(self, message: str) -> None:
         self.errors.append(message)

@@ -43,3 +43,42 @@ def test_export_names_the_recording_whatever_the_file_is_called(window, tmp_path
     out = tmp_path / "renamed for the archive.rttm"
     assert window.export("rttm", out)
     assert out.read_text().split()[1] == "a"
+
+
+TURNS = (
+    "SPEAKER a 1 1.000 3.000 <NA> <NA> MEE009 <NA> <NA>\n"
+    "SPEAKER a 1 3.000 2.000 <NA> <NA> MEE012 <NA> <NA>\n"
+)
+
+
+def test_speaker_turns_compare_with_speech_and_overlap_remembered_per_corpus(
+    window, make_window, corpus, tmp_path
+):
+    from annotator.core import AddSegment, Segment
+
+    assert window.controller.push(AddSegment("speech", Segment(1.0, 5.0, "speech")))
+    path = tmp_path / "turns.rttm"
+    path.write_text(TURNS)
+    window.prompts.speakers_answer = True
+    assert window.explain.load_reference(path)
+    assert window.prompts.asked[-1] == ("map_speakers", ("turns.rttm", ["MEE009", "MEE012"]))
+    tools = window.explain.reviewing
+    speech = tools.comparison.lanes["speech"]
+    assert (speech.reference_s, speech.missed_s, speech.false_alarm_s) == (4.0, 0.0, 0.0)
+    assert tools.comparison.lanes["overlap"].missed_s == 1.0  # 3–4 s: both talk
+    assert "speakers → speech" in tools.compare_panel.source.text()
+    assert window.actions["reference_speakers"].isChecked()
+    # turned off from the Tools menu: lane by lane again, and the corpus remembers
+    window.actions["reference_speakers"].setChecked(False)
+    assert "speech" not in tools.comparison.lanes
+    assert set(tools.comparison.lanes) == {"MEE009", "MEE012"}
+    window.actions["reference_speakers"].setChecked(True)
+    asked = len(window.prompts.asked)
+    other = make_window()
+    assert other.open_path(corpus / "b.wav")
+    assert other.actions["reference_speakers"].isChecked()
+    path.with_name("b.rttm").write_text(TURNS.replace(" a ", " b "))
+    assert other.explain.load_reference(path.with_name("b.rttm"))
+    assert "speech" in other.explain.reviewing.comparison.lanes
+    assert not any(kind == "map_speakers" for kind, _ in other.prompts.asked)
+    assert len(window.prompts.asked) == asked
