@@ -12,56 +12,18 @@ import os
 import socket
 import subprocess
 import sys
-import textwrap
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import soundfile as sf
 
-from annotator import extensions
 from annotator.batch import CorpusItem, write_outputs
 from annotator.batch.outputs import OutputError
 from annotator.core import Annotation, Lane, Segment
 from annotator.formats import FORMATS, read_annotation
 from tests.robustness._checks import ROOT, assert_one_error, run_cli
 from tests.robustness.catalogue import tone
-
-GATED = '''
-import time
-from pathlib import Path
-
-def make(gate=""):
-    """Writes GATE.started, then waits (at most a minute) for GATE.go before it answers."""
-    def run(source, *, progress=None, cancel=None):
-        if gate:
-            Path(gate + ".started").touch()
-            for _ in range(600):
-                if Path(gate + ".go").exists():
-                    break
-                time.sleep(0.1)
-        return {"speech": [(0.0, 0.25, Path(gate).name or "speech", 0.9)]}
-    return run
-'''
-
-
-@pytest.fixture
-def gated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A pre-labeler plugin, ``gated``, that waits for the test's go; yields its site folder."""
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "gated_plugin.py").write_text(textwrap.dedent(GATED), encoding="utf-8")
-    info = site / "gated_plugin-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: gated-plugin\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text(
-        "[nmf_annotator.prelabelers]\ngated = gated_plugin:make\n"
-    )
-    monkeypatch.syspath_prepend(str(site))
-    extensions.refresh()
-    yield site
-    extensions.refresh()
 
 
 def wait_for(path: Path, process: subprocess.Popen[str], seconds: float = 120) -> None:
