@@ -144,6 +144,21 @@ class EditorController(QObject):
             return (min(s.start for _, s in self.selection), max(s.end for _, s in self.selection))
         return None
 
+    def zoom_to_selection(self) -> bool:
+        """Show exactly the selected span or segments (Praat's Ctrl+N); Ctrl+B goes back."""
+        span = self.span
+        if span is None:
+            self.message.emit("Select segments or drag a span to zoom to")
+            return False
+        self.view.zoom_to(*span)
+        return True
+
+    def zoom_back(self) -> bool:
+        if not self.view.zoom_back():
+            self.message.emit("No earlier view to go back to")
+            return False
+        return True
+
     def set_cursor(self, t: float) -> None:
         self.view.set_cursor(t)
         self.selectionChanged.emit()

@@ -42,6 +42,8 @@ BINDINGS: tuple[Binding, ...] = (
     ),
     Binding("zoom_out", ("-", "Ctrl+-"), "Zoom out", "Navigate"),
     Binding("zoom_all", ("Ctrl+0",), "Show the whole recording", "Navigate"),
+    Binding("zoom_selection", ("Ctrl+N",), "Zoom to the selection (as in Praat)", "Navigate"),
+    Binding("zoom_back", ("Ctrl+B",), "Zoom back to the view before", "Navigate"),
     Binding("accept_next", ("Return", "Enter"), "Accept the segment, select the next", "Edit"),
     Binding("delete", ("Delete", "Backspace"), "Delete the selected segments", "Edit"),
     Binding("split", ("S",), "Split at the cursor", "Edit"),

@@ -29,6 +29,7 @@ from annotator.gui.waveform_item import WaveformItem
 AXIS_WIDTH = 72
 ZOOM_STEP = 1.25
 MIN_SPAN_S = 0.01
+ZOOM_HISTORY = 50  # views "zoom back" can return through
 LANE_PX = 34
 
 
@@ -147,6 +148,7 @@ class TimelineView(QWidget):
         self.lanes: LanesItem | None = None
 
         self.cursor_time = 0.0
+        self._views_before: list[tuple[float, float]] = []
         self._cursor_lines: list[pg.InfiniteLine] = []
         self._span_regions: list[pg.LinearRegionItem] = []
         for widget in self.rows.values():
@@ -172,6 +174,7 @@ class TimelineView(QWidget):
     def set_document(self, annotation, samples, sample_rate: int, pyramid) -> None:
         """Show a recording: ``samples`` reads as float32 by slice (`audio_samples.Samples`)."""
         self.duration = max(annotation.end_time, samples.shape[0] / sample_rate, 1e-3)
+        self._views_before.clear()  # another recording: the old views mean nothing
         if self.lanes is None:
             self.lanes = LanesItem(annotation)
             self.lanes_plot.addItem(self.lanes)
@@ -261,6 +264,20 @@ class TimelineView(QWidget):
         span = min(max(end - start, MIN_SPAN_S), self.duration)
         start = min(max(start, 0.0), self.duration - span)
         self.lanes_plot.setXRange(start, start + span, padding=0)
+
+    def zoom_to(self, start: float, end: float) -> None:
+        """Show ``start``–``end`` and remember the view left, for :meth:`zoom_back` (Praat's
+        "zoom to selection" and "zoom back")."""
+        self._views_before.append(self.visible_range())
+        del self._views_before[:-ZOOM_HISTORY]
+        self.set_visible_range(start, end)
+
+    def zoom_back(self) -> bool:
+        """Return to the view before the last :meth:`zoom_to`; False when there is none."""
+        if not self._views_before:
+            return False
+        self.set_visible_range(*self._views_before.pop())
+        return True
 
     def zoom(self, factor: float, centre: float | None = None) -> None:
         """Scale the visible span by ``factor`` (< 1 zooms in) around ``centre`` (the cursor)."""
