@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 import unicodedata
 from pathlib import Path
 
 from annotator.commands.outcome import EXIT_OK, CliError
 from annotator.core import Annotation
 from annotator.formats import FORMATS, FormatError, format_for, read_annotations, write_annotation
-from annotator.formats.rttm import write_rttm_many
+from annotator.formats.rttm import labels_rttm_drops, write_rttm_many
 
 
 def _pick(found: dict[str, Annotation], file_id: str | None, source: Path) -> dict[str, Annotation]:
@@ -90,6 +91,7 @@ def run_convert(args: argparse.Namespace) -> int:
                 raise CliError(f"{output}: an output folder needs --to ({', '.join(FORMATS)})")
             chosen = format_for(output, args.to_format)
             output.mkdir(parents=True, exist_ok=True)
+            _warn_dropped(found, source, chosen.name)
             targets = _folder_targets(list(found), output, chosen.extensions[0])
             for target in targets.values():
                 _refuse_overwrite(target, args.force)
@@ -101,6 +103,7 @@ def run_convert(args: argparse.Namespace) -> int:
             return EXIT_OK
         chosen = format_for(output, args.to_format)
         _refuse_overwrite(output, args.force)
+        _warn_dropped(found, source, chosen.name)
         if len(found) > 1:
             if chosen.name != "rttm":
                 ids = ", ".join(sorted(found))
@@ -116,6 +119,20 @@ def run_convert(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from exc
     print(f"wrote {output}")
     return EXIT_OK
+
+
+def _warn_dropped(found: dict[str, Annotation], source: Path, format_name: str) -> None:
+    """Say on stderr which typed labels the output format cannot carry (RTTM's class lanes)."""
+    if format_name != "rttm":
+        return
+    for rid, annotation in found.items():
+        for lane, labels in labels_rttm_drops(annotation).items():
+            shown = ", ".join(repr(x) for x in labels[:4]) + (", …" if len(labels) > 4 else "")
+            where = f"{source} ({rid})" if len(found) > 1 else str(source)
+            print(
+                f"warning: {where}: RTTM writes {lane!r}, not the typed labels {shown}",
+                file=sys.stderr,
+            )
 
 
 def _options(format_name: str, recording_id: str) -> dict[str, str]:

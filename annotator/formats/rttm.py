@@ -21,7 +21,9 @@ Rules (documented choices):
   ``support()`` would); touching turns stay separate. The segment end is onset + duration
   computed in decimal, so ``1.234 + 0.5`` is exactly the float nearest 1.734.
 - Writing: the label of a turn is the lane name for the class lanes (speech, music, noise,
-  overlap), else the segment's label, or the lane name when that label is empty. Times are
+  overlap), else the segment's label, or the lane name when that label is empty. So a label
+  typed on a class lane is not written (scoring tools read the field as the class);
+  `labels_rttm_drops` lists them so that the editor and ``convert`` warn first. Times are
   rounded to whole milliseconds (onset and end, so touching segments stay touching; a segment
   shorter than 1 ms is written as 1 ms), with 3 decimals. Hence RTTM → model → RTTM is lossless,
   and model → RTTM → model is lossless for times on a millisecond grid. Confidences are rounded
@@ -188,6 +190,18 @@ def turn_label(lane: Lane, segment: Segment) -> str:
     """The RTTM label of a segment: lane name for class lanes, else its label (or lane name)."""
     label = lane.name if lane.name in CLASS_LANES or not segment.label else segment.label
     return "_".join(label.split())
+
+
+def labels_rttm_drops(annotation: Annotation) -> dict[str, list[str]]:
+    """Per class lane, the typed labels RTTM cannot carry (its label field holds the class), so
+    an exporter can warn before they are lost; other lanes keep their labels."""
+    dropped: dict[str, list[str]] = {}
+    for lane in annotation:
+        if lane.name in CLASS_LANES:
+            typed = sorted({s.label for s in lane if s.label and s.label != lane.name})
+            if typed:
+                dropped[lane.name] = typed
+    return dropped
 
 
 def _ms(t: float) -> int:

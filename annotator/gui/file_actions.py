@@ -13,6 +13,7 @@ from pathlib import Path
 from annotator.core import AddLane, AddSegment, Annotation, Edit, EditGroup
 from annotator.formats import FORMATS, annotation_of_recording, write_annotation
 from annotator.formats.matching import Choose
+from annotator.formats.rttm import labels_rttm_drops
 
 EXPORT_FORMATS = ("textgrid", "rttm", "audacity", "json")
 
@@ -37,6 +38,24 @@ def default_export_path(recording: Path, format_name: str) -> Path:
 def export_annotation(annotation: Annotation, path: Path, format_name: str) -> None:
     """Write ``annotation`` as ``format_name``; raises `FormatError` with one line."""
     write_annotation(annotation, path, format_name)
+
+
+def labels_lost_in(annotation: Annotation, format_name: str) -> str:
+    """What exporting as ``format_name`` would lose of what the person typed, in words, or ''.
+    Only RTTM drops anything: the label field of a class lane's turn holds the class."""
+    if format_name != "rttm":
+        return ""
+    dropped = labels_rttm_drops(annotation)
+    if not dropped:
+        return ""
+    listed = "; ".join(
+        f"{lane}: {', '.join(repr(x) for x in labels[:4])}{', …' if len(labels) > 4 else ''}"
+        for lane, labels in dropped.items()
+    )
+    return (
+        f"RTTM writes the class, not the typed label, of class-lane segments ({listed}). "
+        "TextGrid and JSON keep them."
+    )
 
 
 def import_edit(target: Annotation, path: Path, choose: Choose | None = None) -> Edit | None:

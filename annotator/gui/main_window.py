@@ -245,6 +245,9 @@ class MainWindow(QMainWindow):
             )
             if path is None:
                 return False
+        lost = file_actions.labels_lost_in(self.document.annotation, format_name)
+        if lost and not self.prompts.confirm(f"{lost}\n\nExport {Path(path).name} anyway?"):
+            return False
         try:
             file_actions.export_annotation(self.document.annotation, path, format_name)
         except FormatError as exc:

@@ -92,5 +92,13 @@ class Prompts:
         )
         return answer == QMessageBox.StandardButton.Yes
 
+    def confirm(self, message: str) -> bool:
+        """Yes / no before something the person typed would be lost."""
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.warning(
+            self.parent, "nmf-annotator", message, buttons.Yes | buttons.Cancel, buttons.Cancel
+        )
+        return answer == buttons.Yes
+
     def error(self, message: str) -> None:
         QMessageBox.warning(self.parent, "nmf-annotator", message)

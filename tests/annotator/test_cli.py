@@ -50,6 +50,20 @@ def test_convert_textgrid_to_rttm_and_back(tmp_path: Path) -> None:
         ]
 
 
+def test_convert_to_rttm_warns_which_typed_labels_it_cannot_carry(tmp_path: Path) -> None:
+    annotation = Annotation(
+        [Lane("speech", [Segment(0.0, 1.0, "speech"), Segment(2.0, 3.0, "laughing")])],
+        recording=RecordingInfo(path="talk.wav", duration=4.0),
+    )
+    write_annotation(annotation, tmp_path / "talk.TextGrid")
+    done = run_cli("convert", "talk.TextGrid", "talk.rttm", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    (warning,) = done.stderr.strip().splitlines()
+    assert "talk.TextGrid" in warning and "'speech'" in warning and "'laughing'" in warning
+    quiet = run_cli("convert", "talk.TextGrid", "talk.json", cwd=tmp_path)
+    assert quiet.returncode == 0 and quiet.stderr == ""
+
+
 def test_convert_never_overwrites_without_force(tmp_path: Path) -> None:
     source = _sample(tmp_path)
     target = tmp_path / "out.json"

@@ -34,6 +34,7 @@ class ScriptedPrompts:
         self.save_answer: Path | None = None
         self.recording_answer: str | None = None
         self.speakers_answer = False
+        self.confirm_answer = True
         self.errors: list[str] = []
 
     def unsaved(self, what: str) -> str:
@@ -55,6 +56,10 @@ class ScriptedPrompts:
     def map_speakers(self, file_name: str, speakers) -> bool:
         self.asked.append(("map_speakers", (file_name, list(speakers))))
         return self.speakers_answer
+
+    def confirm(self, message: str) -> bool:
+        self.asked.append(("confirm", message))
+        return self.confirm_answer
 
     def error(self, message: str) -> None:
         self.errors.append(message)

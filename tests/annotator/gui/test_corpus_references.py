@@ -82,3 +82,19 @@ def test_speaker_turns_compare_with_speech_and_overlap_remembered_per_corpus(
     assert "speech" in other.explain.reviewing.comparison.lanes
     assert not any(kind == "map_speakers" for kind, _ in other.prompts.asked)
     assert len(window.prompts.asked) == asked
+
+
+def test_rttm_export_asks_before_typed_labels_on_class_lanes_are_lost(window, tmp_path):
+    from annotator.core import AddSegment, Segment
+
+    assert window.controller.push(AddSegment("speech", Segment(1.0, 2.0, "laughing")))
+    out = tmp_path / "a.rttm"
+    window.prompts.confirm_answer = False
+    assert not window.export("rttm", out) and not out.exists()
+    kind, message = window.prompts.asked[-1]
+    assert kind == "confirm" and "'laughing'" in message and "TextGrid" in message
+    window.prompts.confirm_answer = True
+    assert window.export("rttm", out) and out.exists()
+    asked = len(window.prompts.asked)
+    assert window.export("textgrid", tmp_path / "a.TextGrid")  # keeps labels: nothing asked
+    assert len(window.prompts.asked) == asked
