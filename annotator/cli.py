@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from annotator import __version__
 from annotator.commands.outcome import EXIT_FAILED, EXIT_USAGE, CliError, one_line_warnings
+from annotator.core.printable import printable
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -224,7 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             return _open_gui(argv)
         except CliError as exc:
-            print(f"annotator: {exc}", file=sys.stderr)
+            print(f"annotator: {printable(str(exc))}", file=sys.stderr)
             return EXIT_FAILED
     args = _build_parser().parse_args(argv)
     one_line_warnings()
@@ -234,7 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = importlib.import_module(f"annotator.commands.{args.command}")
         return int(getattr(command, f"run_{args.command}")(args))
     except CliError as exc:
-        print(f"annotator: {exc}", file=sys.stderr)
+        print(f"annotator: {printable(str(exc))}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("annotator: interrupted", file=sys.stderr)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from annotator.core.audio_header import special_kind
+from annotator.core.printable import printable
 from annotator.core.scan import audio_extensions, find_audio_files
 
 #: A command-line input with one of these extensions is a list of recordings, one per line.
@@ -128,7 +129,9 @@ def list_corpus(inputs: Sequence[str], extensions: Iterable[str] | None = None) 
 
 
 def _warn_skipped(path: Path, kind: str) -> None:
-    warnings.warn(f"{path}: is {kind}, not a regular file; skipped", CorpusWarning, stacklevel=2)
+    """One warning line (a newline in the name is escaped here, before warnings collapse it)."""
+    message = f"{printable(str(path))}: is {kind}, not a regular file; skipped"
+    warnings.warn(message, CorpusWarning, stacklevel=2)
 
 
 def _deduplicate(items: list[CorpusItem]) -> list[CorpusItem]:

@@ -17,6 +17,7 @@ from typing import IO
 from annotator.batch.corpus import CorpusItem
 from annotator.batch.runner import DONE, FAILED, SKIPPED, FileResult
 from annotator.core.audio_header import AudioHeaderError, read_header
+from annotator.core.printable import printable
 
 
 def probe_durations(items: Sequence[CorpusItem]) -> dict[CorpusItem, float]:
@@ -87,7 +88,7 @@ class Progress:
         self.finished += 1
         if result.status == FAILED:
             self.failed += 1
-            self._write(f"annotator: {result.error}")
+            self._write(f"annotator: {printable(result.error or '')}")
         if self.bar is not None:
             self.bar.update(max(0.0, self._weight(result.item) - self.partial))
             self.partial = 0.0
@@ -99,7 +100,7 @@ class Progress:
             took = f"{format_duration(result.audio_seconds)} audio in {result.seconds:.2f} s"
             self._write(
                 f"[{self.finished:>{width}}/{self.total_files}] {result.status:<7} "
-                f"{result.item.key}" + (f" ({took})" if result.status == DONE else "")
+                f"{printable(result.item.key)}" + (f" ({took})" if result.status == DONE else "")
             )
 
     def note(self, line: str) -> None:
@@ -149,5 +150,5 @@ class Summary:
             lines.append(f"  speed: {audio / self.wall_seconds:.1f} s of audio per second (wall)")
         if failed:
             lines.append("failed files:")
-            lines += [f"  {r.error}" for r in sorted(failed, key=lambda r: r.item)]
+            lines += [f"  {printable(r.error or '')}" for r in sorted(failed, key=lambda r: r.item)]
         return "\n".join(lines)

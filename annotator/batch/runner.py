@@ -32,6 +32,7 @@ from annotator.batch.corpus import CorpusItem
 from annotator.batch.outputs import output_paths, remove_partials, write_outputs
 from annotator.core.annotation import Provenance, RecordingInfo
 from annotator.core.audio_header import AudioHeaderError, read_header
+from annotator.core.printable import printable
 from annotator.extensions import (
     PRELABELER_GROUP,
     create_prelabeler,
@@ -89,7 +90,13 @@ def _audio_facts(path: Path) -> tuple[float, int]:
 
 
 def _named(path: Path, message: str) -> str:
-    return message if str(path) in message else f"{path}: {message}"
+    """``message`` naming ``path`` once, as `printable` shows it: one line even when the name
+    holds a newline (which `error_line` may have turned into a space)."""
+    shown = printable(str(path))
+    for form in (str(path), " ".join(str(path).split())):
+        if form and form in message:
+            return message.replace(form, shown)
+    return message if shown in message else f"{shown}: {message}"
 
 
 class Labeller:

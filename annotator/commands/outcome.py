@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import warnings
 
+from annotator.core.printable import printable
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -23,7 +25,7 @@ def _format_warning(
     lineno: int,
     line: str | None = None,
 ) -> str:
-    return f"annotator: warning: {' '.join(str(message).split())}\n"
+    return f"annotator: warning: {printable(' '.join(str(message).split()))}\n"
 
 
 def one_line_warnings() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,23 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> Outcome:
     code = main([str(a) for a in argv])
     captured = capsys.readouterr()
     return Outcome(code, captured.out, captured.err)
+
+
+#: Generous for a loaded 2-core machine; a FIFO opened by mistake blocks for ever.
+TIME_LIMIT = 180
+
+
+def run_process(*argv: str | Path, env: dict[str, str] | None = None) -> Outcome:
+    """``python -m annotator ARGV`` in its own process (real warnings, a hang that cannot stop
+    the suite): failed, not hung, past ``TIME_LIMIT``."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "annotator", *map(str, argv)],
+            capture_output=True, text=True, cwd=ROOT, timeout=TIME_LIMIT, env=env,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"annotator {' '.join(map(str, argv))} still ran after {TIME_LIMIT} s (hung?)")
+    return Outcome(done.returncode, done.stdout, done.stderr)
 
 
 def _fingerprint(path: Path) -> str:

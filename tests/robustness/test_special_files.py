@@ -10,33 +10,16 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import soundfile as sf
 
-from tests.robustness._checks import ROOT, Outcome, assert_one_error, run_cli
+from tests.robustness._checks import assert_one_error, run_cli, run_process
 from tests.robustness.catalogue import tiny_model, tone
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX special files")
-
-#: Generous for a loaded 2-core machine; a FIFO opened by mistake blocks for ever.
-TIME_LIMIT = 180
-
-
-def annotator(*argv: str | Path, cwd: Path = ROOT) -> Outcome:
-    """``python -m annotator ARGV`` in its own process, failed (not hung) past ``TIME_LIMIT``."""
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "annotator", *map(str, argv)],
-            capture_output=True, text=True, cwd=cwd, timeout=TIME_LIMIT,
-        )  # fmt: skip
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"annotator {' '.join(map(str, argv))} still ran after {TIME_LIMIT} s (hung?)")
-    return Outcome(done.returncode, done.stdout, done.stderr)
 
 
 @pytest.fixture
@@ -62,7 +45,9 @@ def test_special_files_in_a_corpus_folder_are_skipped_with_a_warning(
 ) -> None:
     model = tiny_model(tmp_path / "m.safetensors")
     out = tmp_path / "out"
-    outcome = annotator("label", specials["good"].parent, "--out", out, "--model", model, "--quiet")
+    outcome = run_process(
+        "label", specials["good"].parent, "--out", out, "--model", model, "--quiet"
+    )
     assert outcome.code == 0, outcome.err
     lines = outcome.err.splitlines()
     assert len(lines) == 3, outcome.err
@@ -77,9 +62,9 @@ def test_a_fifo_named_directly_is_one_error_line(specials: dict[str, Path], tmp_
     fifo = specials["fifo"]
     model = tiny_model(tmp_path / "m.safetensors")
     out = tmp_path / "out"
-    assert_one_error(annotator("label", fifo, "--out", out, "--model", model), fifo, "FIFO")
+    assert_one_error(run_process("label", fifo, "--out", out, "--model", model), fifo, "FIFO")
     assert not out.exists()
-    assert_one_error(annotator("info", fifo), fifo, "FIFO")
+    assert_one_error(run_process("info", fifo), fifo, "FIFO")
 
 
 def test_a_fifo_in_a_list_file_fails_alone(specials: dict[str, Path], tmp_path: Path) -> None:
@@ -87,7 +72,7 @@ def test_a_fifo_in_a_list_file_fails_alone(specials: dict[str, Path], tmp_path: 
     listing.write_text(f"{specials['good']}\n{specials['fifo']}\n", encoding="utf-8")
     model = tiny_model(tmp_path / "m.safetensors")
     out = tmp_path / "out"
-    outcome = annotator("label", listing, "--out", out, "--model", model, "--quiet")
+    outcome = run_process("label", listing, "--out", out, "--model", model, "--quiet")
     assert outcome.code == 1, outcome.err
     assert_one_error(outcome, specials["fifo"], "FIFO")
     assert sorted(p.name for p in out.iterdir()) == ["good.TextGrid"]
