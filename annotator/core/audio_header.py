@@ -53,16 +53,20 @@ class AudioHeader:
         return self.frames / self.sample_rate
 
 
+def _kind_of(mode: int) -> str | None:
+    """What a file of this ``st_mode`` is, when neither a regular file nor a folder."""
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return next((kind for test, kind in _KINDS if test(mode)), "not a regular file")
+
+
 def special_kind(path: Path) -> str | None:
     """What ``path`` is when it exists but is neither a regular file nor a folder (a FIFO, a
     socket, a device file; links followed), else None. Never opens the file."""
     try:
-        mode = os.stat(path).st_mode
+        return _kind_of(os.stat(path).st_mode)
     except (OSError, ValueError):  # missing, or a name the OS refuses: callers report that
         return None
-    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
-        return None
-    return next((kind for test, kind in _KINDS if test(mode)), "not a regular file")
 
 
 def rate_problem(rate: int) -> str | None:
@@ -79,11 +83,17 @@ def read_header(path: Path) -> AudioHeader:
     """The header of the recording at ``path``; raises `AudioHeaderError` naming the file."""
     import soundfile  # here, not at the top: `import annotator.core` stays light
 
-    if not os.path.exists(path):
-        raise AudioHeaderError(path, "no such file")
-    if os.path.isdir(path):
+    try:
+        mode = os.stat(path).st_mode  # one stat answers all three questions
+    except (FileNotFoundError, NotADirectoryError):  # a dangling link too
+        raise AudioHeaderError(path, "no such file") from None
+    except OSError as exc:  # a folder on the way that may not be searched
+        raise AudioHeaderError(path, f"cannot read ({exc.strerror or exc})") from None
+    except ValueError:  # a NUL in the name
+        raise AudioHeaderError(path, "not a valid file name") from None
+    if stat.S_ISDIR(mode):
         raise AudioHeaderError(path, "is a folder, not an audio file")
-    kind = special_kind(path)
+    kind = _kind_of(mode)
     if kind is not None:
         raise AudioHeaderError(path, f"is {kind}, not a regular file; not opened")
     try:
