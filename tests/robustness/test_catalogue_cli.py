@@ -173,7 +173,9 @@ def test_annotation_file_through_info_and_convert(
     assert_untouched(before, after)
     new = sorted(set(after) - set(before))
     if case.valid:
-        assert (info.code, converted.code, info.err, converted.err) == (0, 0, "", ""), (
+        # the one expected note: typed labels on class lanes do not go into RTTM
+        kept = [x for x in converted.err.splitlines() if "RTTM writes" not in x]
+        assert (info.code, converted.code, info.err, kept) == (0, 0, "", []), (
             info.err + converted.err
         )
         assert new and all(name.startswith("work/out/") for name in new), new
