@@ -66,7 +66,10 @@ class EditorController(QObject):
         self.document: Document | None = None
         self.selection: list[Placed] = []
         self.time_span: tuple[float, float] | None = None
-        self.current_lane: str | None = None
+        self.span_anchor = 0.0  # where a keyboard-made span started (Shift+arrows)
+        #: (lane, time) where Ctrl+Enter in a gap started a segment, until it is closed
+        self.segment_start_mark: tuple[str, float] | None = None
+        self._current_lane: str | None = None
         self.snap_px = SNAP_PX  # the Settings dialog may change it
         self._drag: dict | None = None
         view.cursorClicked.connect(self.set_cursor)
@@ -89,6 +92,30 @@ class EditorController(QObject):
             lanes.sigMoveToLane.connect(self._on_move_to_lane)
             lanes._controller_connected = True
         document.stack.edited.connect(self._after_stack_change)
+        self._publish_selection()
+
+    @property
+    def current_lane(self) -> str | None:
+        """The lane keyboard verbs act on (Praat's selected tier), highlighted in the view."""
+        return self._current_lane
+
+    @current_lane.setter
+    def current_lane(self, name: str | None) -> None:
+        self._current_lane = name
+        lanes = self.view.lanes
+        if lanes is not None and lanes.active != name:
+            lanes.active = name
+            lanes.update()
+
+    def select_span(self, start: float, end: float, anchor: float) -> None:
+        """A time span chosen with the keys (no segment selected)."""
+        self.selection, self.span_anchor = [], anchor
+        self.time_span = (max(start, 0.0), min(end, self.view.duration)) if end > start else None
+        self._publish_selection()
+
+    def clear(self) -> None:
+        """Escape: no selection, no span, no half-made segment."""
+        self.selection, self.time_span, self.segment_start_mark = [], None, None
         self._publish_selection()
 
     @property

@@ -49,6 +49,7 @@ class LanesItem(pg.GraphicsObject):
         super().__init__()
         self.annotation = annotation
         self.selection: set[tuple[str, Segment]] = set()
+        self.active: str | None = None  # the lane the keyboard acts on, drawn lighter
         self.duration = annotation.end_time
         self._rubber: tuple[int, float, float] | None = None  # row, t0, t1 of a create drag
         self._ghost: tuple[int, Segment] | None = None  # row, segment of a move-to-lane drag
@@ -132,6 +133,8 @@ class LanesItem(pg.GraphicsObject):
         narrow = NARROW_PX / scale[0] if scale[0] > 0 else 0.0
         for row, lane in enumerate(self.annotation.lanes):
             back = QColor(style.LANE_BACKGROUND[row % 2])
+            if lane.name == self.active:
+                back = back.lighter(135)
             painter.fillRect(transform.mapRect(QRectF(x0, row, x1 - x0, 1)), back)
             slivers: dict[int, list[QRectF]] = {}
             for segment in lane.in_range(x0, x1):

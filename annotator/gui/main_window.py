@@ -309,6 +309,11 @@ class MainWindow(QMainWindow):
             return
         self._play(self.timeline.cursor_time, None)
 
+    def escape(self) -> None:
+        """Escape: stop playback and drop the selection (ELAN's and Praat's reflex)."""
+        self.player.stop()
+        self.controller.clear()
+
     def play_span(self) -> None:
         span = self.controller.span
         if span is None:

@@ -11,7 +11,7 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QAction, QKeySequence
 
 from annotator.core.sidecar import RecordingStatus
-from annotator.gui import file_actions, settings_dialog
+from annotator.gui import file_actions, keyboard_moves, settings_dialog
 from annotator.gui.boundary_keys import move_nearest_boundary
 from annotator.gui.lane_actions import LaneActions
 from annotator.gui.playback_controls import PlaybackControls
@@ -36,6 +36,15 @@ def build_actions(window: MainWindow) -> None:
         "cursor_right": lambda: window.controller.move_cursor(0.01),
         "cursor_left_far": lambda: window.controller.move_cursor(-0.1),
         "cursor_right_far": lambda: window.controller.move_cursor(0.1),
+        "extend_left": lambda: keyboard_moves.extend_span(window.controller, -0.01),
+        "extend_right": lambda: keyboard_moves.extend_span(window.controller, 0.01),
+        "segment_prev": lambda: keyboard_moves.step_segment(window.controller, -1),
+        "segment_next": lambda: keyboard_moves.step_segment(window.controller, 1),
+        "lane_up": lambda: keyboard_moves.step_lane(window.controller, -1),
+        "lane_down": lambda: keyboard_moves.step_lane(window.controller, 1),
+        "insert_boundary": lambda: keyboard_moves.insert_boundary(window.controller),
+        "remove_boundary": lambda: keyboard_moves.remove_boundary(window.controller),
+        "escape": window.escape,
         "go_start": lambda: window.go_to(0.0),
         "go_end": lambda: window.go_to(window.timeline.duration),
         "zoom_in": lambda: window.timeline.zoom(1 / ZOOM_STEP),
@@ -117,6 +126,8 @@ def build_menus(window: MainWindow) -> None:
         "merge",
         "relabel",
         "boundary_to_cursor",
+        "insert_boundary",
+        "remove_boundary",
         "accept_next",
         None,
         "toggle_1",
@@ -132,6 +143,11 @@ def build_menus(window: MainWindow) -> None:
         "zoom_all",
         "zoom_selection",
         "zoom_back",
+        None,
+        "segment_prev",
+        "segment_next",
+        "lane_up",
+        "lane_down",
         None,
         "go_start",
         "go_end",

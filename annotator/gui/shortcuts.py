@@ -25,7 +25,8 @@ class Binding:
 
 
 BINDINGS: tuple[Binding, ...] = (
-    Binding("play_pause", ("Space",), "Play / pause from the cursor", "Playback"),
+    Binding("play_pause", ("Space", "Ctrl+Space"), "Play / pause from the cursor", "Playback"),
+    Binding("escape", ("Escape",), "Stop playback, clear the selection", "Playback"),
     Binding("play_span", ("Tab",), "Play the selection", "Playback"),
     Binding("play_visible", ("Shift+Space",), "Play the visible range", "Playback"),
     Binding("loop", ("Ctrl+L",), "Loop the selection on / off", "Playback"),
@@ -33,8 +34,18 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("faster", ("]",), "Play faster (up to 2×; pitch follows)", "Playback"),
     Binding("cursor_left", ("Left",), "Cursor left (1% of the view)", "Navigate"),
     Binding("cursor_right", ("Right",), "Cursor right (1% of the view)", "Navigate"),
-    Binding("cursor_left_far", ("Shift+Left",), "Cursor left (10% of the view)", "Navigate"),
-    Binding("cursor_right_far", ("Shift+Right",), "Cursor right (10% of the view)", "Navigate"),
+    Binding("cursor_left_far", ("Ctrl+Left",), "Cursor left (10% of the view)", "Navigate"),
+    Binding("cursor_right_far", ("Ctrl+Right",), "Cursor right (10% of the view)", "Navigate"),
+    Binding(
+        "extend_left", ("Shift+Left",), "Extend the selection left (1% of the view)", "Navigate"
+    ),
+    Binding(
+        "extend_right", ("Shift+Right",), "Extend the selection right (1% of the view)", "Navigate"
+    ),
+    Binding("segment_prev", ("Alt+Left",), "Previous segment of the active lane", "Navigate"),
+    Binding("segment_next", ("Alt+Right",), "Next segment of the active lane", "Navigate"),
+    Binding("lane_up", ("Up",), "Active lane: the one above", "Navigate"),
+    Binding("lane_down", ("Down",), "Active lane: the one below", "Navigate"),
     Binding("go_start", ("Home",), "Cursor to the start", "Navigate"),
     Binding("go_end", ("End",), "Cursor to the end", "Navigate"),
     Binding(
@@ -47,6 +58,19 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("accept_next", ("Return", "Enter"), "Accept the segment, select the next", "Edit"),
     Binding("delete", ("Delete", "Backspace"), "Delete the selected segments", "Edit"),
     Binding("split", ("S",), "Split at the cursor", "Edit"),
+    Binding(
+        "insert_boundary",
+        ("Ctrl+Return", "Ctrl+Enter"),
+        "Insert a boundary on the active lane: segment over the selection, split inside a "
+        "segment, or start / end a segment in a gap",
+        "Edit",
+    ),
+    Binding(
+        "remove_boundary",
+        ("Alt+Backspace",),
+        "Remove the boundary of the active lane nearest the cursor (merge, or fill the gap)",
+        "Edit",
+    ),
     Binding("merge", ("M",), "Merge the selected segment with the next", "Edit"),
     Binding("relabel", ("F2", "L"), "Relabel the selection (all selected segments)", "Edit"),
     Binding(
