@@ -143,6 +143,7 @@ def prelabelled_view(app, folder: Path, settle) -> None:
     window.statusBar().showMessage(f"Pre-labelled with the {what}")
     window.grab().save(str(OUT / "editor-prelabelled.png"))
     explain_views(window, settle)
+    compare_view(window, folder, settle)
     doc.stack.clear()
     doc.stack.setClean()
     window.close()
@@ -189,6 +190,85 @@ def explain_views(window, settle) -> None:
     tools.inspect(k)
     settle(window)
     window.grab().save(str(OUT / "inspector.png"))
+
+
+def long_recording_view(folder: Path, settle) -> None:
+    """Zoomed to a selection (Ctrl+N) 25 minutes into a 40-minute recording: the time axis
+    in clock time, never "ks"."""
+    from PyQt6.QtCore import QSettings
+
+    from annotator.core import AddSegment, Segment
+    from annotator.gui.main_window import MainWindow
+
+    piece = folder / "interview_01.wav"
+    samples, rate = soundfile.read(str(piece), dtype="float32")
+    long_folder = folder / "long"
+    long_folder.mkdir(exist_ok=True)
+    path = long_folder / "meeting_40min.flac"
+    with soundfile.SoundFile(str(path), "w", rate, 1, subtype="PCM_16") as out:
+        for _ in range(80):
+            out.write(samples)
+    settings = QSettings(str(folder / "settings3.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings)
+    window.resize(1500, 900)
+    window.show()
+    window.open_path(path)
+    at = 25 * 60.0
+    for a, b in ((1.0, 6.5), (8.0, 12.0), (18.5, 24.0)):
+        window.controller.push(AddSegment("speech", Segment(at + a, at + b, "speech")))
+    selected = window.document.annotation.lane("speech").at(at + 9.0)
+    window.controller.set_selection([("speech", selected)])
+    window.timeline.set_visible_range(at - 120.0, at + 180.0)
+    window.controller.zoom_to_selection()
+    window.controller.set_cursor(at + 9.3)
+    settle(window)
+    window.grab().save(str(OUT / "editor-long-zoomed.png"))
+    window.document.stack.clear()
+    window.document.stack.setClean()
+    window.close()
+
+
+def compare_view(window, folder: Path, settle) -> None:
+    """The compare panel with a speaker-turn reference mapped onto speech and overlap: the
+    demo's own reference written as speakers (its prompt speech as one talker, the AMI stretch
+    as AMI's manual turns, shifted to where the demo plays them)."""
+    from PyQt6.QtCore import Qt
+
+    from annotator.formats import read_annotation
+
+    ami = Path(__file__).resolve().parents[2] / "shared" / "data" / "ami" / "dev.rttm"
+    reference = window.document.path.with_suffix(".TextGrid")
+    if not ami.is_file() or not reference.exists():
+        print("no AMI turns or demo reference: compare screenshot skipped")
+        return
+    demo = read_annotation(reference)
+    lines = [
+        f"SPEAKER demo 1 {s.start:.3f} {s.duration:.3f} <NA> <NA> PROMPTS <NA> <NA>"
+        for s in demo.lane("speech")
+        if s.end <= 58.0 or s.start >= 88.0
+    ]
+    for line in ami.read_text().splitlines():
+        fields = line.split()
+        if len(fields) >= 8 and fields[1] == "dev00":
+            onset, duration = float(fields[3]) + 58.0, float(fields[4])
+            lines.append(
+                f"SPEAKER demo 1 {onset:.3f} {duration:.3f} <NA> <NA> {fields[7]} <NA> <NA>"
+            )
+    for lane in ("music", "noise"):
+        lines += [
+            f"SPEAKER demo 1 {s.start:.3f} {s.duration:.3f} <NA> <NA> {lane} <NA> <NA>"
+            for s in demo.lane(lane)
+        ]
+    turns = folder / "demo-speaker-turns.rttm"
+    turns.write_text("\n".join(lines) + "\n")
+    window.prompts.map_speakers = lambda name, speakers: True  # the question, answered yes
+    window.explain.load_reference(turns)
+    window.explain.show_panel("compare")
+    tools = window.explain
+    window.resizeDocks([tools.docks["compare"]], [640], Qt.Orientation.Horizontal)
+    window.timeline.set_visible_range(56.0, 90.0)
+    settle(window)
+    window.grab().save(str(OUT / "compare-speaker-turns.png"))
 
 
 def model_segments(annotation) -> None:
@@ -251,6 +331,7 @@ def main() -> int:
         window.document.stack.clear()
         window.document.stack.setClean()
         window.close()
+        long_recording_view(folder, settle)
         prelabelled_view(app, folder, settle)
     print(f"screenshots written to {OUT}")
     return 0
