@@ -30,6 +30,7 @@ from annotator.core import (
 )
 from annotator.core.edits import MIN_SEGMENT_S
 from annotator.gui.document import Document
+from annotator.gui.segment_clipboard import SegmentClipboard
 from annotator.gui.timeline_view import TimelineView
 from annotator.gui.undo import new_merge_key
 
@@ -71,6 +72,7 @@ class EditorController(QObject):
         self.segment_start_mark: tuple[str, float] | None = None
         self._current_lane: str | None = None
         self.snap_px = SNAP_PX  # the Settings dialog may change it
+        self.clipboard = SegmentClipboard(self)
         self._drag: dict | None = None
         view.cursorClicked.connect(self.set_cursor)
         view.spanSelected.connect(self._on_span_drag)

@@ -80,6 +80,11 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("toggle_2", ("2",), "Toggle music over the selection", "Edit"),
     Binding("toggle_3", ("3",), "Toggle noise over the selection", "Edit"),
     Binding("toggle_4", ("4",), "Toggle overlap over the selection", "Edit"),
+    Binding("copy", ("Ctrl+C",), "Copy the selected segments", "Edit"),
+    Binding("paste", ("Ctrl+V",), "Paste into the active lane, same times", "Edit"),
+    Binding(
+        "paste_at_cursor", ("Ctrl+Shift+V",), "Paste into the active lane at the cursor", "Edit"
+    ),
     Binding("undo", ("Ctrl+Z",), "Undo", "Edit"),
     Binding("redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "Redo", "Edit"),
     Binding("save", ("Ctrl+S",), "Save the labels", "File"),

@@ -112,3 +112,25 @@ def test_every_habit_is_in_the_keyboard_map_and_a_menu(view):
     in_menus = {a.text() for m in view.menuBar().actions() if m.menu() for a in m.menu().actions()}
     for name in ("insert_boundary", "remove_boundary", "segment_prev", "segment_next", "lane_up"):
         assert view.actions[name].text() in in_menus, name
+
+
+def test_copy_and_paste_segments_between_lanes(view, qtbot):
+    from PyQt6.QtWidgets import QApplication
+
+    add(view, "speech", 1.0, 1.5)
+    add(view, "speech", 3.0, 4.0)
+    lane = view.document.annotation.lane("speech")
+    view.controller.set_selection([("speech", lane[0]), ("speech", lane[1])])
+    press(qtbot, view, Qt.Key.Key_C, M.ControlModifier)
+    assert QApplication.clipboard().text() == "1.000\t1.500\tspeech\n3.000\t4.000\tspeech\n"
+    press(qtbot, view, Qt.Key.Key_Down)  # music
+    press(qtbot, view, Qt.Key.Key_V, M.ControlModifier)
+    assert spans(view, "music") == [(1.0, 1.5), (3.0, 4.0)]
+    assert {s.label for s in view.document.annotation.lane("music")} == {"music"}
+    view.go_to(6.0)
+    press(qtbot, view, Qt.Key.Key_V, M.ControlModifier | M.ShiftModifier)
+    assert spans(view, "music") == [(1.0, 1.5), (3.0, 4.0), (6.0, 6.5), (8.0, 9.0)]
+    press(qtbot, view, Qt.Key.Key_V, M.ControlModifier)  # the same place again: refused whole
+    assert len(spans(view, "music")) == 4
+    view.document.stack.undo()
+    assert spans(view, "music") == [(1.0, 1.5), (3.0, 4.0)]
