@@ -92,6 +92,13 @@ def build_actions(window: MainWindow) -> None:
     window.actions["import"] = QAction(
         "Import labels…", window, triggered=lambda: window.import_labels()
     )
+    for name, text, key in (
+        ("waveform_local", "Waveform scaled to the view", settings_dialog.WAVEFORM_LOCAL_KEY),
+        ("waveform_db", "Waveform in dB", settings_dialog.WAVEFORM_DB_KEY),
+    ):
+        action = QAction(text, window, checkable=True)
+        action.toggled.connect(lambda on, k=key: settings_dialog.set_view_option(window, k, on))
+        window.actions[name] = action
     window.prelabel.add_actions(window.actions)
     window.explain.add_actions(window.actions)
     window.actions["settings"] = QAction(
@@ -162,6 +169,9 @@ def build_menus(window: MainWindow) -> None:
         "play_span",
     ):
         view_menu.addSeparator() if name is None else view_menu.addAction(a[name])
+    view_menu.addSeparator()
+    view_menu.addAction(a["waveform_local"])
+    view_menu.addAction(a["waveform_db"])
     window.playback.fill_menu(view_menu)
     lanes_menu = bar.addMenu("&Lanes")
     window.lane_actions.fill_menu(lanes_menu)

@@ -1,4 +1,5 @@
-"""The Settings dialog: autosave delay, default export format, snapping distance (QSettings).
+"""The Settings dialog: autosave delay, default export format, snapping distance, and the
+spectrogram's analysis (window, top frequency, dynamic range, pre-emphasis) (QSettings).
 
 Kept small on purpose: only what people asked to change; everything else has one good default.
 Values are read through the functions below, so a bad or missing entry in the settings file
@@ -17,6 +18,7 @@ from PyQt6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QPushButton,
     QSpinBox,
     QWidget,
 )
@@ -24,12 +26,21 @@ from PyQt6.QtWidgets import (
 from annotator.gui import file_actions
 from annotator.gui.document import AUTOSAVE_ENV, AUTOSAVE_INTERVAL_S, Document, autosave_interval
 from annotator.gui.editor import SNAP_PX
+from annotator.gui.spectrogram_item import PRAAT, SpectrogramSettings
 
 if TYPE_CHECKING:
     from annotator.gui.main_window import MainWindow
 
 AUTOSAVE_KEY, EXPORT_KEY, SNAP_KEY = "edit/autosave_s", "export/default_format", "edit/snap_px"
 AUTOSAVE_RANGE, SNAP_RANGE = (5, 600), (0.0, 40.0)
+WAVEFORM_LOCAL_KEY, WAVEFORM_DB_KEY = "view/waveform_scaled_to_view", "view/waveform_db"
+#: spectrogram settings: key, field, (low, high), shown unit and scale from the field's value
+SPECTROGRAM_KEYS = (
+    ("spectrogram/window_ms", "window_s", (2.0, 100.0), " ms", 1000.0),
+    ("spectrogram/max_freq_hz", "max_freq_hz", (500.0, 24000.0), " Hz", 1.0),
+    ("spectrogram/dynamic_range_db", "dynamic_range_db", (20.0, 120.0), " dB", 1.0),
+    ("spectrogram/pre_emphasis_db", "pre_emphasis_db", (0.0, 12.0), " dB/oct", 1.0),
+)
 
 
 def _number(settings: QSettings, key: str, default: float, low: float, high: float) -> float:
@@ -55,9 +66,43 @@ def snap_px(settings: QSettings) -> float:
     return _number(settings, SNAP_KEY, SNAP_PX, *SNAP_RANGE)
 
 
+def spectrogram_settings(settings: QSettings) -> SpectrogramSettings:
+    default = SpectrogramSettings()
+    values = {
+        name: _number(settings, key, getattr(default, name) * scale, *bounds) / scale
+        for key, name, bounds, _, scale in SPECTROGRAM_KEYS
+    }
+    return SpectrogramSettings(**values)
+
+
+def _flag(settings: QSettings, key: str, default: bool) -> bool:
+    return str(settings.value(key, default)).lower() in ("true", "1")
+
+
+def set_view_option(window: MainWindow, key: str, on: bool) -> None:
+    """A View menu toggle of the waveform: remembered, and in effect at once."""
+    window.settings.setValue(key, on)
+    apply(window)
+
+
 def apply(window: MainWindow, document: Document | None = None) -> None:
     """Put the stored values into effect (at start, after OK, and for each opened recording)."""
     window.controller.snap_px = snap_px(window.settings)
+    local = _flag(window.settings, WAVEFORM_LOCAL_KEY, True)
+    db = _flag(window.settings, WAVEFORM_DB_KEY, False)
+    for name, on in (("waveform_local", local), ("waveform_db", db)):
+        action = window.actions.get(name)
+        if action is not None and action.isChecked() != on:
+            blocked = action.blockSignals(True)
+            action.setChecked(on)
+            action.blockSignals(blocked)
+    timeline = window.timeline
+    if (timeline.waveform_scaled_to_view, timeline.waveform.db) != (local, db):
+        timeline.set_waveform_scale(to_view=local, db=db)
+    chosen = spectrogram_settings(window.settings)
+    if window.timeline.spectrogram.settings != chosen:
+        window.timeline.spectrogram.settings = chosen
+        window.timeline._refresh_spectrogram()
     document = document or window.document
     if document is not None:
         document.autosaver.interval_s = autosave_seconds(window.settings)
@@ -81,6 +126,21 @@ class SettingsDialog(QDialog):
         self.snap.setRange(*SNAP_RANGE)
         self.snap.setValue(snap_px(s))
         self.snap.setToolTip("Dragged boundaries snap to others this close on screen (0: off)")
+        self.spectrogram: dict[str, QDoubleSpinBox] = {}
+        current = spectrogram_settings(s)
+        for key, name, bounds, unit, scale in SPECTROGRAM_KEYS:
+            box = QDoubleSpinBox(suffix=unit, decimals=1)
+            box.setRange(*bounds)
+            box.setValue(getattr(current, name) * scale)
+            self.spectrogram[key] = box
+        self.spectrogram["spectrogram/window_ms"].setToolTip(
+            "5 ms: broad band (formants, pulses); 30 ms: narrow band (harmonics)"
+        )
+        praat = QPushButton("Praat's settings")
+        praat.setToolTip("5 ms window, 5000 Hz, 70 dB, 6 dB/octave, as Praat's defaults")
+        praat.clicked.connect(lambda: self._fill_spectrogram(PRAAT))
+        ours = QPushButton("This editor's")
+        ours.clicked.connect(lambda: self._fill_spectrogram(SpectrogramSettings()))
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -90,13 +150,23 @@ class SettingsDialog(QDialog):
         form.addRow("Autosave after", self.autosave)
         form.addRow("Export format (Ctrl+E)", self.export)
         form.addRow("Snapping distance", self.snap)
+        labels = ("Spectrogram window", "Top frequency", "Dynamic range", "Pre-emphasis")
+        for label, box in zip(labels, self.spectrogram.values(), strict=True):
+            form.addRow(label, box)
+        form.addRow(praat, ours)
         form.addRow(buttons)
+
+    def _fill_spectrogram(self, chosen: SpectrogramSettings) -> None:
+        for key, name, _, _, scale in SPECTROGRAM_KEYS:
+            self.spectrogram[key].setValue(getattr(chosen, name) * scale)
 
     def accept(self) -> None:
         s = self.window_.settings
         s.setValue(AUTOSAVE_KEY, self.autosave.value())
         s.setValue(EXPORT_KEY, self.export.currentData())
         s.setValue(SNAP_KEY, self.snap.value())
+        for key, box in self.spectrogram.items():
+            s.setValue(key, box.value())
         s.sync()
         apply(self.window_)
         super().accept()

@@ -149,6 +149,8 @@ class TimelineView(QWidget):
 
         self.cursor_time = 0.0
         self._views_before: list[tuple[float, float]] = []
+        #: the waveform's height follows the loudest sample in view (Praat's "scale locally")
+        self.waveform_scaled_to_view = True
         self._cursor_lines: list[pg.InfiniteLine] = []
         self._span_regions: list[pg.LinearRegionItem] = []
         for widget in self.rows.values():
@@ -265,6 +267,19 @@ class TimelineView(QWidget):
         start = min(max(start, 0.0), self.duration - span)
         self.lanes_plot.setXRange(start, start + span, padding=0)
 
+    def set_waveform_scale(self, to_view: bool | None = None, db: bool | None = None) -> None:
+        """Scale the waveform to the view or to the file, in amplitude or dB; redraws."""
+        if to_view is not None:
+            self.waveform_scaled_to_view = to_view
+        if db is not None:
+            self.waveform.set_db(db)
+        if not self.waveform_scaled_to_view:
+            pyramid = self.waveform.pyramid
+            peak = pyramid.peak() if pyramid is not None and pyramid.levels else 1.0
+            peak = 1.0 if self.waveform.db else max(peak, 1e-3)
+            self.rows["waveform"].setYRange(-peak, peak, padding=0.05)
+        self._draw_range(*self.visible_range())
+
     def zoom_to(self, start: float, end: float) -> None:
         """Show ``start``–``end`` and remember the view left, for :meth:`zoom_back` (Praat's
         "zoom to selection" and "zoom back")."""
@@ -307,6 +322,9 @@ class TimelineView(QWidget):
         """Hand each data row what [x0, x1] needs (they skip it when a pan stays in view)."""
         width = int(self.rows["waveform"].getViewBox().width() or 800)
         self.waveform.show_range(x0, x1, width)
+        if self.waveform_scaled_to_view:
+            peak = max(self.waveform.visible_peak(x0, x1), 1e-4)
+            self.rows["waveform"].setYRange(-peak, peak, padding=0.05)
         self.heatmap.show_range(x0, x1, width)
         self.posteriors.show_range(x0, x1, width)
 

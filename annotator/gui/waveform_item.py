@@ -9,6 +9,7 @@ screen is drawn beyond each side, so a pan that stays inside it needs no new dat
 
 from __future__ import annotations
 
+import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtGui import QColor, QPen
 
@@ -17,6 +18,14 @@ from annotator.gui import style
 from annotator.gui.detail_levels import DrawnSpan
 
 BLOCKS_PER_PIXEL = 2
+DB_RANGE = 60.0  # a dB waveform shows this many dB under full scale (Audacity's default)
+
+
+def to_db_scale(y: np.ndarray, db_range: float = DB_RANGE) -> np.ndarray:
+    """Amplitudes as a signed dB scale in [-1, 1]: 0 dBFS at ±1, ``-db_range`` dB and quieter at
+    0, so soft passages (a quiet talker, room tone) are as visible as loud ones."""
+    level = 20.0 * np.log10(np.maximum(np.abs(y), 1e-12))
+    return (np.sign(y) * np.clip(1.0 + level / db_range, 0.0, 1.0)).astype(np.float32)
 
 
 class WaveformItem(pg.PlotCurveItem):
@@ -28,6 +37,24 @@ class WaveformItem(pg.PlotCurveItem):
         self.pyramid = pyramid
         self.shown: tuple[float, float, int] | None = None  # range and block size drawn
         self.drawn = DrawnSpan()
+        self.db = False  # draw on a dB scale (see `to_db_scale`)
+
+    def set_db(self, db: bool) -> None:
+        """Switch between amplitude and dB; the next `show_range` redraws."""
+        if db != self.db:
+            self.db = db
+            self.drawn.reset()
+
+    def visible_peak(self, start: float, end: float) -> float:
+        """The largest magnitude in [start, end) as drawn (dB scale included), for scaling the
+        view to what is shown (Praat's "scale locally")."""
+        if self.pyramid is None:
+            return 1.0
+        chunk = self.pyramid.query(start, end, 256)
+        if not len(chunk):
+            return 1.0
+        peak = float(max(-chunk.mins.min(), chunk.maxs.max()))
+        return float(to_db_scale(np.array([peak]))[0]) if self.db else peak
 
     def set_pyramid(self, pyramid: EnvelopePyramid | None) -> None:
         self.pyramid = pyramid
@@ -43,6 +70,6 @@ class WaveformItem(pg.PlotCurveItem):
         pixels = width_px * (hi - lo) / max(end - start, 1e-12)
         chunk = self.pyramid.query(lo, hi, int(BLOCKS_PER_PIXEL * pixels) + 1)
         x, y = chunk.zigzag()
-        self.setData(x, y)
+        self.setData(x, to_db_scale(y) if self.db else y)
         self.shown = (start, end, chunk.samples_per_block)
         self.drawn.remember(start, end, width_px, lo, hi)
