@@ -9,6 +9,7 @@ the files needing most review first; next / previous recording then follow that 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PyQt6.QtCore import Qt, pyqtSignal
@@ -25,6 +26,8 @@ STATUS_COLOURS = {
     RecordingStatus.DONE: "#4caf50",
 }
 COLUMNS = ("Recording", "Status", "Duration", "Segments", "Review")
+#: (path, status, segment count, unsaved) of the recording open in the editor
+WorkingState = tuple[Path, RecordingStatus, int, bool]
 
 
 def format_duration(seconds: float | None) -> str:
@@ -57,6 +60,7 @@ class CorpusPanel(QTableWidget):
         #: rel_path -> FileEffort once sorted by review effort (None: corpus order)
         self.effort: dict | None = None
         self.cellDoubleClicked.connect(lambda row, _col: self._open_row(row))
+        self._working: Callable[[], WorkingState] | None = None
 
     def set_project(self, project: Project | None) -> None:
         self.project = project
@@ -96,6 +100,7 @@ class CorpusPanel(QTableWidget):
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
                 self.setItem(row, column, item)
+        self.show_working()
 
     def row_of(self, path: Path) -> int | None:
         resolved = path.resolve()
@@ -108,6 +113,30 @@ class CorpusPanel(QTableWidget):
         row = self.row_of(path)
         if row is not None:
             self.selectRow(row)
+
+    def follow(self, working: Callable[[], WorkingState] | None) -> None:
+        """Show the open recording's row from ``working`` (its labels as being edited), now and
+        after every `refresh`; None: rows as saved."""
+        self._working = working
+        self.show_working()
+
+    def show_working(self) -> None:
+        """The open recording's row as it is being edited, not as last saved: a pre-label or
+        an edit shows its status and count at once, with ``*`` while unsaved."""
+        if self._working is None:
+            return
+        path, status, segments, unsaved = self._working()
+        row = self.row_of(path)
+        if row is None:
+            return
+        status_item, count_item = self.item(row, 1), self.item(row, 3)
+        if status_item is None or count_item is None:
+            return
+        mark = "*" if unsaved else ""
+        status_item.setText(status.label + mark)
+        status_item.setForeground(QColor(STATUS_COLOURS[status]))
+        status_item.setToolTip("unsaved changes (Ctrl+S saves)" if unsaved else "")
+        count_item.setText(f"{segments}{mark}")
 
     def neighbour(self, path: Path, step: int) -> Path | None:
         """The recording ``step`` rows away from ``path`` (skipping unreadable ones), or None."""

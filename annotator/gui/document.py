@@ -211,6 +211,13 @@ class Document(QObject):
             self.autosaver.mark_saved()
         self.changed.emit()
 
+    def working_state(self) -> tuple[Path, RecordingStatus, int, bool]:
+        """(path, status, segment count, unsaved) of the labels as they are now, for the
+        corpus panel: the status a save would write, and what the lanes hold."""
+        count = sum(len(lane) for lane in self.annotation)
+        status = self._status_after_edit() if self.dirty else self.status
+        return self.path, status, count, self.dirty
+
     def _status_after_edit(self) -> RecordingStatus:
         return RecordingStatus.IN_REVIEW if self.status is RecordingStatus.NEW else self.status
 

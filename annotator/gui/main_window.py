@@ -182,6 +182,8 @@ class MainWindow(QMainWindow):
         self.explain.show_document(document)
         document.cleanChanged.connect(lambda _clean: self._update_title())
         document.changed.connect(self._update_actions)
+        self.corpus.follow(document.working_state)
+        document.changed.connect(self.corpus.show_working)
         document.stack.refused.connect(lambda reason: self.statusBar().showMessage(reason, 5000))
         self.corpus.mark_current(document.path)
         for warning in document.warnings:

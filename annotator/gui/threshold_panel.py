@@ -19,6 +19,7 @@ from annotator.core.merge import MergePlan, ReplaceModelSegments, plan_merge
 from annotator.gui import style
 from annotator.gui.evidence import Evidence
 from annotator.gui.undo import new_merge_key
+from annotator.review.evidence import LANE_OF_CLASS
 
 STEPS = 100  # slider resolution: 0.01
 
@@ -52,7 +53,8 @@ class ChangeThreshold(Edit):
 
     @property
     def description(self) -> str:
-        return f"Set {self.code} threshold to {self.new.get('onset', 0):.2f}"
+        lane = LANE_OF_CLASS.get(self.code, self.code)  # "speech", as the lanes say, not "sp"
+        return f"Set {lane} threshold to {self.new.get('onset', 0):.2f}"
 
     def _set(self, values: dict[str, float]) -> None:
         evidence: Evidence = self.holder.evidence

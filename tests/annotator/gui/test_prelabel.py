@@ -78,6 +78,10 @@ def test_prelabel_the_open_recording_in_one_undo_step(win, qtbot, corpus):
     qtbot.wait(10)
     found = model_segments(doc.annotation)
     assert found and all(s.confidence is not None and s.label == n for n, s in found)
+    # the corpus panel shows the work at once, marked unsaved, not "new / 0" until a save
+    row = win.corpus.row_of(doc.path)
+    assert win.corpus.item(row, 1).text() == "in review*"
+    assert win.corpus.item(row, 3).text() == f"{len(found)}*"
     assert progress and progress[-1][0] == pytest.approx(1.0)
     # evidence is shown, and named in the status bar
     assert win.timeline.rows["posteriors"].isVisibleTo(win)
@@ -147,6 +151,7 @@ def test_threshold_slider_re_decides_model_segments_live_and_undoes_in_one_step(
         qtbot.wait(5)
     slider.setSliderDown(False)
     assert doc.stack.count() == depth + 1  # one undo step for the whole drag
+    assert doc.stack.undoText() == f"Set {lane} threshold to 0.97"  # the lane's name, not "sp"
     assert ann.to_dict() != before
     assert doc.evidence.thresholds[code]["onset"] == pytest.approx(0.97)
     assert doc.evidence.thresholds[code]["offset"] == pytest.approx(0.87)  # the gap is kept
