@@ -7,7 +7,10 @@ weights; never the frozen WavLM, whose path is recorded instead). The safetensor
 thresholds, training summary, metrics, creation time and segmenter version.
 
 Loading never unpickles anything: a ``torch.save`` zip, a raw pickle, a truncated or text file all
-fail with one :class:`ModelFileError` line naming the file. Writes are atomic (temp file in the same
+fail with one :class:`ModelFileError` line naming the file. Nor does it trust the file's numbers:
+sizes, rates and front-end parameters are checked before anything is built, the weights' shapes
+(from the header) before anything is allocated, and the weights themselves (finite, W ≥ 0 and
+not all zero) before the model is handed out; see :mod:`segmenter.model_file_checks`. Writes are atomic (temp file in the same
 folder, fsync, rename), so a crash never leaves half a model where a good one was.
 """
 
@@ -28,7 +31,9 @@ from safetensors.torch import load_file, save_file
 
 from segmenter.decisions import Thresholds
 from segmenter.errors import FrontEndError, ModelFileError
+from segmenter.features import FrontEnd, build_front_end
 from segmenter.model import ModelConfig, NMFSegmenter
+from segmenter.model_file_checks import config_problem, weights_problem
 
 __all__ = [
     "FORMAT_NAME",
@@ -239,6 +244,9 @@ def read_model_info(path: str | Path) -> ModelInfo:
     missing = [k for k in _REQUIRED if k not in doc]
     if missing:
         raise ModelFileError(f"{p}: model metadata lacks {', '.join(missing)}")
+    problem = config_problem(doc["config"])
+    if problem:
+        raise ModelFileError(f"{p}: {problem}")
     try:
         config = ModelConfig.from_dict(doc["config"])
         classes = tuple(doc["classes"])
@@ -268,13 +276,58 @@ def _load_tensors(p: Path) -> dict[str, torch.Tensor]:
         raise ModelFileError(f"{p}: cannot read model weights ({exc})") from exc
 
 
+def _stored_shapes(p: Path) -> dict[str, tuple[int, ...]]:
+    """The shape of every tensor, as the safetensors header says it: nothing is read or
+    allocated, so a file can be compared with its config before a byte of weights exists."""
+    try:
+        with safe_open(str(p), framework="pt") as handle:
+            return {k: tuple(handle.get_slice(k).get_shape()) for k in handle.keys()}  # noqa: SIM118
+    except Exception as exc:  # the header was read once already; a file changed under us
+        raise ModelFileError(f"{p}: cannot read model weights ({exc})") from exc
+
+
+def _build_front_end(p: Path, config: ModelConfig) -> FrontEnd:
+    try:
+        return build_front_end(config.front_end, config.front_end_params, config.spectrogram)
+    except FrontEndError as exc:
+        raise FrontEndError(f"{p}: {exc}") from exc
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"{p}: model config cannot be built ({exc})") from exc
+
+
+def _implied_shapes(p: Path, config: ModelConfig, front_end: FrontEnd) -> dict[str, tuple]:
+    """The weight shapes ``config`` implies, from a model built on the meta device (shapes
+    without storage), so that a config larger than the file's weights costs no memory."""
+    try:
+        with torch.device("meta"):
+            skeleton = NMFSegmenter(config, front_end=front_end)
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"{p}: model config cannot be built ({exc})") from exc
+    return {k: tuple(v.shape) for k, v in skeleton.portable_state_dict().items()}
+
+
+def _check_shapes(p: Path, stored: dict[str, tuple], implied: dict[str, tuple]) -> None:
+    missing = sorted(set(implied) - set(stored))
+    unexpected = sorted(set(stored) - set(implied))
+    if missing or unexpected:
+        detail = f"missing {missing[:3]}" if missing else f"unexpected {unexpected[:3]}"
+        raise ModelFileError(f"{p}: weights do not match the model config ({detail})")
+    for key, shape in implied.items():
+        if stored[key] != shape:
+            raise ModelFileError(
+                f"{p}: weight {key!r} has shape {stored[key]}, the config implies {shape}"
+            )
+
+
 def load_model(
     path: str | Path, device: str | torch.device = "cpu", wavlm_path: str | Path | None = None
 ) -> tuple[NMFSegmenter, ModelInfo]:
     """Rebuild the model a file describes, load its weights, and return it in eval mode.
 
     ``wavlm_path`` overrides where the frozen WavLM weights of a ``wavlm`` model are read from
-    (the file only records the path used when it was saved).
+    (the file only records the path used when it was saved). Order matters: the config is
+    checked (:func:`read_model_info`), then the header's shapes against those the config
+    implies, and only then is memory allocated, so no file can ask for more than it holds.
     """
     p = Path(path)
     info = read_model_info(p)
@@ -282,27 +335,19 @@ def load_model(
     if wavlm_path is not None and config.front_end == "wavlm":
         params = {**config.front_end_params, "model_path": str(wavlm_path)}
         config = replace(config, front_end_params=params)
+    front_end = _build_front_end(p, config)
+    _check_shapes(p, _stored_shapes(p), _implied_shapes(p, config, front_end))
     try:
-        model = NMFSegmenter(config)
-    except FrontEndError as exc:
-        raise FrontEndError(f"{p}: {exc}") from exc
-    except ValueError as exc:
+        model = NMFSegmenter(config, front_end=front_end)
+    except (TypeError, ValueError) as exc:
         raise ModelFileError(f"{p}: model config cannot be built ({exc})") from exc
     tensors = _load_tensors(p)
-    expected = model.portable_state_dict()
-    missing = sorted(set(expected) - set(tensors))
-    unexpected = sorted(set(tensors) - set(expected))
-    if missing or unexpected:
-        detail = f"missing {missing[:3]}" if missing else f"unexpected {unexpected[:3]}"
-        raise ModelFileError(f"{p}: weights do not match the model config ({detail})")
-    for key, value in expected.items():
-        if tuple(tensors[key].shape) != tuple(value.shape):
-            raise ModelFileError(
-                f"{p}: weight {key!r} has shape {tuple(tensors[key].shape)}, the config "
-                f"implies {tuple(value.shape)}"
-            )
-        if not (tensors[key].is_floating_point() or key.endswith("num_batches_tracked")):
-            raise ModelFileError(f"{p}: weight {key!r} has unexpected dtype {tensors[key].dtype}")
+    for key, value in tensors.items():
+        if not (value.is_floating_point() or key.endswith("num_batches_tracked")):
+            raise ModelFileError(f"{p}: weight {key!r} has unexpected dtype {value.dtype}")
+    problem = weights_problem(tensors)
+    if problem:
+        raise ModelFileError(f"{p}: {problem}")
     model.load_state_dict(tensors, strict=False)
     model.to(device).eval()
     return model, info

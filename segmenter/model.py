@@ -202,12 +202,15 @@ class NMFSegmenter(nn.Module):
         )
 
     def set_dictionary(self, W: torch.Tensor) -> None:
-        """Install a learned dictionary W (F, K); it stays frozen (a buffer, not a parameter)."""
+        """Install a learned dictionary W (F, K); it stays frozen (a buffer, not a parameter).
+
+        A W on the meta device (a model built only for its shapes, as the model-file reader
+        does before allocating anything) has no values to check."""
         W = torch.as_tensor(W)
         expected = (self.spectrogram.n_bins, self.config.n_components)
         if tuple(W.shape) != expected:
             raise ValueError(f"dictionary must have shape {expected}, got {tuple(W.shape)}")
-        if not torch.isfinite(W).all() or (W < 0).any():
+        if not W.is_meta and (not torch.isfinite(W).all() or (W < 0).any()):
             raise ValueError("dictionary must be finite and non-negative")
         with torch.no_grad():
             self.dictionary.copy_(W.to(self.dictionary))

@@ -17,12 +17,16 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import soundfile as sf
 
 from tests.annotator.formats.test_formats_malformed import CASES as READER_CASES
 from tests.annotator.formats.test_formats_malformed import GOOD_TEXTGRID
+
+if TYPE_CHECKING:
+    import torch
 
 SR = 16000
 #: Set by the exploit pickles' ``__reduce__``: if this file appears, a model file ran code.
@@ -365,6 +369,23 @@ def _shape(meta: dict, doc: dict, tensors: dict) -> None:
     tensors[key] = tensors[key][:, :-1].contiguous()
 
 
+def _config(**changes: object) -> Callable[[Path], None]:
+    """A tiny model whose stored config says ``changes`` (the weights are left as they are)."""
+    return _rewrite_model(lambda m, d, t: d["config"].update(changes))
+
+
+def _weight(key: str, edit: Callable[[torch.Tensor], object]) -> Callable[[Path], None]:
+    """A tiny model whose tensor ``key`` is changed in place by ``edit``."""
+    return _rewrite_model(lambda m, d, t: edit(t[key]))
+
+
+def _set(at: tuple[int, ...], value: float) -> Callable[[torch.Tensor], None]:
+    def edit(tensor: torch.Tensor) -> None:
+        tensor[at] = value
+
+    return edit
+
+
 def _torch_pickle(p: Path) -> None:
     import torch
 
@@ -421,6 +442,70 @@ MODELS = [
     ),  # fmt: skip
     BadInput("empty.safetensors", "model", lambda p: p.write_bytes(b""), "safetensors"),
     BadInput("folder.safetensors", "model", lambda p: p.mkdir(), "folder"),
+    # sizes and rates from the config: refused before anything is allocated (issue 19)
+    BadInput("components-1e12.safetensors", "model", _config(n_components=10**12), "n_components"),
+    BadInput(
+        "components-fraction.safetensors",
+        "model",
+        _config(n_components=16.5),
+        "n_components must be a whole number",
+    ),  # fmt: skip
+    BadInput("repeats-1e6.safetensors", "model", _config(repeats=10**6), "repeats"),
+    BadInput("hidden-1e9.safetensors", "model", _config(hidden_channels=10**9), "hidden_channels"),
+    BadInput("rate-zero.safetensors", "model", _config(sample_rate=0), "sample_rate 0"),
+    BadInput("rate-1e9.safetensors", "model", _config(sample_rate=10**9), "sample_rate"),
+    BadInput("n-fft-2e31.safetensors", "model", _config(n_fft=2**31), "n_fft"),
+    BadInput("hop-past-fft.safetensors", "model", _config(hop_length=5000), "hop_length"),
+    BadInput(
+        "config-beyond-weights.safetensors",
+        "model",
+        _config(hidden_channels=4096, bottleneck_channels=4096),
+        "the config implies",
+    ),  # fmt: skip
+    BadInput(
+        "front-end-param-unknown.safetensors",
+        "model",
+        _config(front_end_params={"colour": "blue"}),
+        "unknown front end parameter 'colour'",
+    ),  # fmt: skip
+    BadInput(
+        "front-end-param-type.safetensors",
+        "model",
+        _config(front_end_params={"compression": "log", "floor": "tiny"}),
+        "floor",
+    ),  # fmt: skip
+    BadInput("front-end-unknown.safetensors", "model", _config(front_end="mfcc"), "mfcc"),
+    # the weights themselves
+    BadInput(
+        "nan-weight.safetensors",
+        "model",
+        _weight("classifier.weight", _set((0, 0), float("nan"))),
+        "not finite",
+    ),  # fmt: skip
+    BadInput(
+        "inf-dictionary.safetensors",
+        "model",
+        _weight("dictionary", _set((5, 3), float("inf"))),
+        "not finite",
+    ),  # fmt: skip
+    BadInput(
+        "negative-dictionary.safetensors",
+        "model",
+        _weight("dictionary", _set((5, 3), -0.5)),
+        "negative",
+    ),  # fmt: skip
+    BadInput(
+        "zero-dictionary.safetensors",
+        "model",
+        _weight("dictionary", lambda t: t.zero_()),
+        "all zero",
+    ),  # fmt: skip
+    BadInput(
+        "negative-variance.safetensors",
+        "model",
+        _weight("psi.input_norm.running_var", _set((0,), -1.0)),
+        "running_var",
+    ),  # fmt: skip
 ]
 
 CATALOGUE: list[BadInput] = [*AUDIO, *ANNOTATIONS, *SIDECARS, *MODELS]
