@@ -98,10 +98,11 @@ class HeatmapItem(pg.ImageItem):
         return int(self.rows[row]) if self.rows is not None else row
 
     def row_of_component(self, k: int) -> int | None:
+        if self.rows is not None:
+            found = np.flatnonzero(self.rows == k)
+            return int(found[0]) if found.size else None  # a subset may leave ``k`` out
         n = self.data_shape[0] if self.data_shape else 0
-        if not 0 <= k < n:
-            return None
-        return int(np.flatnonzero(self.rows == k)[0]) if self.rows is not None else k
+        return k if 0 <= k < n else None
 
     def clear(self) -> None:
         self.setImage(np.zeros((1, 1), dtype=np.float32))

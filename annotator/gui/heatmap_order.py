@@ -84,6 +84,23 @@ def row_order(
     return RowOrder(flat.astype(np.int64), tuple(groups))
 
 
+def compact(order: RowOrder, per_class: int) -> RowOrder:
+    """The ``per_class`` most relevant components of each class group, "other" left out: what
+    tells at a glance which class's atoms are active (256 rows in a hundred pixels do not)."""
+    kept: list[np.ndarray] = []
+    groups: list[RowGroup] = []
+    start = 0
+    for group in order.groups:
+        if group.index < 0:
+            continue
+        members = order.order[group.start : min(group.stop, group.start + per_class)]
+        kept.append(members)
+        groups.append(RowGroup(group.name, group.index, start, start + members.size))
+        start += members.size
+    flat = np.concatenate(kept) if kept else np.zeros(0, dtype=np.int64)
+    return RowOrder(flat.astype(np.int64), tuple(groups))
+
+
 def mean_from_heat(heat: np.ndarray) -> np.ndarray:
     """mean_t H (K,), up to a common scale, from the drawn uint8 image: the log compression is
     undone on about `SAMPLE_COLUMNS` columns in evenly spread runs, so an hour costs milliseconds

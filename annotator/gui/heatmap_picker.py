@@ -66,25 +66,14 @@ class HeatmapPicker(QObject):
         row = int(np.floor(y))
         if self.rows is not None:
             return self.rows[row] if 0 <= row < len(self.rows) else None
-        if not 0 <= row < self.n_components:
-            return None
-        return self._heatmap_row_component(row)
+        return self.timeline.heatmap.component_at_row(row)
 
     def row_of(self, k: int) -> int | None:
+        """The row drawing component ``k``; None when it is not drawn (filtered out, or left
+        out of the compact heatmap)."""
         if self.rows is not None:
             return self.rows.index(k) if k in self.rows else None
-        if not 0 <= k < self.n_components:
-            return None
-        heatmap = self.timeline.heatmap
-        if heatmap.rows is not None and len(heatmap.rows) == self.n_components:
-            return heatmap.row_of_component(k)
-        return k
-
-    def _heatmap_row_component(self, row: int) -> int:
-        heatmap = self.timeline.heatmap
-        if heatmap.rows is not None and len(heatmap.rows) == self.n_components:
-            return int(heatmap.rows[row])
-        return row
+        return self.timeline.heatmap.row_of_component(k)
 
     def scene_point(self, k: int, t: float) -> QPointF | None:
         """Scene position of component ``k`` at time ``t`` (for tests and tooltips)."""
@@ -124,8 +113,9 @@ class HeatmapPicker(QObject):
             self.filtered.hide()
             self.timeline.heatmap.show()
             self._show_groups(True, axis)
-            if self.n_components:
-                self.widget.setYRange(0, self.n_components, padding=0)
+            drawn = self.timeline.heatmap.data_shape
+            if drawn:
+                self.widget.setYRange(0, drawn[0], padding=0)
             plot.setLabel("left", "heatmap")
         else:
             shown = list(rows)[::-1]  # image row 0 is drawn at the bottom

@@ -99,6 +99,10 @@ def build_actions(window: MainWindow) -> None:
         action = QAction(text, window, checkable=True)
         action.toggled.connect(lambda on, k=key: settings_dialog.set_view_option(window, k, on))
         window.actions[name] = action
+    every = QAction("Heatmap: every component", window, checkable=True)
+    every.setToolTip("Off: the 8 components that push each class most (rows tall enough to read)")
+    every.toggled.connect(window.timeline.show_every_component)
+    window.actions["heatmap_all"] = every
     window.prelabel.add_actions(window.actions)
     window.explain.add_actions(window.actions)
     window.actions["settings"] = QAction(
@@ -172,6 +176,7 @@ def build_menus(window: MainWindow) -> None:
     view_menu.addSeparator()
     view_menu.addAction(a["waveform_local"])
     view_menu.addAction(a["waveform_db"])
+    view_menu.addAction(a["heatmap_all"])
     window.playback.fill_menu(view_menu)
     lanes_menu = bar.addMenu("&Lanes")
     window.lane_actions.fill_menu(lanes_menu)

@@ -20,7 +20,7 @@ from PyQt6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 from annotator.gui import style
 from annotator.gui.heatmap_item import FRAME_S, HeatmapItem, PosteriorItems
 from annotator.gui.heatmap_legend import HeatmapLegend
-from annotator.gui.heatmap_order import mean_from_heat, row_order
+from annotator.gui.heatmap_order import compact, mean_from_heat, row_order
 from annotator.gui.lanes_item import LanesItem
 from annotator.gui.spectrogram_item import SpectrogramItem
 from annotator.gui.time_axis import TimeAxis
@@ -30,6 +30,7 @@ AXIS_WIDTH = 72
 ZOOM_STEP = 1.25
 MIN_SPAN_S = 0.01
 ZOOM_HISTORY = 50  # views "zoom back" can return through
+COMPACT_PER_CLASS = 8  # heatmap rows per class when not every component is shown
 LANE_PX = 34
 
 
@@ -151,6 +152,9 @@ class TimelineView(QWidget):
         self._views_before: list[tuple[float, float]] = []
         #: the waveform's height follows the loudest sample in view (Praat's "scale locally")
         self.waveform_scaled_to_view = True
+        #: the heatmap shows every component (else the most relevant few of each class)
+        self.heatmap_all = False
+        self._evidence_args: tuple | None = None
         self._cursor_lines: list[pg.InfiniteLine] = []
         self._span_regions: list[pg.LinearRegionItem] = []
         for widget in self.rows.values():
@@ -170,7 +174,7 @@ class TimelineView(QWidget):
         self._spectrogram_timer = QTimer(self, singleShot=True, interval=60)
         self._spectrogram_timer.timeout.connect(self._refresh_spectrogram)
         self.lanes_plot.getViewBox().sigXRangeChanged.connect(self._on_range_changed)
-        self.splitter.setSizes([140, 110, 80, 80, 4 * LANE_PX + 40])
+        self.splitter.setSizes([120, 100, 120, 70, 4 * LANE_PX + 40])
 
     # --- content ----------------------------------------------------------------------------
     def set_document(self, annotation, samples, sample_rate: int, pyramid) -> None:
@@ -221,7 +225,27 @@ class TimelineView(QWidget):
         each component pushes most (`heatmap_order`); without them (an old cache) they stay in
         index order.
         """
-        groups = ()
+        self._evidence_args = (activations, class_names, frame_s, theta)
+        self._show_heatmap()
+        self.rows["heatmap"].setVisible(activations is not None)
+        if posteriors is None:
+            self.posteriors.clear()
+        else:
+            self.posteriors.set_posteriors(posteriors, class_names, thresholds, frame_s)
+        self.rows["posteriors"].setVisible(posteriors is not None)
+        self._draw_range(*self.visible_range())
+
+    def show_every_component(self, every: bool) -> None:
+        """Every component in the heatmap, or (default) the most relevant few of each class."""
+        if every != self.heatmap_all:
+            self.heatmap_all = every
+            self._show_heatmap()
+            self._draw_range(*self.visible_range())
+
+    def _show_heatmap(self) -> None:
+        activations, class_names, frame_s, theta = self._evidence_args or (None, (), FRAME_S, None)
+        groups: tuple = ()
+        drawn = 0
         if activations is None:
             self.heatmap.clear()
         else:
@@ -231,18 +255,15 @@ class TimelineView(QWidget):
                 h = activations
                 means = mean_from_heat(h) if h.dtype == np.uint8 else np.mean(h, axis=1)
                 order = row_order(means, theta, class_names)
+                few = compact(order, COMPACT_PER_CLASS)
+                if not self.heatmap_all and few.order.size:
+                    order = few
                 groups = order.groups
             rows = None if order is None else order.bottom_up
             self.heatmap.set_activations(activations, frame_s, rows)
-            self.rows["heatmap"].setYRange(0, k, padding=0)
-        self.heatmap_legend.set_groups(groups, 0 if activations is None else activations.shape[0])
-        self.rows["heatmap"].setVisible(activations is not None)
-        if posteriors is None:
-            self.posteriors.clear()
-        else:
-            self.posteriors.set_posteriors(posteriors, class_names, thresholds, frame_s)
-        self.rows["posteriors"].setVisible(posteriors is not None)
-        self._draw_range(*self.visible_range())
+            drawn = k if rows is None else len(rows)
+            self.rows["heatmap"].setYRange(0, max(drawn, 1), padding=0)
+        self.heatmap_legend.set_groups(groups, drawn)
 
     # --- cursor, span, range ----------------------------------------------------------------
     def set_cursor(self, t: float) -> None:

@@ -32,6 +32,7 @@ def test_rows_are_grouped_by_class_and_drawn_in_that_order(window):
     theta[0, [1, 4]] = 1.0  # speech: 4 (more active) above 1
     theta[2, [2, 5]] = [3.0, 0.5]  # noise: 3 × mean of 2 beats 0.5 × mean of 5
     theta[3, 3] = -1.0  # 0 and 3 push nothing up: "other"
+    window.actions["heatmap_all"].setChecked(True)  # every component (View menu)
     heat = hand_made(window, theta)
     timeline = window.timeline
     top_down = timeline.heatmap.rows[::-1].tolist()
@@ -46,6 +47,26 @@ def test_rows_are_grouped_by_class_and_drawn_in_that_order(window):
     lines = [line.value() for line in legend.separators if line.isVisible()]
     assert lines == [pytest.approx(4.0), pytest.approx(2.0)]
     assert legend.scale.isVisible()
+
+
+def test_by_default_only_the_components_that_push_a_class_most_are_drawn(window, monkeypatch):
+    from annotator.gui import timeline_view
+
+    monkeypatch.setattr(timeline_view, "COMPACT_PER_CLASS", 1)
+    theta = np.zeros((4, 6))
+    theta[0, [1, 4]] = 1.0
+    theta[2, [2, 5]] = [3.0, 0.5]
+    theta[3, 3] = -1.0
+    heat = hand_made(window, theta)
+    timeline = window.timeline
+    assert timeline.heatmap.rows[::-1].tolist() == [4, 2]  # the top atom of speech and noise
+    assert timeline.heatmap.image[:, 0].tolist() == heat[[2, 4], 0].tolist()
+    ticks = dict((name, y) for y, name in timeline.heatmap_legend.axis.group_ticks)
+    assert list(ticks) == ["speech", "noise"]  # no dark "other" block
+    assert timeline.rows["heatmap"].getViewBox().viewRange()[1] == pytest.approx([0, 2])
+    assert timeline.heatmap.row_of_component(1) is None  # left out: nothing to point at
+    window.actions["heatmap_all"].setChecked(True)
+    assert timeline.heatmap.rows[::-1].tolist() == [4, 1, 2, 5, 3, 0]
 
 
 def test_without_theta_rows_stay_in_index_order(window):
@@ -72,6 +93,7 @@ def test_reordered_levels_equal_levels_of_the_reordered_image():
 
 def test_a_click_or_hover_on_a_reordered_row_names_the_component_drawn_there(labelled, qtbot):  # noqa: F811
     w = labelled
+    w.actions["heatmap_all"].setChecked(True)
     ev = w.document.evidence
     order = row_order(mean_from_heat(ev.heat), ev.theta, ev.lanes)
     assert w.timeline.heatmap.rows is not None

@@ -86,6 +86,8 @@ def test_prelabel_the_open_recording_in_one_undo_step(win, qtbot, corpus):
     # evidence is shown, and named in the status bar
     assert win.timeline.rows["posteriors"].isVisibleTo(win)
     assert win.timeline.rows["heatmap"].isVisibleTo(win)
+    assert 0 < win.timeline.heatmap.data_shape[0] <= 16  # the compact heatmap by default
+    win.actions["heatmap_all"].setChecked(True)
     assert win.timeline.heatmap.data_shape[0] == 16
     assert "tiny.safetensors" in win.model_label.text()
     assert win.prelabel.panel.isVisibleTo(win)
