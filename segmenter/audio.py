@@ -19,6 +19,7 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -73,6 +74,15 @@ class AudioInfo:
         return self.frames / self.sample_rate if self.sample_rate > 0 else 0.0
 
 
+def _native_name(p: Path) -> str | bytes:
+    """The name to hand libsndfile: on POSIX the file's own bytes.
+
+    A name that is not valid UTF-8 reaches Python with lone surrogates standing for its bytes;
+    soundfile encodes a ``str`` strictly and refused such a file as unreadable, although
+    libsndfile opens it given the bytes. (``annotator.core.audio_header`` does the same.)"""
+    return os.fsencode(p) if os.name == "posix" else str(p)
+
+
 def _open(path: str | Path) -> sf.SoundFile:
     """Open a recording for reading, turning every failure into one clear AudioError line."""
     p = Path(path)
@@ -83,7 +93,7 @@ def _open(path: str | Path) -> sf.SoundFile:
     if not p.is_file():  # a FIFO, socket or device: opening a FIFO would block for ever
         raise AudioError(f"{p}: not a regular file (a FIFO, socket or device?); not opened")
     try:
-        handle = sf.SoundFile(str(p), mode="r")
+        handle = sf.SoundFile(_native_name(p), mode="r")
     except (sf.LibsndfileError, sf.SoundFileError, RuntimeError) as exc:
         detail = str(exc).split(":")[-1].strip() or type(exc).__name__
         raise AudioError(f"{p}: not a readable audio file ({detail})") from exc

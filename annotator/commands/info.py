@@ -8,6 +8,7 @@ from pathlib import Path
 from annotator.commands.outcome import EXIT_OK, CliError
 from annotator.core import Annotation
 from annotator.core.audio_header import AudioHeaderError, read_header, special_kind
+from annotator.core.printable import printable
 from annotator.core.sidecar import SIDECAR_SUFFIX
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".mp3", ".aiff", ".aif", ".opus", ".w64", ".caf"}
@@ -91,5 +92,7 @@ def run_info(args: argparse.Namespace) -> int:
         lines = []
         for file_id, annotation in found.items():
             lines += describe_annotation(annotation, f"{path}: annotation of {file_id!r}")
-    print("\n".join(lines))
+    # one line each, as every message shows names: a newline or an undecodable byte in a file
+    # name (or a label) is escaped, never printed raw
+    print("\n".join(printable(line) for line in lines))
     return EXIT_OK

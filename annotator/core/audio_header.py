@@ -97,7 +97,9 @@ def read_header(path: Path) -> AudioHeader:
     if kind is not None:
         raise AudioHeaderError(path, f"is {kind}, not a regular file; not opened")
     try:
-        info = soundfile.info(str(path))
+        # the name's own bytes: soundfile encodes a str strictly and would refuse a name that
+        # is not valid UTF-8 (lone surrogates from os.fsdecode), which libsndfile opens fine
+        info = soundfile.info(os.fsencode(path) if os.name == "posix" else str(path))
     except Exception as exc:  # libsndfile raises several types, all meaning "cannot read"
         detail = " ".join(str(exc).split(":")[-1].split()) or type(exc).__name__
         raise AudioHeaderError(path, f"not a readable audio file ({detail})") from None

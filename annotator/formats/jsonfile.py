@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,10 @@ from annotator.formats.errors import FormatError
 
 FORMAT_NAME = "nmf-annotator"
 VERSION = 1
+#: A lone surrogate is how Python holds a byte of a file name that is not valid UTF-8 (a
+#: recording's path); no UTF-8 file can hold it raw, but JSON's ``\udce9`` escape can, and
+#: reads back to the same name, so the file stays lossless.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _Bad(Exception):
@@ -150,7 +155,8 @@ def json_text(annotation: Annotation) -> str:
     the person sees is what is exported (the sidecar keeps them)."""
     body = annotation.to_dict(keep_hidden=False)
     envelope = {"format": FORMAT_NAME, "version": VERSION, **body}
-    return json.dumps(envelope, ensure_ascii=False, allow_nan=False, indent=1) + "\n"
+    text = json.dumps(envelope, ensure_ascii=False, allow_nan=False, indent=1) + "\n"
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def write_json(annotation: Annotation, path: str | Path) -> None:

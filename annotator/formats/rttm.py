@@ -31,7 +31,9 @@ Rules (documented choices):
   whose posteriors differ in the last float bits, gives the same bytes. Whitespace inside a
   label becomes ``_`` (fields are whitespace-separated).
 - File-id: a given ``uri``, else the name of ``annotation.recording.path`` without a known audio
-  extension, else the stem of the RTTM file; whitespace in it becomes ``_``.
+  extension, else the stem of the RTTM file; whitespace in it becomes ``_``, and a byte of a
+  file name that is not valid UTF-8 is written as messages show it (``\\xe9``), since RTTM is
+  UTF-8 text.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from typing import Any
 
 from annotator.core.annotation import CLASS_LANES, Annotation, RecordingInfo
 from annotator.core.lane import Lane
+from annotator.core.printable import printable
 from annotator.core.segment import Segment
 from annotator.formats._io import decode_text, read_bytes, write_text
 from annotator.formats.errors import FormatError
@@ -210,7 +213,7 @@ def _ms(t: float) -> int:
 
 def rttm_lines(annotation: Annotation, uri: str) -> list[str]:
     """The lines of one recording, sorted by onset, then duration, then label."""
-    uri = "_".join(uri.split())
+    uri = printable("_".join(uri.split()))  # RTTM is UTF-8 text: undecodable bytes as \xe9
     if not uri:
         raise ValueError("the RTTM file-id must not be empty")
     rows: list[tuple[int, int, str, str]] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import struct
 import warnings
 from pathlib import Path
@@ -156,3 +157,14 @@ def test_resample_helper_is_identity_at_equal_rates():
     x = np.random.default_rng(1).standard_normal(100).astype(np.float32)
     np.testing.assert_array_equal(resample(x, 16000, 16000), x)
     assert resample(x, 48000, 16000).size == 33
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file names are bytes")
+def test_a_name_that_is_not_utf8_is_read(tmp_path):
+    """Python holds the name's bytes as lone surrogates; libsndfile gets the bytes themselves."""
+    path = Path(os.fsdecode(os.fsencode(tmp_path) + b"/caf\xe9.wav"))
+    sf.write(tmp_path / "plain.wav", np.full(1600, 0.25, np.float32), 16000)
+    os.rename(tmp_path / "plain.wav", path)
+    assert audio_info(path).frames == 1600
+    assert load_audio(path).size == 1600
+    assert sum(block.size for block in stream_audio(path)) == 1600
