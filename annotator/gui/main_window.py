@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PyQt6.QtCore import QSettings, Qt, QTimer
 from PyQt6.QtGui import QAction, QCloseEvent
-from PyQt6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QApplication, QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from annotator.core.atomic import SaveError
 from annotator.core.autosave import discard_recovery, find_recoverable, load_recovery
@@ -20,7 +20,7 @@ from annotator.core.project import Project, ProjectError
 from annotator.core.sidecar import RecordingStatus
 from annotator.core.timecode import cursor_text
 from annotator.formats import FormatError
-from annotator.gui import file_actions, settings_dialog
+from annotator.gui import file_actions, key_guard, settings_dialog
 from annotator.gui.corpus_panel import CorpusPanel
 from annotator.gui.document import Document, DocumentError, project_for
 from annotator.gui.editor import EditorController
@@ -41,6 +41,7 @@ APP_TITLE = "nmf-annotator"
 class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None, player: Player | None = None) -> None:
         super().__init__()
+        key_guard.install(QApplication.instance())  # focused inputs keep their own keys
         self.settings = settings or QSettings()
         self.prompts = Prompts(self)
         self.document: Document | None = None
