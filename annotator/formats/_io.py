@@ -2,23 +2,32 @@
 
 They exist so that every reader fails the same way: a missing file, a folder, a permission
 problem or undecodable bytes become a one-line `FormatError`, never an ``OSError`` or a
-``UnicodeDecodeError`` traceback, and every writer replaces its target atomically.
+``UnicodeDecodeError`` traceback, and every writer replaces its target atomically. A reader
+judges a file by its first 64 KiB before reading the rest, so that a huge binary file named
+like an annotation costs a moment, not gigabytes.
 """
 
 from __future__ import annotations
 
 import codecs
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from annotator.core.atomic import SaveError, atomic_write_bytes
 from annotator.formats.errors import FormatError
 
+#: How much of an annotation file decides whether it is text at all. A binary file (a 2 GB
+#: file of NULs named ``.rttm``) is refused after this much, not after reading and decoding
+#: all of it (seconds and gigabytes); text is never this far from its first NUL-free line.
+SNIFF_BYTES = 64 * 1024
 
-def read_bytes(path: str | Path) -> bytes:
-    """The file's bytes, with the usual OS failures turned into `FormatError`."""
-    path = Path(path)
+
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """Turn the usual OS failures of opening and reading ``path`` into `FormatError`."""
     try:
-        return path.read_bytes()
+        yield
     except FileNotFoundError:
         raise FormatError(path, "no such file") from None
     except IsADirectoryError:
@@ -29,6 +38,34 @@ def read_bytes(path: str | Path) -> bytes:
         if path.is_dir():
             raise FormatError(path, "is a folder, not a file") from None
         raise FormatError(path, f"cannot read ({exc.strerror or exc})") from None
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """The file's bytes, with the usual OS failures turned into `FormatError`."""
+    path = Path(path)
+    with _reading(path):
+        return path.read_bytes()
+
+
+def read_text(
+    path: str | Path, *, legacy: str | None = None, refuse: Mapping[bytes, str] | None = None
+) -> str:
+    """The file decoded by `decode_text`'s rules, judged by its first block before the rest
+    is read: undecodable bytes or NULs there refuse it at once, in the words (and line) the
+    whole file would get. ``refuse`` maps a leading signature to its own reason (Praat's
+    binary TextGrid), checked first."""
+    path = Path(path)
+    with _reading(path), open(path, "rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+        for signature, reason in (refuse or {}).items():
+            if head.startswith(signature):
+                raise FormatError(path, reason)
+        if len(head) < SNIFF_BYTES:  # the whole file: no need to judge a part of it
+            return decode_text(path, head, legacy=legacy)
+        _decoded(path, head, legacy, final=False)
+        handle.seek(0)  # one buffer of the whole file, not the head joined to the rest
+        data = handle.read()
+    return decode_text(path, data, legacy=legacy)
 
 
 def _line_of_byte(data: bytes, offset: int, unit: int = 1) -> int:
@@ -48,6 +85,13 @@ def decode_text(path: str | Path, data: bytes, *, legacy: str | None = None) -> 
     what should be text means a binary file, which we reject rather than parse as garbage.
     Newlines are normalised to ``\\n`` so line numbers agree with what an editor shows.
     """
+    text = _decoded(path, data, legacy, final=True)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _decoded(path: str | Path, data: bytes, legacy: str | None, *, final: bool) -> str:
+    """`decode_text` before newlines are normalised. ``final=False`` judges the first block of
+    a longer file: a character cut at its end is left for the rest, not called broken."""
     if data.startswith(codecs.BOM_UTF8):
         encoding, body, unit = "utf-8", data[len(codecs.BOM_UTF8) :], 1
     elif data.startswith(codecs.BOM_UTF16_BE):
@@ -57,7 +101,7 @@ def decode_text(path: str | Path, data: bytes, *, legacy: str | None = None) -> 
     else:
         encoding, body, unit = "utf-8", data, 1
     try:
-        text = body.decode(encoding)
+        text = codecs.getincrementaldecoder(encoding)().decode(body, final=final)
     except UnicodeDecodeError as exc:
         if unit == 1 and legacy is not None and not data.startswith(codecs.BOM_UTF8):
             try:
@@ -76,7 +120,7 @@ def decode_text(path: str | Path, data: bytes, *, legacy: str | None = None) -> 
             )
         line = text.count("\n", 0, text.index("\0")) + 1
         raise FormatError(path, "not a text file (contains NUL bytes)", line)
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 def _looks_like_utf16(data: bytes) -> bool:

@@ -33,7 +33,7 @@ from annotator.core.annotation import Annotation, RecordingInfo
 from annotator.core.errors import AnnotationError
 from annotator.core.lane import Lane
 from annotator.core.segment import Segment
-from annotator.formats._io import decode_text, read_bytes, write_text
+from annotator.formats._io import read_text, write_text
 from annotator.formats.errors import FormatError
 
 PASSTHROUGH_FORMAT = "audacity"
@@ -59,7 +59,7 @@ def _time(text: str, what: str, path: str | Path, line: int) -> float:
 
 def read_audacity(path: str | Path, *, lane: str | None = None) -> Annotation:
     """Read an Audacity label file (lane rule in the module docstring)."""
-    return audacity_from_text(decode_text(path, read_bytes(path), legacy="cp1252"), path, lane=lane)
+    return audacity_from_text(read_text(path, legacy="cp1252"), path, lane=lane)
 
 
 def audacity_from_text(

@@ -19,7 +19,7 @@ from typing import Any
 from annotator.core.annotation import Annotation
 from annotator.core.errors import AnnotationError
 from annotator.core.segment import Source
-from annotator.formats._io import decode_text, read_bytes, write_text
+from annotator.formats._io import read_text, write_text
 from annotator.formats.errors import FormatError
 
 FORMAT_NAME = "nmf-annotator"
@@ -145,7 +145,7 @@ def json_from_text(text: str, path: str | Path = "<text>") -> Annotation:
 
 def read_json(path: str | Path) -> Annotation:
     """Read an annotation written by `write_json` (strictly validated)."""
-    return json_from_text(decode_text(path, read_bytes(path)), path)
+    return json_from_text(read_text(path), path)
 
 
 def json_text(annotation: Annotation) -> str:

@@ -49,7 +49,7 @@ from annotator.core.annotation import CLASS_LANES, Annotation, RecordingInfo
 from annotator.core.lane import Lane
 from annotator.core.printable import printable
 from annotator.core.segment import Segment
-from annotator.formats._io import decode_text, read_bytes, write_text
+from annotator.formats._io import read_text, write_text
 from annotator.formats.errors import FormatError
 
 PASSTHROUGH_FORMAT = "rttm"
@@ -71,7 +71,7 @@ _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 # --- reading --------------------------------------------------------------------------------
 def read_rttm(path: str | Path) -> dict[str, Annotation]:
     """Every recording of an RTTM file, by file-id, in order of first appearance."""
-    return rttm_from_text(decode_text(path, read_bytes(path)), path)
+    return rttm_from_text(read_text(path), path)
 
 
 def read_rttm_one(path: str | Path, file_id: str | None = None) -> Annotation:

@@ -32,7 +32,7 @@ from annotator.core.annotation import Annotation, RecordingInfo
 from annotator.core.errors import AnnotationError
 from annotator.core.lane import Lane
 from annotator.core.segment import Segment
-from annotator.formats._io import decode_text, read_bytes, write_text
+from annotator.formats._io import read_text, write_text
 from annotator.formats._praat_text import INTERVAL_TIER, parse_textgrid
 from annotator.formats.errors import FormatError
 
@@ -41,15 +41,14 @@ PASSTHROUGH_FORMAT = "textgrid"
 LEGACY_ENCODING = "cp1252"
 
 _LAYOUTS = {"long": "long_textgrid", "short": "short_textgrid"}
+_BINARY = {b"ooBinaryFile": "binary TextGrid; save it from Praat as a text file"}
 
 
 # --- reading --------------------------------------------------------------------------------
 def read_textgrid(path: str | Path) -> Annotation:
     """Read a Praat text TextGrid (long or short; UTF-8 with or without BOM, or UTF-16)."""
-    data = read_bytes(path)
-    if data.startswith(b"ooBinaryFile"):
-        raise FormatError(path, "binary TextGrid; save it from Praat as a text file")
-    return textgrid_from_text(decode_text(path, data, legacy=LEGACY_ENCODING), path)
+    text = read_text(path, legacy=LEGACY_ENCODING, refuse=_BINARY)
+    return textgrid_from_text(text, path)
 
 
 def textgrid_from_text(text: str, path: str | Path = "<text>") -> Annotation:

@@ -188,6 +188,17 @@ def _many_intervals(count: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _sparse_text(head: bytes = b"", size: int = 2 * 1024**3) -> Callable[[Path], None]:
+    """``head`` and then NULs up to ``size`` bytes, stored sparse (no disk used)."""
+
+    def make(p: Path) -> None:
+        with open(p, "wb") as handle:
+            handle.write(head)
+            handle.truncate(size)
+
+    return make
+
+
 REUSED = [BadInput(n, _kind_of(n), _content(c), r) for n, c, _line, r in READER_CASES]
 ANNOTATIONS = [
     *REUSED,
@@ -255,6 +266,12 @@ ANNOTATIONS = [
     BadInput("empty-fields.rttm", "rttm", _content("SPEAKER\n"), "10 fields"),
     BadInput(
         "nan-duration.rttm", "rttm", _content("SPEAKER r 1 0 nan <NA> <NA> x <NA> <NA>\n"), "finite"
+    ),  # fmt: skip
+    # 2 GiB of NULs that take no disk: refused from the first 64 KiB (issue 19)
+    BadInput("sparse-2g-nul.rttm", "rttm", _sparse_text(), "contains NUL bytes"),
+    BadInput("sparse-2g-nul.TextGrid", "textgrid", _sparse_text(), "contains NUL bytes"),
+    BadInput(
+        "sparse-2g-broken.rttm", "rttm", _sparse_text(b"SPEAKER \xc3("), "undecodable bytes"
     ),  # fmt: skip
 ]
 

@@ -79,7 +79,8 @@ def test_missing_file_folder_and_permission_are_format_errors(tmp_path, monkeypa
     def refuse(self, *args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(type(locked), "read_bytes", refuse)  # we run as root: chmod is no test
+    # we run as root: chmod is no test; the readers open the file in annotator.formats._io
+    monkeypatch.setattr("annotator.formats._io.open", refuse, raising=False)
     with pytest.raises(FormatError, match="permission denied"):
         read_annotation(locked)
 
