@@ -39,13 +39,17 @@ def _still_named(handle: IO[str], path: Path) -> bool:
 
 
 @contextlib.contextmanager
-def hold_output_folder(folder: Path) -> Iterator[None]:
+def hold_output_folder(folder: Path) -> Iterator[int | None]:
     """Hold ``folder`` (which must exist) for one run; raises `FolderLocked` if another run
-    holds it, and `OSError` if the lock file cannot be made there (a read-only folder)."""
+    holds it, and `OSError` if the lock file cannot be made there (a read-only folder).
+
+    Yields when the lock was taken, as the lock file's modification time (ns, the file
+    system's clock, the one its other files' times come from): a temporary older than that
+    was left by a run that no longer holds the folder. None where nothing is locked."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
-        yield
+        yield None
         return
     path = folder / LOCK_NAME
     while True:
@@ -68,7 +72,7 @@ def hold_output_folder(folder: Path) -> Iterator[None]:
         handle.truncate()
         handle.write(f"pid {os.getpid()} on {socket.gethostname()}\n")
         handle.flush()
-        yield
+        yield os.fstat(handle.fileno()).st_mtime_ns
     finally:
         with contextlib.suppress(OSError):
             path.unlink()  # while held: a run that opened it meanwhile sees it gone, retries

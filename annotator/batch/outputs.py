@@ -7,6 +7,7 @@ quota, a vanished mount) rolls back the ones already made: a replaced output get
 file back (kept under a second name until the commit ends), a new one is removed. An output is
 never half-written, so ``--resume`` can trust that an output that exists is whole; a run killed
 in the middle of the renames (a few system calls) may leave a recording's formats from two runs.
+The temporaries a killed run leaves are cleared by the next run on the same folder, at its start.
 
 Without ``overwrite``, "exists" is checked again at each rename, not only at start-up: an output
 that appeared meanwhile (another program) is left alone and the recording fails.
@@ -179,6 +180,29 @@ def remove_partials(item: CorpusItem, out_dir: Path, formats: Sequence[Any]) -> 
     """Clear what an attempt at ``item`` killed mid-write left (nothing is left otherwise)."""
     for target, fmt in zip(output_paths(item, out_dir, formats), formats, strict=True):
         _remove_stale(target, fmt.extensions[0])
+
+
+#: Every temporary `write_outputs` makes, whatever its target: ``.<stem>.<8>.partial<ext>``
+#: (mkstemp's and the backup's names) and a built-in writer's ``.<that>.<8>.tmp`` inside it.
+_ANY_PARTIAL = re.compile(r"\..+\.[a-z0-9_]{8}\.partial\..+")
+
+
+def remove_stale_temporaries(out_dir: Path, older_than_ns: int) -> int:
+    """Delete our temporaries anywhere under ``out_dir`` last changed before ``older_than_ns``;
+    returns how many. Called by a run that holds the folder's lock, with the moment it took
+    it: no other run writes there, so anything older is what a killed run left, whatever
+    recordings it was labelling (`remove_partials` only clears those of the recording at hand)."""
+    removed = 0
+    for folder, _, names in os.walk(out_dir):
+        for name in names:
+            if not (name.startswith(".") and _ANY_PARTIAL.fullmatch(name)):
+                continue
+            path = os.path.join(folder, name)
+            with contextlib.suppress(OSError):
+                if os.lstat(path).st_mtime_ns < older_than_ns:
+                    os.unlink(path)
+                    removed += 1
+    return removed
 
 
 def _match_umask(path: Path) -> None:

@@ -39,6 +39,7 @@ from annotator.batch import (
     up_to_date,
 )
 from annotator.batch.lock import FolderLocked, hold_output_folder
+from annotator.batch.outputs import remove_stale_temporaries
 from annotator.batch.report import Progress, Summary
 from annotator.batch.runner import limit_torch_threads
 from annotator.commands.outcome import EXIT_OK, CliError
@@ -260,20 +261,23 @@ def run_label(args: argparse.Namespace) -> int:
 @contextlib.contextmanager
 def _hold(out_dir: Path) -> Iterator[None]:
     """Create ``out_dir`` and hold its lock for the run: a second run on it is refused, naming
-    this one, and a folder this run cannot write in fails now, before any recording is done."""
+    this one, and a folder this run cannot write in fails now, before any recording is done.
+    Temporaries older than the lock (a killed run's) are cleared first."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CliError(f"{out_dir}: cannot create the output folder ({exc.strerror})") from exc
     held = contextlib.ExitStack()
     try:
-        held.enter_context(hold_output_folder(out_dir))
+        taken = held.enter_context(hold_output_folder(out_dir))
     except FolderLocked as exc:
         raise CliError(str(exc)) from None
     except OSError as exc:
         problem = exc.strerror or type(exc).__name__
         raise CliError(f"{out_dir}: cannot write in the output folder ({problem})") from None
     with held:
+        if taken is not None:  # under the lock: what a killed run left can go now
+            remove_stale_temporaries(out_dir, taken)
         yield
 
 
