@@ -1,7 +1,8 @@
 """``annotator convert IN OUT``: TextGrid ↔ RTTM ↔ Audacity ↔ JSON.
 
 One input file may hold several recordings (an RTTM with many file-ids). Then the output is
-either one RTTM again, a folder (one file per recording, named after its id), or the single
+either one RTTM again, a folder (one file per recording, named after its id; with ``--to``, a
+target that does not exist and has no known extension is such a folder, created), or the single
 recording picked with ``--file-id``. An existing output is never overwritten without ``--force``:
 an annotator's hours of work must not vanish because of a mistyped command.
 
@@ -13,6 +14,7 @@ names (`safe_stem`) before they name an output: an RTTM line with the id ``../..
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import unicodedata
@@ -77,16 +79,28 @@ def _refuse_overwrite(path: Path, force: bool) -> None:
         raise CliError(f"{path}: exists already (use --force to overwrite)")
 
 
-def _is_folder_target(raw: str) -> bool:
-    """A folder when it exists as one or is written with a trailing slash (Path drops it)."""
-    return Path(raw).is_dir() or raw.endswith(("/", "\\"))
+def _is_folder_target(raw: str, to_format: str | None, recordings: int) -> bool:
+    """A folder when it exists as one or is written with a trailing slash (Path drops it).
+
+    Also a folder to create: a target that does not exist and has no known extension, when
+    ``--to`` names a format holding one recording per file and there are several. A file
+    could not take them all (that command used to fail asking for "an output folder", although
+    one was given); an RTTM file can, so an RTTM target stays a file."""
+    path = Path(raw)
+    if path.is_dir() or raw.endswith(("/", "\\")):
+        return True
+    if to_format is None or recordings < 2 or os.path.lexists(path):
+        return False
+    known = {ext.lower() for f in FORMATS.values() for ext in f.extensions}
+    chosen = FORMATS.get(to_format.lower())
+    return path.suffix.lower() not in known and chosen is not None and chosen.read_all is None
 
 
 def run_convert(args: argparse.Namespace) -> int:
     source, output = Path(args.input), Path(args.output)
     try:
         found = _pick(read_annotations(source, args.from_format), args.file_id, source)
-        if _is_folder_target(args.output):
+        if _is_folder_target(args.output, args.to_format, len(found)):
             if args.to_format is None:
                 raise CliError(f"{output}: an output folder needs --to ({', '.join(FORMATS)})")
             chosen = format_for(output, args.to_format)
