@@ -2,7 +2,8 @@
 
 The file is ``{"format": "nmf-annotator", "version": 1, "recording": ..., "lanes": [...],
 "provenance": [...], "passthrough": [...]}``. It is the only format that keeps everything
-(confidence, source, provenance, carried tiers), so it is what the sidecar and tests rely on.
+(confidence, source, provenance, carried tiers), so it is what the sidecar and tests rely on;
+times and labels exactly, confidences to 3 decimals (so that outputs are reproducible).
 Reading checks every field's type before building the model, and reports the JSON path of the
 first bad value (``lanes[2].segments[5].end: expected a number``); syntax errors carry the
 line. A higher ``version`` is refused with a message saying a newer release wrote it.
@@ -24,6 +25,9 @@ from annotator.formats.errors import FormatError
 
 FORMAT_NAME = "nmf-annotator"
 VERSION = 1
+#: Confidences are model posteriors: 3 decimals say all they mean (times and labels, what
+#: people type, are written exactly).
+CONFIDENCE_DECIMALS = 3
 #: A lone surrogate is how Python holds a byte of a file name that is not valid UTF-8 (a
 #: recording's path); no UTF-8 file can hold it raw, but JSON's ``\udce9`` escape can, and
 #: reads back to the same name, so the file stays lossless.
@@ -152,8 +156,14 @@ def json_text(annotation: Annotation) -> str:
     """The JSON text `write_json` writes (UTF-8, indented, non-ASCII kept readable).
 
     Segments hidden under a lane's confidence floor are left out, as from every export: what
-    the person sees is what is exported (the sidecar keeps them)."""
+    the person sees is what is exported (the sidecar keeps them). Confidences are rounded to 3
+    decimals, as in RTTM: posteriors from other thread counts (``label --jobs``) differ in
+    their last float bits, and the same labels should give the same bytes."""
     body = annotation.to_dict(keep_hidden=False)
+    for lane in body["lanes"]:
+        for segment in lane["segments"]:
+            if segment.get("confidence") is not None:
+                segment["confidence"] = round(segment["confidence"], CONFIDENCE_DECIMALS)
     envelope = {"format": FORMAT_NAME, "version": VERSION, **body}
     text = json.dumps(envelope, ensure_ascii=False, allow_nan=False, indent=1) + "\n"
     return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

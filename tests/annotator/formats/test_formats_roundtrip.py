@@ -92,9 +92,21 @@ def test_rttm_many_recordings_round_trip(first, second):
     )
 
 
+def confidences_rounded(annotation: Annotation) -> Annotation:
+    """What JSON keeps of ``annotation``: everything, its confidences to 3 decimals."""
+    data = annotation.to_dict()
+    for lane in data["lanes"]:
+        for segment in lane["segments"]:
+            if segment["confidence"] is not None:
+                segment["confidence"] = round(segment["confidence"], 3)
+    return Annotation.from_dict(data)
+
+
 @FAST
 @given(data=st.data())
 def test_json_round_trip_keeps_everything(data):
+    """Times, labels, sources, provenance and carried tiers exactly; confidences (model
+    posteriors) to 3 decimals, so that ``label --jobs 1`` and ``--jobs 2`` give the same bytes."""
     original = data.draw(
         annotations(rich=True, per_second=data.draw(st.sampled_from([1_000_000, 3])))
     )
@@ -104,7 +116,7 @@ def test_json_round_trip_keeps_everything(data):
     original.passthrough.append(
         {"format": "rttm", "line": "SPKR-INFO x 1 <NA> <NA> <NA> unknown é <NA> <NA>"}
     )
-    assert json_from_text(json_text(original)) == original
+    assert json_from_text(json_text(original)) == confidences_rounded(original)
 
 
 @FAST
