@@ -48,6 +48,9 @@ SIZE_LIMITS: dict[str, tuple[int, int]] = {
     "repeats": (1, 16),
 }
 MAX_CLASSES = 256
+#: WavLM was trained at 16 kHz; a wavlm model at another rate is a broken file, not a machine
+#: without WavLM weights (which is what the front end's own refusal would be taken for).
+WAVLM_RATE = 16_000
 
 
 def _positive_number(value: Any) -> str | None:
@@ -110,6 +113,9 @@ def _front_end_problem(config: Mapping[str, Any]) -> str | None:
     params = config.get("front_end_params") or {}
     if not isinstance(params, Mapping):
         return f"model config: front_end_params must be a JSON object, got {params!r}"
+    rate = config.get("sample_rate", WAVLM_RATE)
+    if name == "wavlm" and rate != WAVLM_RATE:
+        return f"model config: the wavlm front end works at {WAVLM_RATE} Hz only, not {rate} Hz"
     accepted = FRONT_END_PARAMS[name]
     for key, value in params.items():
         if key not in accepted:

@@ -104,6 +104,8 @@ def test_wavlm_parameters_are_known() -> None:
     assert config_problem({**config, "front_end_params": good}) is None
     problem = config_problem({**config, "front_end_params": {"normalize_input": "yes"}})
     assert problem and "normalize_input must be true or false" in problem
+    problem = config_problem({**config, "front_end_params": good, "sample_rate": 8000})
+    assert problem and "works at 16000 Hz only, not 8000 Hz" in problem
 
 
 def test_every_front_end_has_its_parameters_listed() -> None:
