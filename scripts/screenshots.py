@@ -263,8 +263,11 @@ def compare_view(window, folder: Path, settle) -> None:
     turns.write_text("\n".join(lines) + "\n")
     window.prompts.map_speakers = lambda name, speakers: True  # the question, answered yes
     window.explain.load_reference(turns)
-    window.explain.show_panel("compare")
     tools = window.explain
+    tools.filter_heatmap("")
+    for name in ("inspector", "why"):
+        tools.docks[name].hide()
+    tools.show_panel("compare")
     window.resizeDocks([tools.docks["compare"]], [640], Qt.Orientation.Horizontal)
     window.timeline.set_visible_range(56.0, 90.0)
     settle(window)

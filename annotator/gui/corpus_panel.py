@@ -26,6 +26,7 @@ STATUS_COLOURS = {
     RecordingStatus.DONE: "#4caf50",
 }
 COLUMNS = ("Recording", "Status", "Duration", "Segments", "Review")
+MIN_WIDTH_PX = 330
 #: (path, status, segment count, unsaved) of the recording open in the editor
 WorkingState = tuple[Path, RecordingStatus, int, bool]
 
@@ -51,6 +52,10 @@ class CorpusPanel(QTableWidget):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.verticalHeader().hide()
+        # long names lose their middle, not their end (where meeting ids and takes differ); the
+        # whole name is the tooltip, and the panel never shrinks below a readable width
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setMinimumWidth(MIN_WIDTH_PX)
         header = self.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in range(1, len(COLUMNS)):
@@ -81,8 +86,9 @@ class CorpusPanel(QTableWidget):
         for row, entry in enumerate(self.entries):
             name = QTableWidgetItem(entry.rel_path)
             name.setData(Qt.ItemDataRole.UserRole, str(entry.path))
+            name.setToolTip(entry.rel_path)
             if entry.error:
-                name.setToolTip(entry.error)
+                name.setToolTip(f"{entry.rel_path}: {entry.error}")
                 name.setForeground(QColor("#e57373"))
             status = QTableWidgetItem(entry.status.label)
             status.setForeground(QColor(STATUS_COLOURS[entry.status]))
