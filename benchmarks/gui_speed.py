@@ -43,7 +43,7 @@ def prepare(folder: Path) -> Path:
 
     from annotator.core import Annotation, Segment, Source
     from annotator.core.project import Project
-    from annotator.gui.evidence import Evidence, save_evidence
+    from annotator.evidence.cache import Evidence, save_evidence
 
     path = folder / "hour.wav"
     rng = np.random.default_rng(0)

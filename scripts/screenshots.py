@@ -40,7 +40,7 @@ def synthetic_recording(path: Path, seconds: float = 30.0) -> None:
 
 
 def synthetic_evidence(seconds: float):
-    from annotator.gui.evidence import Evidence
+    from annotator.evidence.cache import Evidence
 
     frames = int(seconds / 0.02)
     x = np.arange(frames) * 0.02

@@ -273,7 +273,7 @@ class MappedSamples(Samples):
         """Let go of the mapping (idempotent): the temporary file's disk space is freed now
         when nothing else still holds a view of it (then True), else with the last view; its
         pages leave this process's memory now either way. Later reads raise `SourceClosed`."""
-        from annotator.gui.mapped_arrays import release_mappings
+        from annotator.evidence.mapped_arrays import release_mappings
 
         if self.closed:
             return True
@@ -295,7 +295,7 @@ class MappedSamples(Samples):
         return self.raw[max(int(start), 0) : max(int(stop), 0)]
 
     def blocks(self, frames: int = PASS_BLOCK) -> Iterator[np.ndarray]:
-        from annotator.gui.mapped_arrays import column_blocks
+        from annotator.evidence.mapped_arrays import column_blocks
 
         if self.closed:
             raise _closed_error(self.path)
@@ -335,7 +335,7 @@ Streamable = FileSamples | MappedSamples
 def decode_to_mapped(path: Path) -> MappedSamples:
     """Decode ``path`` block by block into a temporary mapped file (unlinked at once on POSIX):
     samples that read like the in-memory ones, with the memory left to the page cache."""
-    from annotator.gui.mapped_arrays import time_major_file
+    from annotator.evidence.mapped_arrays import time_major_file
 
     reader = FileSamples(path)
     try:

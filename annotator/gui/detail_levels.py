@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from annotator.gui.mapped_arrays import column_blocks
+from annotator.evidence.mapped_arrays import column_blocks
 
 #: input columns per chunk of the first fold (K × this many bytes stays in cache)
 CHUNK_COLUMNS = 8192

@@ -20,9 +20,9 @@ from annotator.core.autosave import Autosaver
 from annotator.core.envelope import EnvelopePyramid
 from annotator.core.project import Project, ProjectError, RecordingEntry
 from annotator.core.sidecar import RecordingStatus, SidecarError, SidecarState
+from annotator.evidence.cache import Evidence
 from annotator.gui.audio_samples import Samples
 from annotator.gui.audio_source import FileSamples, MappedSamples, close_samples, open_samples
-from annotator.gui.evidence import Evidence
 from annotator.gui.undo import UndoStack
 
 AUTOSAVE_INTERVAL_S = 30.0

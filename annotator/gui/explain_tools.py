@@ -22,7 +22,7 @@ from PyQt6.QtCore import QObject, Qt
 from PyQt6.QtGui import QAction
 from PyQt6.QtWidgets import QDockWidget, QMenu
 
-from annotator.gui.explain_source import (
+from annotator.evidence.explain_source import (
     ExplainUnavailable,
     activations_of,
     check_explainable,
@@ -241,7 +241,7 @@ class ExplainTools(QObject):
                 ev = check_explainable(self.document.evidence if self.document else None)
             except ExplainUnavailable:
                 return
-            from annotator.gui.explain_source import frequencies
+            from annotator.evidence.explain_source import frequencies
             from segmenter.explain import describe_component
 
             text = describe_component(np.asarray(ev.W)[:, k], frequencies(ev))

@@ -20,9 +20,9 @@ from PyQt6.QtCore import QRectF, Qt
 from PyQt6.QtGui import QColor, QPen
 
 from annotator.core.envelope import EnvelopePyramid
+from annotator.evidence.cache import display_activations
 from annotator.gui import style
 from annotator.gui.detail_levels import ColumnLevels, DrawnSpan
-from annotator.gui.evidence import display_activations
 
 FRAME_S = 0.02
 #: heat map columns per pixel handed to pyqtgraph (its own downsampling averages them, and the
@@ -54,7 +54,7 @@ class HeatmapItem(pg.ImageItem):
     def set_activations(
         self, activations: np.ndarray, frame_s: float = FRAME_S, rows: np.ndarray | None = None
     ) -> None:
-        """Show H: float values are log-compressed first (`evidence.display_activations`);
+        """Show H: float values are log-compressed first (`cache.display_activations`);
         uint8 are taken as compressed already, so a cached hour needs no pass over its values.
 
         ``rows`` (component per image row, bottom up) reorders the levels once, here, so that

@@ -15,8 +15,8 @@ import pyqtgraph as pg
 from PyQt6.QtCore import QPointF, QRectF, Qt
 from PyQt6.QtGui import QBrush, QColor, QPen
 
+from annotator.evidence.heatmap_order import RowGroup
 from annotator.gui import style
-from annotator.gui.heatmap_order import RowGroup
 
 STRIP_PX = 5
 #: the least vertical distance between two group names, in pixels
@@ -97,7 +97,7 @@ class GroupAxis(pg.AxisItem):
 
 class ActivationScale(pg.GraphicsWidget, pg.GraphicsWidgetAnchor):
     """A gradient of the heatmap's colour map from "0" to "p99": the image is log-compressed
-    around H's 99th percentile (`evidence.display_activations`), brighter is saturated."""
+    around H's 99th percentile (`cache.display_activations`), brighter is saturated."""
 
     WIDTH, HEIGHT, BAR = 168.0, 18.0, 80.0
 

@@ -31,10 +31,10 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from annotator.evidence.cache import Evidence
+from annotator.evidence.explain_source import class_relevance, frequencies
+from annotator.evidence.mapped_arrays import row_envelope
 from annotator.gui import style
-from annotator.gui.evidence import Evidence
-from annotator.gui.explain_source import class_relevance, frequencies
-from annotator.gui.mapped_arrays import row_envelope
 
 UP, DOWN = "#81c784", "#e57373"
 HIGHLIGHT_SPECTRUM = "#4fc3f7"

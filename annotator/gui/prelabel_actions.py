@@ -9,8 +9,8 @@ of `annotator.core.merge` (human segments stay, model segments are replaced):
   if nobody had worked on it), never into a file with unrecovered autosaved work, and never
   into one marked done.
 
-The model evidence is cached per recording (`evidence`) and shown again when a pre-labelled
-file is reopened; thresholds tuned with the sliders are stored with it on save.
+The model evidence is cached per recording (`annotator.evidence.cache`) and shown again when a
+pre-labelled file is reopened; thresholds tuned with the sliders are stored with it on save.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from PyQt6.QtWidgets import QFileDialog, QLabel, QMenu, QProgressBar, QToolButto
 
 from annotator.core import Annotation, Edit, InvalidEdit, RecordingStatus, SaveError, SidecarError
 from annotator.core.merge import MergePlan, ReplaceModelSegments, plan_merge
+from annotator.evidence.cache import Evidence, load_evidence, save_thresholds
 from annotator.extensions import PRELABELER_GROUP, Waveform, names
 from annotator.gui.audio_source import in_memory
-from annotator.gui.evidence import Evidence, load_evidence, save_thresholds
 from annotator.gui.prelabel_worker import FileResult, PrelabelJob, Target
 from annotator.gui.threshold_panel import ThresholdPanel, threshold_edit
 

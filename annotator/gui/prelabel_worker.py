@@ -25,8 +25,8 @@ from typing import Any
 from PyQt6.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal
 
 from annotator.core import Annotation, RecordingInfo
+from annotator.evidence.cache import Evidence, save_evidence
 from annotator.extensions import Waveform, create_prelabeler, error_line, to_annotation
-from annotator.gui.evidence import Evidence, save_evidence
 
 log = logging.getLogger(__name__)
 

@@ -81,7 +81,7 @@ class ReviewTools(QObject):
             for code, v in ev.thresholds.items()
         }
         if ev.H is None:  # the rare-component items read H: map it from the cache (not loaded)
-            from annotator.gui.explain_source import ExplainUnavailable, activations_of
+            from annotator.evidence.explain_source import ExplainUnavailable, activations_of
 
             with contextlib.suppress(ExplainUnavailable):
                 activations_of(ev, doc.project.sidecar_path(doc.entry))

@@ -16,8 +16,8 @@ from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSlider, QWidget
 
 from annotator.core import Annotation, Edit, InvalidEdit
 from annotator.core.merge import MergePlan, ReplaceModelSegments, plan_merge
+from annotator.evidence.cache import Evidence
 from annotator.gui import style
-from annotator.gui.evidence import Evidence
 from annotator.gui.undo import new_merge_key
 from annotator.review.evidence import LANE_OF_CLASS
 

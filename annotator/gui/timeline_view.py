@@ -17,10 +17,10 @@ from PyQt6.QtCore import QTimer, pyqtSignal
 from PyQt6.QtGui import QColor, QPen
 from PyQt6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
+from annotator.evidence.heatmap_order import compact, mean_from_heat, row_order
 from annotator.gui import style
 from annotator.gui.heatmap_item import FRAME_S, HeatmapItem, PosteriorItems
 from annotator.gui.heatmap_legend import HeatmapLegend
-from annotator.gui.heatmap_order import compact, mean_from_heat, row_order
 from annotator.gui.lanes_item import LanesItem
 from annotator.gui.spectrogram_item import SpectrogramItem
 from annotator.gui.time_axis import TimeAxis
@@ -219,7 +219,7 @@ class TimelineView(QWidget):
     ) -> None:
         """Show model evidence; rows without evidence are hidden rather than left empty.
 
-        ``activations`` as uint8 are taken as drawn already (`evidence.display_activations`):
+        ``activations`` as uint8 are taken as drawn already (`cache.display_activations`):
         an hour of them is shown without a pass over every value. With the class weights
         ``theta`` (C, K), one row per class name, the heatmap's rows are grouped by the class
         each component pushes most (`heatmap_order`); without them (an old cache) they stay in

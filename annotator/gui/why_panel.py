@@ -31,7 +31,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from annotator.gui.evidence import Evidence
+from annotator.evidence.cache import Evidence
 
 UP, DOWN, MUTED = "#81c784", "#e57373", "#9aa0a6"
 COLUMNS = ("♪", "Part", "Σ contribution", "Share", "What it is (spectrum of W[:, k])")

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 import soundfile
 
+from annotator.evidence.cache import Evidence, save_evidence
+from annotator.evidence.mapped_arrays import mapping_of, release_mappings, time_major_file
 from annotator.gui import audio_source
 from annotator.gui.audio_source import FileSamples, MappedSamples, SourceClosed, open_samples
-from annotator.gui.evidence import Evidence, save_evidence
-from annotator.gui.mapped_arrays import mapping_of, release_mappings, time_major_file
 from annotator.gui.streamed_envelope import StreamedPyramid
 
 SR = 16000

@@ -371,7 +371,7 @@ def test_cheat_sheet_lists_the_review_keys():
 
 
 def test_a_reopened_recording_is_explained_from_its_cache(labelled, qtbot, corpus):
-    from annotator.gui.evidence import cache_paths, load_evidence, save_evidence
+    from annotator.evidence.cache import cache_paths, load_evidence, save_evidence
 
     w = labelled
     lane, segment = model_segment(w.document.annotation)

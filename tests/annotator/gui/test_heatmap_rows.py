@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PyQt6.QtCore import QPointF
 
+from annotator.evidence.heatmap_order import mean_from_heat, row_order
 from annotator.gui.detail_levels import ColumnLevels
-from annotator.gui.heatmap_order import mean_from_heat, row_order
 from tests.annotator.gui.test_explain_panels import (  # noqa: F401 (fixtures)
     _SceneClick,
     labelled,

@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from annotator.core.envelope import EnvelopePyramid
+from annotator.evidence.mapped_arrays import is_mapped
 from annotator.gui import audio_source
 from annotator.gui.audio_samples import Samples, decode
 from annotator.gui.audio_source import FileSamples, MappedSamples, open_samples
-from annotator.gui.mapped_arrays import is_mapped
 from annotator.gui.spectrogram_item import spectrogram
 from annotator.gui.streamed_envelope import StreamedPyramid
 

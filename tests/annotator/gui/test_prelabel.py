@@ -13,9 +13,9 @@ from PyQt6.QtCore import QPoint, Qt
 from annotator.core import AddSegment, MoveBoundary, RelabelSegment, Segment, Source
 from annotator.core.project import Project
 from annotator.core.sidecar import RecordingStatus, load_sidecar
+from annotator.evidence.cache import cache_paths
 from annotator.extensions import PRELABELER_GROUP, names
 from annotator.gui import prelabel_actions
-from annotator.gui.evidence import cache_paths
 from tests.annotator.gui.conftest import write_wav
 from tests.tiny_models import tiny_model_file
 

@@ -1,12 +1,8 @@
 """The review panel shows calibrated places with their reasons and what they are expected to
-hold, and the evidence cache keeps the model's review calibration they are ranked by."""
+hold (the cache keeping the calibration: tests/annotator/evidence/test_cache.py)."""
 
 from __future__ import annotations
 
-import numpy as np
-
-from annotator.core import Annotation, Lane, RecordingInfo
-from annotator.gui.evidence import Evidence, load_evidence, save_evidence
 from annotator.gui.review_panel import ReviewPanel
 from annotator.review.queue import ReviewItem, ReviewQueue
 
@@ -35,18 +31,3 @@ def test_the_panel_shows_calibrated_places_by_their_reasons_and_expected_wrong_t
     # an uncalibrated queue keeps its strength-seconds
     panel.set_queue(ReviewQueue([ReviewItem("speech", 0.0, 1.0, "uncertain", 1.0, "unsure")]))
     assert "expected effort 1.0 strength-s" in panel.summary.text()
-
-
-def test_the_cache_and_a_prelabel_result_keep_the_calibration(tmp_path):
-    audio = tmp_path / "a.wav"
-    audio.write_bytes(b"stamped only")
-    sidecar = tmp_path / "a.annotation.json"
-    calibration = {"models": {}, "look_s": 1.5, "source": "held-out mixtures"}
-    evidence = Evidence("m", ("sp",), ("speech",), np.zeros((1, 10), np.float32),
-                        calibration=calibration)  # fmt: skip
-    save_evidence(sidecar, audio, evidence)
-    assert load_evidence(sidecar, audio).calibration == calibration
-    result = type("Result", (), {"evidence": evidence})
-    taken = Evidence.from_result(result, Annotation([Lane("speech")], RecordingInfo("a.wav", 0.2)),
-                                 "nmf")  # fmt: skip
-    assert taken.calibration == calibration

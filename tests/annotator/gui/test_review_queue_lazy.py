@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from annotator.core import AddSegment, Segment, Source
-from annotator.gui.evidence import Evidence
+from annotator.evidence.cache import Evidence
 from annotator.review import queue as queue_module
 
 

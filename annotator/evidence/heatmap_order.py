@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from annotator.gui.mapped_arrays import sample_columns
+from annotator.evidence.mapped_arrays import sample_columns
 
 OTHER = "other"
 #: columns of the drawn image sampled to estimate each row's mean activation

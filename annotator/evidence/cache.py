@@ -27,9 +27,9 @@ W, Θ and the bias (a few hundred kB) travel with the evidence so the inspector 
 why-this-label panel work on a reopened file without loading the model; caches written before
 they were stored simply lack them (the panels then say to pre-label again).
 
-No Qt in here (it could live in ``annotator.core`` but for numpy arrays as its subject); the
-decision rule comes from ``segmenter.decisions`` and is imported only when a slider moves, so
-opening a file does not pay for importing torch.
+No Qt in here (the package is under the no-Qt import contract), so headless code can read the
+cache too; the decision rule comes from ``segmenter.decisions`` and is imported only when a
+slider moves, so opening a file does not pay for importing torch.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ import numpy as np
 
 from annotator.core import Annotation, Lane, RecordingInfo, Segment, Source
 from annotator.core.atomic import atomic_write_text
-from annotator.gui.mapped_arrays import (
+from annotator.evidence.mapped_arrays import (
     MAPPED_BYTES,
     column_blocks,
     is_mapped,

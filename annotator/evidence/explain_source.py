@@ -1,6 +1,6 @@
 """The open recording's evidence as the review tools want it: H at hand, and cut to a selection.
 
-The GUI keeps H on disk until something needs its numbers (`evidence.load_activations`); the
+The GUI keeps H on disk until something needs its numbers (`cache.load_activations`); the
 panels call `activations_of` to get it once per evidence. The review tools of `annotator.review`
 work on whole arrays (``why_label`` turns H into float64), which for an hour of a K = 256 model
 would be 700 MB per click: `why_selection` hands them only the frames around the selection (a
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from annotator.gui.evidence import Evidence, cache_paths, load_activations
-from annotator.gui.mapped_arrays import column_blocks
+from annotator.evidence.cache import Evidence, cache_paths, load_activations
+from annotator.evidence.mapped_arrays import column_blocks
 
 BLOCK = 8192
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from annotator.gui.evidence import display_activations
-from annotator.gui.heatmap_order import OTHER, mean_from_heat, row_order
+from annotator.evidence.cache import display_activations
+from annotator.evidence.heatmap_order import OTHER, mean_from_heat, row_order
 
 CLASSES = ["speech", "music", "noise"]
 
