@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 from PyQt6.QtCore import QObject, QStandardPaths, pyqtSignal
 
+from annotator.audio.samples import Samples
+from annotator.audio.source import FileSamples, MappedSamples, close_samples, open_samples
 from annotator.core import Annotation
 from annotator.core.atomic import SaveError
 from annotator.core.autosave import Autosaver
@@ -21,8 +23,6 @@ from annotator.core.envelope import EnvelopePyramid
 from annotator.core.project import Project, ProjectError, RecordingEntry
 from annotator.core.sidecar import RecordingStatus, SidecarError, SidecarState
 from annotator.evidence.cache import Evidence
-from annotator.gui.audio_samples import Samples
-from annotator.gui.audio_source import FileSamples, MappedSamples, close_samples, open_samples
 from annotator.gui.undo import UndoStack
 
 AUTOSAVE_INTERVAL_S = 30.0
@@ -47,8 +47,8 @@ class DocumentError(Exception):
 class Audio:
     """Mono samples (native rate; int16 or float32, read as float32 by slice) and their envelope
     pyramid. A long recording's samples are a `FileSamples` read from the file range by range
-    (`audio_source`): the views slice ``samples``; only a caller that wants everything converts
-    it whole."""
+    (`annotator.audio.source`): the views slice ``samples``; only a caller that wants everything
+    converts it whole."""
 
     samples: Samples | FileSamples
     sample_rate: int
@@ -76,7 +76,7 @@ def load_audio(path: Path) -> Audio:
         samples, rate = open_samples(path)
         streamed = isinstance(samples, (FileSamples, MappedSamples))
         if rate > 0 and len(samples) and streamed:
-            from annotator.gui.streamed_envelope import StreamedPyramid
+            from annotator.audio.streamed_envelope import StreamedPyramid
 
             pyramid: EnvelopePyramid = StreamedPyramid(samples)  # the one pass over the file
     except Exception as exc:  # libsndfile raises several types
@@ -243,7 +243,7 @@ class Document(QObject):
         audio file handle (or mapped temporary decode) and the model evidence's mappings.
         Called when another recording replaces it and when the window closes, after its edits
         were saved or discarded; the undo history goes with it (its steps hold evidence).
-        Idempotent; reading the audio afterwards raises `audio_source.SourceClosed`."""
+        Idempotent; reading the audio afterwards raises `annotator.audio.source.SourceClosed`."""
         if self.closed:
             return
         self.closed = True

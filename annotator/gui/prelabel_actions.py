@@ -24,11 +24,11 @@ from PyQt6.QtCore import QObject, QThreadPool
 from PyQt6.QtGui import QAction
 from PyQt6.QtWidgets import QFileDialog, QLabel, QMenu, QProgressBar, QToolButton
 
+from annotator.audio.source import in_memory
 from annotator.core import Annotation, Edit, InvalidEdit, RecordingStatus, SaveError, SidecarError
 from annotator.core.merge import MergePlan, ReplaceModelSegments, plan_merge
 from annotator.evidence.cache import Evidence, load_evidence, save_thresholds
 from annotator.extensions import PRELABELER_GROUP, Waveform, names
-from annotator.gui.audio_source import in_memory
 from annotator.gui.prelabel_worker import FileResult, PrelabelJob, Target
 from annotator.gui.threshold_panel import ThresholdPanel, threshold_edit
 

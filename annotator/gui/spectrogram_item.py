@@ -3,7 +3,7 @@
 Why per view rather than per file: a whole-file spectrogram at a useful hop is hundreds of MB
 for an hour; the visible range at about one column per pixel is a few hundred small FFTs
 (milliseconds), and is always as sharp as the zoom allows. Only the samples of those frames are
-read: a long recording stays in its file (`audio_source`).
+read: a long recording stays in its file (`annotator.audio.source`).
 """
 
 from __future__ import annotations
@@ -89,7 +89,8 @@ def _gather(samples, index: np.ndarray, i0: int) -> np.ndarray:
     """``samples[index]`` as float32, 0 where ``index < i0``; each row of ``index`` is one frame
     of consecutive positions. A short stretch is read in one slice; a long one (a zoomed-out
     view: frames far apart) frame by frame, so a recording read from its file
-    (`audio_source.FileSamples`) is asked for the frames only, never for the whole range."""
+    (`annotator.audio.source.FileSamples`) is asked for the frames only, never for the whole
+    range."""
     last = int(index[-1, -1]) + 1
     if last - i0 <= max(GATHER_SPAN, 4 * index.size):
         piece = np.asarray(samples[i0:last], dtype=np.float32)

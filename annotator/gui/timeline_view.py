@@ -178,7 +178,8 @@ class TimelineView(QWidget):
 
     # --- content ----------------------------------------------------------------------------
     def set_document(self, annotation, samples, sample_rate: int, pyramid) -> None:
-        """Show a recording: ``samples`` reads as float32 by slice (`audio_samples.Samples`)."""
+        """Show a recording: ``samples`` reads as float32 by slice
+        (`annotator.audio.samples.Samples`)."""
         self.duration = max(annotation.end_time, samples.shape[0] / sample_rate, 1e-3)
         self._views_before.clear()  # another recording: the old views mean nothing
         if self.lanes is None:

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import soundfile
 
-from annotator.gui import audio_source
-from annotator.gui.audio_source import FileSamples
+from annotator.audio import source as audio_source
+from annotator.audio.source import FileSamples
 
 SR = 16000
 

@@ -5,7 +5,7 @@ view only ever needs a stretch of it: the waveform draws from the min/max pyrami
 streaming the file once, `streamed_envelope`), the spectrogram reads the frames of the visible
 range, the player the next block, "listen to components" the selection. So recordings whose
 decoded samples would exceed `RESIDENT_BYTES` are opened as `FileSamples`; shorter ones are
-still decoded whole (`audio_samples.decode`): instant random access, nothing open on disk.
+still decoded whole (`samples.decode`): instant random access, nothing open on disk.
 
 `FileSamples` reads exactly what `decode` would have produced for the same positions: the same
 dtype choice (int16 for files of at most 16 bits, float32 otherwise), the same block-wise
@@ -16,7 +16,8 @@ the GUI thread reads for the spectrogram).
 Formats that cannot seek, or whose seeking means decoding from far back (Ogg Vorbis/Opus and
 MPEG: a bisection per seek, several milliseconds, and a spectrogram of a zoomed-out view seeks
 hundreds of times), are decoded once, block by block, into a temporary file that is mapped
-read-only (`mapped_arrays`): disk instead of memory, random access at memory speed.
+read-only (`annotator.evidence.mapped_arrays`): disk instead of memory, random access at
+memory speed.
 
 Both hold something of the system's (a libsndfile handle; a mapping of an unlinked temporary
 file, which keeps its disk space until unmapped), so both have a `close` that the document
@@ -36,7 +37,7 @@ from typing import Any
 import numpy as np
 import soundfile
 
-from annotator.gui.audio_samples import INT16_SCALE, INT16_SUBTYPES, Samples, decode
+from annotator.audio.samples import INT16_SCALE, INT16_SUBTYPES, Samples, decode
 
 #: decoded sizes above this are read from the file on demand (about 35 minutes of 16 kHz int16)
 RESIDENT_BYTES = 64 << 20
@@ -197,7 +198,7 @@ class FileSamples:
         """Frames × channels as decoded → mono stored values, exactly as `decode` makes them."""
         if self.channels == 1:
             out = np.ascontiguousarray(block[:, 0])
-        else:  # as `audio_samples._mix_down`: float mean, rounded back for 16-bit sources
+        else:  # as `samples._mix_down`: float mean, rounded back for 16-bit sources
             mixed = block.mean(axis=1, dtype=np.float32)
             out = np.round(mixed).astype(np.int16) if self.compact else mixed
         if not self.compact:
@@ -229,7 +230,7 @@ class FileSamples:
 
 
 def decoded_bytes(info: Any) -> int:
-    """Bytes the mono samples of ``soundfile.info(path)`` would take decoded (int16 or float32, see `audio_samples`)."""
+    """Bytes the mono samples of ``soundfile.info(path)`` would take decoded (int16 or float32, see `samples`)."""
     per_sample = 2 if info.subtype in INT16_SUBTYPES else 4
     return int(info.frames) * per_sample
 

@@ -1,5 +1,5 @@
-"""The waveform's min/max pyramid of a recording read from its file (`audio_source.FileSamples`,
-or a temporary mapped decode of it, `audio_source.MappedSamples`).
+"""The waveform's min/max pyramid of a recording read from its file (`source.FileSamples`,
+or a temporary mapped decode of it, `source.MappedSamples`).
 
 Why not `EnvelopePyramid` as is: it folds a signal held in memory. Here the file is streamed
 once, block by block, and only the coarse levels are kept: blocks of `STORED_BASE` samples and
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from annotator.audio.source import Streamable
 from annotator.core.envelope import EnvelopePyramid, EnvelopeSlice, _fold, coarser_levels
-from annotator.gui.audio_source import Streamable
 
 #: samples per block of the finest level kept (the ones below are made per query)
 STORED_BASE = 256
@@ -66,7 +66,7 @@ class StreamedPyramid(EnvelopePyramid):
     def release(self) -> None:
         """Drop the reference to the source's samples (a mapped temporary decode must not
         outlive the recording through its pyramid); the stored levels still answer queries
-        coarser than `stored_base`, finer ones then raise `audio_source.SourceClosed`."""
+        coarser than `stored_base`, finer ones then raise `source.SourceClosed`."""
         self.samples = self.source.raw
 
     def query(self, start: float, end: float, max_blocks: int) -> EnvelopeSlice:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from annotator.gui.audio_samples import Samples, decode
+from annotator.audio.samples import Samples, decode
 
 SR = 16000
 
@@ -42,7 +42,7 @@ def test_sixteen_bit_takes_half_the_memory(tmp_path: Path):
 
 @pytest.mark.parametrize("subtype", ["PCM_16", "FLOAT"])
 def test_channels_are_averaged(tmp_path: Path, subtype, monkeypatch):
-    monkeypatch.setattr("annotator.gui.audio_samples.MIX_BLOCK", 1000)  # several blocks
+    monkeypatch.setattr("annotator.audio.samples.MIX_BLOCK", 1000)  # several blocks
     path = tmp_path / "stereo.wav"
     soundfile.write(str(path), signal(channels=2, seed=3), SR, subtype=subtype)
     samples, _ = decode(path)

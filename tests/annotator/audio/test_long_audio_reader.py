@@ -1,5 +1,6 @@
-"""A long recording read range by range (`audio_source`) reads exactly what a full decode gives,
-and the views built on it (pyramid, spectrogram) draw exactly what they draw from memory."""
+"""A long recording read range by range (`source`) reads exactly what a full decode gives, and
+the pyramid built on it answers exactly as the one built from memory. (The spectrogram:
+tests/annotator/gui/test_long_audio_spectrogram.py.)"""
 
 from __future__ import annotations
 
@@ -11,13 +12,12 @@ import soundfile
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from annotator.audio import source as audio_source
+from annotator.audio.samples import Samples, decode
+from annotator.audio.source import FileSamples, MappedSamples, open_samples
+from annotator.audio.streamed_envelope import StreamedPyramid
 from annotator.core.envelope import EnvelopePyramid
 from annotator.evidence.mapped_arrays import is_mapped
-from annotator.gui import audio_source
-from annotator.gui.audio_samples import Samples, decode
-from annotator.gui.audio_source import FileSamples, MappedSamples, open_samples
-from annotator.gui.spectrogram_item import spectrogram
-from annotator.gui.streamed_envelope import StreamedPyramid
 
 SR = 16000
 
@@ -145,19 +145,3 @@ def test_streamed_pyramid_answers_as_the_pyramid_of_the_decoded_signal(
         np.testing.assert_array_equal(got.times, want.times)
         np.testing.assert_array_equal(got.mins, want.mins)
         np.testing.assert_array_equal(got.maxs, want.maxs)
-
-
-def test_spectrogram_from_the_file_equals_the_one_from_memory(tmp_path: Path, monkeypatch):
-    path = write(tmp_path / "s.flac", seconds=30.0, seed=2)
-    whole, rate = decode(path)
-    reader = FileSamples(path)
-    monkeypatch.setattr("annotator.gui.spectrogram_item.GATHER_SPAN", 20_000)  # both ways
-    cases = [(0, 30, 700), (0, 30, 20), (1.0, 1.5, 400), (10, 10.01, 50), (29, 31, 300)]
-    for start, end, columns in cases:
-        before = reader.samples_read
-        got = spectrogram(reader, rate, start, end, columns)
-        want = spectrogram(whole, rate, start, end, columns)
-        np.testing.assert_array_equal(got[0], want[0])
-        assert got[1:] == want[1:]
-        # frames far apart are read one by one: never the whole visible range
-        assert reader.samples_read - before <= max(4 * 512 * columns, 20_000 + 1024)
