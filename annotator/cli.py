@@ -50,6 +50,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_plugins(sub)
     _add_explain(sub)
     _add_finetune(sub)
+    _add_compare(sub)
     return parser
 
 
@@ -202,6 +203,27 @@ def _add_finetune(sub: argparse._SubParsersAction) -> None:
     tune.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 
+def _add_compare(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "compare",
+        help="compare a corpus's labels with a reference (per file and corpus figures)",
+        description="Compare the labels of a corpus folder (its saved work) or of an annotation "
+        "file with a reference annotation (an RTTM may hold many recordings).",
+    )
+    parser.add_argument(
+        "labels",
+        help="corpus folder (its saved work), folder of annotation files (label's --out), or one file",
+    )
+    parser.add_argument("--reference", required=True, help="reference annotation (RTTM, ...)")
+    parser.add_argument("--uem", help="NIST UEM: score only these regions of each recording")
+    parser.add_argument(
+        "--speakers", choices=("auto", "yes", "no"), default="auto",
+        help="read the reference's speaker lanes as speech and overlap (auto: when the labels "
+        "have no such speaker lanes)",
+    )  # fmt: skip
+    parser.add_argument("--json", help="write every figure to this JSON file")
+
+
 def _open_gui(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="annotator", add_help=False)
     parser.add_argument("--demo", action="store_true")
@@ -216,7 +238,7 @@ def _open_gui(argv: Sequence[str]) -> int:
     return launch_editor(args.paths, demo=args.demo)
 
 
-SUBCOMMANDS = ("convert", "info", "label", "plugins", "explain", "finetune")
+SUBCOMMANDS = ("convert", "info", "label", "plugins", "explain", "finetune", "compare")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
