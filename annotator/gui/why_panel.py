@@ -34,7 +34,10 @@ from PyQt6.QtWidgets import (
 from annotator.evidence.cache import Evidence
 
 UP, DOWN, MUTED = "#81c784", "#e57373", "#9aa0a6"
-COLUMNS = ("♪", "Part", "Σ contribution", "Share", "What it is (spectrum of W[:, k])")
+#: the part's name and what its spectrum W[:, k] sounds like share one wrapped, stretched cell:
+#: a column of their own was squeezed to a few letters in a dock of ordinary width
+COLUMNS = ("♪", "Part (what its spectrum is)", "Σ contribution", "Share")
+PART = 1
 
 
 def _number(value: float, digits: int = 2) -> str:
@@ -80,7 +83,8 @@ class WhyPanel(QWidget):
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(PART, QHeaderView.ResizeMode.Stretch)
+        header.sectionResized.connect(lambda *_: self.table.resizeRowsToContents())  # re-wrap
         self.table.setWordWrap(True)
         self.table.horizontalHeaderItem(0).setToolTip("Tick the components to listen to")
         self.table.horizontalHeaderItem(3).setToolTip("Share of the summed logit (signed)")
@@ -168,12 +172,13 @@ class WhyPanel(QWidget):
                 tick.setFlags(tick.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 tick.setCheckState(Qt.CheckState.Checked)
             text = what.replace("component ", "component k = ") if component else what
+            if component is not None and component.description:
+                text = f"{text}\n{component.description}"
             cells = [
                 tick,
                 QTableWidgetItem(text),
                 QTableWidgetItem(_number(value)),
                 QTableWidgetItem(_percent(share)),
-                QTableWidgetItem(component.description if component else ""),
             ]
             colour = QColor(UP if value > 0 else DOWN if value < 0 else MUTED)
             cells[2].setForeground(colour)

@@ -79,6 +79,11 @@ def test_why_panel_adds_up_to_the_logit_and_matches_why_label(labelled, qtbot):
     assert f"{expected.logit:+,.4f}" in panel.check.text()
     assert expected.posterior_error < 1e-4  # fresh float32 evidence rebuilds the posteriors
     assert panel.reading.text() == expected.reading
+    # each component's description is readable beside its name, not squeezed into a sliver
+    first = panel.table.item(0, 1).text()
+    assert first.startswith(f"component k = {expected.components[0].k}\n")
+    assert expected.components[0].description in first
+    assert panel.table.columnWidth(1) >= max(panel.table.columnWidth(c) for c in (0, 2, 3))
     # fewer rows when asked
     panel.count.setValue(2)
     assert len(panel.why.components) == 2
