@@ -3,8 +3,9 @@ and names on the left axis, thin lines between groups) and the activation colour
 
 Why no `pg.ColorBarItem` in the plot's layout: every time row shares one x axis, and a bar
 beside the heatmap would make its view narrower than the others, so time would no longer line
-up across rows. The scale is a small legend floating in the view's corner instead, anchored to
-the view (not to data), so it stays put while the user pans and zooms.
+up across rows. The scale sits in a band under the view instead (the row's bottom axis, which
+shows no values, is made as tall as the scale), anchored to the plot's corner: it never covers
+data and stays put while the user pans and zooms.
 """
 
 from __future__ import annotations
@@ -143,8 +144,9 @@ class HeatmapLegend:
         plot.setLabel("left", old.labelText)
         self.separators: list[pg.InfiniteLine] = []
         self.scale = ActivationScale()
-        self.scale.setParentItem(plot.getViewBox())
-        self.scale.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-4, 4))
+        plot.getAxis("bottom").setHeight(int(ActivationScale.HEIGHT) + 2)  # the scale's band
+        self.scale.setParentItem(plot)
+        self.scale.anchor(itemPos=(1, 1), parentPos=(1, 1), offset=(-4, 0))
 
     def set_groups(self, groups: Sequence[RowGroup], k: int) -> None:
         """Name and separate the groups (empty ``groups``: index order, no decoration)."""

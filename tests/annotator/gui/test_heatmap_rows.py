@@ -47,6 +47,15 @@ def test_rows_are_grouped_by_class_and_drawn_in_that_order(window):
     lines = [line.value() for line in legend.separators if line.isVisible()]
     assert lines == [pytest.approx(4.0), pytest.approx(2.0)]
     assert legend.scale.isVisible()
+    # the scale sits under the data, never over it (issue 17 bug 6)
+    window.resize(1400, 900)
+    window.show()
+    timeline.splitter.setSizes([120, 100, 120, 70, 200])
+    window.grab()
+    view = timeline.rows["heatmap"].getViewBox().sceneBoundingRect()
+    scale = legend.scale.sceneBoundingRect()
+    assert view.height() > 0 and scale.height() > 0, (scale, view)
+    assert not scale.intersects(view), (scale, view)
 
 
 def test_by_default_only_the_components_that_push_a_class_most_are_drawn(window, monkeypatch):
