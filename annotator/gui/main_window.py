@@ -12,7 +12,14 @@ from pathlib import Path
 
 from PyQt6.QtCore import QSettings, Qt, QTimer
 from PyQt6.QtGui import QAction, QCloseEvent
-from PyQt6.QtWidgets import QApplication, QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from annotator.core.atomic import SaveError
 from annotator.core.autosave import discard_recovery, find_recoverable, load_recovery
@@ -36,6 +43,10 @@ from annotator.gui.shortcuts import CheatSheet
 from annotator.gui.timeline_view import TimelineView
 
 APP_TITLE = "nmf-annotator"
+
+
+STATUS_LABEL_MAX_PX = 220  # the selection and model labels leave the rest to messages
+STATUS_GAP_PX = 12
 
 
 class MainWindow(QMainWindow):
@@ -95,7 +106,13 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         labels = (self.cursor_label, self.selection_label, self.model_label)
         for label in (*labels, self.playback_label, self.unsaved_label):
+            label.setContentsMargins(STATUS_GAP_PX, 0, 0, 0)  # a clipped message never touches
             bar.addPermanentWidget(label)
+        # on a narrow window the long ones give way (clipped; the tooltip keeps the model's
+        # name), so the status message keeps room instead of running under them
+        for label in (self.selection_label, self.model_label):
+            label.setMinimumWidth(1)  # may shrink below its text (clipped), never pushes out
+            label.setMaximumWidth(STATUS_LABEL_MAX_PX)
 
     def _connect(self) -> None:
         c = self.controller
