@@ -47,8 +47,10 @@ def describe_annotation(annotation: Annotation, title: str) -> list[str]:
         lines.append(
             f"  lane {lane.name!r}: {len(lane)} segments, {covered:.3f} s labelled; labels {shown}{more}"
         )
-    if annotation.passthrough:
-        lines.append(f"  {len(annotation.passthrough)} other tier(s) carried unchanged")
+    # a "document" entry holds file-wide settings (ELAN's header, types), not a tier
+    carried = [p for p in annotation.passthrough if p.get("kind") != "document"]
+    if carried:
+        lines.append(f"  {len(carried)} other tier(s) carried unchanged")
     return lines
 
 

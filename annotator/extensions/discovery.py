@@ -36,7 +36,7 @@ BUILTINS: dict[str, dict[str, str]] = {
     PRELABELER_GROUP: {"nmf": "nmf_prelabeler:make_prelabeler"},
     FORMAT_GROUP: {
         name: f"annotator.extensions:builtin_formats.{name}"
-        for name in ("textgrid", "rttm", "audacity", "json")
+        for name in ("textgrid", "rttm", "audacity", "json", "eaf", "csv")
     },
 }
 

@@ -1,4 +1,5 @@
-"""Reading and writing annotations: Praat TextGrid, NIST RTTM, Audacity labels, our JSON.
+"""Reading and writing annotations: Praat TextGrid, NIST RTTM, Audacity labels, our JSON,
+ELAN EAF and CSV tables.
 
 Public API (everything else is an implementation detail)::
 
@@ -13,20 +14,26 @@ Public API (everything else is an implementation detail)::
     write_rttm(a, path, *, uri=None) / write_rttm_many({file_id: a}, path)
     read_audacity(path, *, lane=None) / write_audacity(a, path, *, lane=None)
     read_json(path) / write_json(a, path)
+    read_eaf(path) / write_eaf(a, path)
+    read_csv(path) / write_csv(a, path)
 
 The format is chosen by name or by extension (``.TextGrid``, ``.rttm``, ``.txt`` = Audacity,
-``.json``). Every malformed input, missing file, folder or permission problem raises
+``.json``, ``.eaf``, ``.csv``). Every malformed input, missing file, folder or permission problem raises
 `FormatError`; every writer replaces its file atomically, so a failed export leaves no partial
 file and keeps the previous one. What each format cannot represent (confidence and source in
 TextGrid, per-segment labels of class lanes in RTTM, ...) is listed in its module docstring;
 only JSON keeps everything. Layers a format carries that are not lanes (Praat point tiers,
-RTTM ``SPKR-INFO`` lines, Audacity point labels) survive in ``Annotation.passthrough``, tagged
-with ``"format"``, and are written back only to their own format.
+RTTM ``SPKR-INFO`` lines, Audacity point labels, ELAN dependent tiers and vocabularies) survive
+in ``Annotation.passthrough``, tagged with ``"format"``, and are written back only to their own
+format. An entry with ``"kind": "document"`` holds settings of the whole file (ELAN's header,
+types and vocabularies), not a tier.
 """
 
 from __future__ import annotations
 
 from annotator.formats.audacity import read_audacity, write_audacity
+from annotator.formats.csvfile import read_csv, write_csv
+from annotator.formats.eaf import read_eaf, write_eaf
 from annotator.formats.errors import FormatError
 from annotator.formats.jsonfile import read_json, write_json
 from annotator.formats.matching import annotation_of_recording
@@ -50,12 +57,16 @@ __all__ = [
     "read_annotation",
     "read_annotations",
     "read_audacity",
+    "read_csv",
+    "read_eaf",
     "read_json",
     "read_rttm",
     "read_rttm_one",
     "read_textgrid",
     "write_annotation",
     "write_audacity",
+    "write_csv",
+    "write_eaf",
     "write_json",
     "write_rttm",
     "write_rttm_many",

@@ -10,7 +10,7 @@ like an annotation costs a moment, not gigabytes.
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -45,6 +45,19 @@ def read_bytes(path: str | Path) -> bytes:
     path = Path(path)
     with _reading(path):
         return path.read_bytes()
+
+
+def read_judged(path: str | Path, judge: Callable[[Path, bytes], None]) -> bytes:
+    """The file's bytes, read whole only after ``judge(path, first_block)`` returned: a
+    judge that raises (NUL bytes where text belongs) ends the read after 64 KiB."""
+    path = Path(path)
+    with _reading(path), open(path, "rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+        judge(path, head)
+        if len(head) < SNIFF_BYTES:
+            return head
+        handle.seek(0)
+        return handle.read()
 
 
 def read_text(

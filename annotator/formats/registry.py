@@ -14,6 +14,8 @@ from typing import Any
 
 from annotator.core.annotation import Annotation
 from annotator.formats.audacity import read_audacity, write_audacity
+from annotator.formats.csvfile import read_csv, write_csv
+from annotator.formats.eaf import read_eaf, write_eaf
 from annotator.formats.errors import FormatError
 from annotator.formats.jsonfile import read_json, write_json
 from annotator.formats.rttm import read_rttm, read_rttm_one, write_rttm
@@ -43,6 +45,8 @@ FORMATS: dict[str, Format] = {
         ),
         Format("audacity", (".txt",), read_audacity, write_audacity, "Audacity label track"),
         Format("json", (".json",), read_json, write_json, "nmf-annotator JSON (lossless)"),
+        Format("eaf", (".eaf",), read_eaf, write_eaf, "ELAN annotation file"),
+        Format("csv", (".csv",), read_csv, write_csv, "CSV table (onset, offset, lane, label)"),
     )
 }
 

@@ -111,6 +111,28 @@ def test_info_on_audio_and_annotation(tmp_path: Path) -> None:
     assert "lane 'speech': 2 segments, 2.750 s labelled" in annotation.stdout
 
 
+ELAN6 = Path(__file__).resolve().parent / "formats" / "data" / "elan6_meeting.eaf"
+
+
+def test_convert_an_elan_file_to_textgrid_csv_and_back(tmp_path: Path) -> None:
+    (tmp_path / "meeting.eaf").write_bytes(ELAN6.read_bytes())
+    info = run_cli("info", "meeting.eaf", cwd=tmp_path)
+    assert info.returncode == 0, info.stderr
+    assert "recording    /corpus/meeting/ES2002a.Mix-Headset.wav" in info.stdout
+    assert "lane 'MEE009': 2 segments" in info.stdout
+    assert "2 other tier(s) carried unchanged" in info.stdout
+    for target in ("meeting.TextGrid", "meeting.csv", "again.eaf"):
+        done = run_cli("convert", "meeting.eaf", target, cwd=tmp_path)
+        assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert (tmp_path / "again.eaf").read_bytes() == ELAN6.read_bytes()
+    back = run_cli("convert", "meeting.csv", "from-csv.eaf", cwd=tmp_path)
+    assert back.returncode == 0, back.stderr
+    original = read_annotation(tmp_path / "meeting.eaf")
+    for name in ("meeting.TextGrid", "from-csv.eaf"):
+        again = read_annotation(tmp_path / name)
+        assert [list(lane) for lane in again] == [list(lane) for lane in original], name
+
+
 @pytest.mark.parametrize(
     ("args", "content", "expected"),
     [
@@ -124,6 +146,12 @@ def test_info_on_audio_and_annotation(tmp_path: Path) -> None:
             "broken.rttm:1",
         ),
         (("convert", "x.TextGrid", "out.doc"), None, "x.TextGrid"),
+        (
+            ("info", "broken.eaf"),
+            b"<ANNOTATION_DOCUMENT>\n<HEADER/>\n</ANNOTATION_DOCUMENT>\n",
+            "broken.eaf:1: no TIME_ORDER",
+        ),
+        (("convert", "broken.csv", "out.eaf"), b"onset,offset,lane\n", "missing column"),
     ],
 )
 def test_bad_input_gives_one_line_and_exit_1(

@@ -42,14 +42,14 @@ def _read(path, **options):
 def _write(annotation, path, **options):
     open(path, "w").write("x")
 
-class Eaf:
-    name = "eaf"
-    extensions = (".eaf",)
+class Vtt:
+    name = "vtt"
+    extensions = (".vtt",)
     reader = staticmethod(_read)
     writer = staticmethod(_write)
-    description = "ELAN (test)"
+    description = "WebVTT (test)"
 
-EAF = Eaf()
+VTT = Vtt()
 NOT_A_FORMAT = object()
 """
 
@@ -91,7 +91,7 @@ def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
                 "nmf": "tp_good:make",  # tries to take the built-in's name
                 "notcallable": "tp_format:NOT_A_FORMAT",
             },
-            FORMAT_GROUP: {"eaf": "tp_format:EAF", "bad": "tp_format:NOT_A_FORMAT"},
+            FORMAT_GROUP: {"vtt": "tp_format:VTT", "bad": "tp_format:NOT_A_FORMAT"},
         },
         {"tp_good": GOOD, "tp_broken": BROKEN, "tp_exits": EXITS, "tp_format": FORMAT},
     )
@@ -104,8 +104,8 @@ def test_builtins_are_found_through_the_same_groups() -> None:
     prelabelers = {p.name: p for p in discover(PRELABELER_GROUP)}
     assert prelabelers["nmf"].builtin and prelabelers["nmf"].distribution == "nmf-annotator"
     formats = {p.name for p in discover(FORMAT_GROUP) if p.builtin}
-    assert {"textgrid", "rttm", "audacity", "json"} <= formats
-    for name in ("textgrid", "rttm", "audacity", "json"):
+    assert {"textgrid", "rttm", "audacity", "json", "eaf", "csv"} <= formats
+    for name in ("textgrid", "rttm", "audacity", "json", "eaf", "csv"):
         assert load_format(name) is FORMATS[name]
 
 
@@ -146,13 +146,13 @@ def test_options_are_checked_against_the_factory(installed: Path) -> None:
 
 
 def test_format_plugins(installed: Path, tmp_path: Path) -> None:
-    eaf = load_format("eaf")
-    assert eaf.extensions == (".eaf",) and eaf.description == "ELAN (test)"
-    eaf.writer(Annotation(), tmp_path / "a.eaf")
-    assert (tmp_path / "a.eaf").read_text() == "x"
+    vtt = load_format("vtt")
+    assert vtt.extensions == (".vtt",) and vtt.description == "WebVTT (test)"
+    vtt.writer(Annotation(), tmp_path / "a.vtt")
+    assert (tmp_path / "a.vtt").read_text() == "x"
     with pytest.raises(PluginError, match="not a format"):
         load_format("bad")
-    assert "eaf" in extensions.available_formats() and "bad" not in extensions.available_formats()
+    assert "vtt" in extensions.available_formats() and "bad" not in extensions.available_formats()
 
 
 def test_plugins_list_shows_errors_without_crashing(
@@ -163,7 +163,7 @@ def test_plugins_list_shows_errors_without_crashing(
     lines = {line.split()[0]: line for line in out.splitlines() if line.startswith("  ")}
     assert "Says everything is speech." in lines["good"]
     assert "ERROR" in lines["broken"] and "needs libfoo" in lines["broken"]
-    assert "ERROR" in lines["bad"] and "ERROR" not in lines["eaf"]
+    assert "ERROR" in lines["bad"] and "ERROR" not in lines["vtt"]
     assert "(built-in)" in lines["textgrid"]
 
 

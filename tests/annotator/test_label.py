@@ -117,6 +117,23 @@ def test_twenty_files_two_corrupt_then_resume(
     }
 
 
+def test_label_writes_elan_and_csv_files(
+    model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recording = write_tone(tmp_path / "corpus" / "talk one.wav", seconds=1.0)
+    out = tmp_path / "out"
+    code = label(str(recording.parent), "--out", str(out), "--model", str(model),
+                 "--format", "eaf,csv", "--quiet")  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    eaf, table = read_annotation(out / "talk one.eaf"), read_annotation(out / "talk one.csv")
+    assert eaf.lane_names[:4] == ("speech", "music", "noise", "overlap")
+    assert [list(lane) for lane in eaf if len(lane)] == [list(lane) for lane in table]
+    text = (out / "talk one.eaf").read_text(encoding="utf-8")
+    assert 'RELATIVE_MEDIA_URL="../corpus/talk%20one.wav"' in text  # ELAN finds the audio
+    assert 'CONTROLLED_VOCABULARY_REF="nmf-classes"' in text
+    assert not list(out.glob(".*"))
+
+
 def test_existing_outputs_need_resume_or_force(
     model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

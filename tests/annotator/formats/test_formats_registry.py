@@ -32,7 +32,8 @@ def sample() -> Annotation:
 @pytest.mark.parametrize(
     ("name", "expected"),
     [("a.TextGrid", "textgrid"), ("a.textgrid", "textgrid"), ("a.RTTM", "rttm"),
-     ("a.txt", "audacity"), ("a.json", "json")],
+     ("a.txt", "audacity"), ("a.json", "json"), ("a.eaf", "eaf"), ("a.EAF", "eaf"),
+     ("a.csv", "csv")],
 )  # fmt: skip
 def test_format_is_chosen_by_extension(name, expected):
     assert format_for(name).name == expected
@@ -44,7 +45,7 @@ def test_formats_table_lists_reader_writer_and_extensions():
         assert callable(entry.writer)
 
 
-@pytest.mark.parametrize("name", ["a.TextGrid", "a.rttm", "a.txt", "a.json"])
+@pytest.mark.parametrize("name", ["a.TextGrid", "a.rttm", "a.txt", "a.json", "a.eaf", "a.csv"])
 def test_every_format_round_trips_through_the_registry(tmp_path, name):
     path = tmp_path / name
     write_annotation(sample(), path)
@@ -92,7 +93,9 @@ def test_writing_into_a_missing_folder_is_a_format_error(tmp_path):
         write_annotation(sample(), tmp_path)  # a folder, no extension
 
 
-@pytest.mark.parametrize("name", ["out.TextGrid", "out.rttm", "out.txt", "out.json"])
+@pytest.mark.parametrize(
+    "name", ["out.TextGrid", "out.rttm", "out.txt", "out.json", "out.eaf", "out.csv"]
+)
 def test_failed_export_leaves_old_file_intact_and_no_partial_file(tmp_path, monkeypatch, name):
     path = tmp_path / name
     path.write_bytes(b"previous version")
