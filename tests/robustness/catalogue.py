@@ -23,12 +23,13 @@ import numpy as np
 import soundfile as sf
 
 from tests.annotator.formats.test_formats_malformed import CASES as READER_CASES
-from tests.annotator.formats.test_formats_malformed import GOOD_TEXTGRID
+from tests.annotator.formats.test_formats_malformed import GOOD_EAF, GOOD_TEXTGRID
 
 if TYPE_CHECKING:
     import torch
 
 SR = 16000
+ELAN6 = Path(__file__).resolve().parents[1] / "annotator" / "formats" / "data" / "elan6_meeting.eaf"
 #: Set by the exploit pickles' ``__reduce__``: if this file appears, a model file ran code.
 EXPLOIT_MARKER = "EXPLOITED"
 
@@ -36,7 +37,7 @@ EXPLOIT_MARKER = "EXPLOITED"
 @dataclass(frozen=True)
 class BadInput:
     name: str  # unique; also the file name (with its extension)
-    kind: str  # audio | textgrid | rttm | audacity | json | sidecar | model
+    kind: str  # audio | textgrid | rttm | audacity | json | eaf | csv | sidecar | model
     make: Callable[[Path], None]
     reason: str | None  # words the error must contain; None: valid, must work
     #: the file cannot be handed to the pre-labeler in a test run (37 hours of audio)
@@ -175,7 +176,9 @@ def _content(content: str | bytes) -> Callable[[Path], None]:
 
 def _kind_of(name: str) -> str:
     suffix = Path(name).suffix.lower()
-    return {".textgrid": "textgrid", ".rttm": "rttm", ".txt": "audacity"}.get(suffix, "json")
+    kinds = {".textgrid": "textgrid", ".rttm": "rttm", ".txt": "audacity", ".eaf": "eaf",
+             ".csv": "csv"}  # fmt: skip
+    return kinds.get(suffix, "json")
 
 
 def _many_intervals(count: int) -> str:
@@ -273,6 +276,39 @@ ANNOTATIONS = [
     BadInput(
         "sparse-2g-broken.rttm", "rttm", _sparse_text(b"SPEAKER \xc3("), "undecodable bytes"
     ),  # fmt: skip
+    # ELAN files (issue 17): the reader-level kinds come with REUSED; these need the CLI
+    BadInput("elan6.eaf", "eaf", _content(ELAN6.read_bytes()), None),
+    BadInput("sparse-2g-nul.eaf", "eaf", _sparse_text(), "contains NUL bytes"),
+    BadInput(
+        "sparse-2g-after-header.eaf", "eaf", _sparse_text(GOOD_EAF[:200].encode()), "NUL bytes"
+    ),  # fmt: skip
+    BadInput(
+        "utf16-bom.eaf",
+        "eaf",
+        _content(codecs.BOM_UTF16_LE + GOOD_EAF.replace("UTF-8", "UTF-16").encode("utf-16-le")),
+        None,
+    ),  # fmt: skip
+    BadInput(
+        "huge-value.eaf",
+        "eaf",
+        _content(GOOD_EAF.replace(">a<", ">" + "ä" * 2_000_000 + "<")),
+        None,
+    ),  # fmt: skip
+    BadInput(
+        "decimal-comma.csv",
+        "csv",
+        _content("onset;offset;lane;label\r\n0,5;1,25;speech;a\r\n"),
+        None,
+    ),  # fmt: skip
+    BadInput(
+        "excel-bom.csv",
+        "csv",
+        _content(
+            codecs.BOM_UTF8 + b'onset,offset,lane,label\r\n0,1,notes,"caf\xc3\xa9, ""quoted"""\r\n'
+        ),
+        None,
+    ),  # fmt: skip
+    BadInput("sparse-2g-nul.csv", "csv", _sparse_text(), "contains NUL bytes"),
 ]
 
 

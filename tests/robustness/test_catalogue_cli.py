@@ -37,10 +37,11 @@ from tests.robustness.catalogue import (
 CASES = [c for c in CATALOGUE if not (c.needs_non_root and is_root())]
 AUDIO = [c for c in CASES if c.kind == "audio"]
 CORPUS = [c for c in AUDIO if c.label and c.name != "folder.wav"]
-ANNOTATIONS = [c for c in CASES if c.kind in ("textgrid", "rttm", "audacity", "json")]
+ANNOTATIONS = [c for c in CASES if c.kind in ("textgrid", "rttm", "audacity", "json", "eaf", "csv")]
 SIDECARS = [c for c in CASES if c.kind == "sidecar"]
 MODELS = [c for c in CASES if c.kind == "model"]
-CONVERT_TO = {"textgrid": ".rttm", "audacity": ".TextGrid", "json": ".TextGrid"}
+CONVERT_TO = {"textgrid": ".rttm", "audacity": ".TextGrid", "json": ".TextGrid",
+              "eaf": ".TextGrid", "csv": ".eaf"}  # fmt: skip
 
 
 def ids(cases: list[BadInput]) -> list[str]:
@@ -51,7 +52,7 @@ def test_the_catalogue_is_large_and_covers_every_kind() -> None:
     assert len(CATALOGUE) >= 50
     assert len({c.name for c in CATALOGUE}) == len(CATALOGUE)
     for kind, least in (("audio", 15), ("textgrid", 20), ("rttm", 12), ("sidecar", 6),
-                        ("model", 8)):  # fmt: skip
+                        ("model", 8), ("eaf", 10), ("csv", 5)):  # fmt: skip
         assert len(by_kind(kind)) >= least, kind
     valid = {c.name for c in CATALOGUE if c.valid}
     assert {"one-sample.wav", "eight-channels.wav", "studio-96k.flac", "pcm24.wav"} <= valid

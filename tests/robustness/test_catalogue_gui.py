@@ -28,7 +28,8 @@ OPEN_BAD = ["text.wav", "truncated-flac.flac", "zero-samples.wav", "folder.wav",
 OPEN_VALID = ["eight-channels.wav", "nan-inf.wav", "one-sample.wav", "studio-96k.flac"]
 SIDECAR_BAD = ["truncated.annotation.json", "newer.annotation.json", "status.annotation.json"]
 IMPORT_BAD = ["truncated.TextGrid", "utf16-no-bom.TextGrid", "negative-duration.rttm",
-              "spaces-in-id.rttm", "syntax.json"]  # fmt: skip
+              "spaces-in-id.rttm", "syntax.json", "truncated.eaf", "bomb.eaf", "slot-ref.eaf",
+              "backwards.csv"]  # fmt: skip
 
 
 def _one_error(prompts: ScriptedPrompts, path: Path, reason: str) -> None:

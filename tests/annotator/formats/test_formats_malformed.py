@@ -32,6 +32,42 @@ item []:
             text = ""
 """
 GOOD_RTTM = "SPEAKER rec 1 0.000 1.000 <NA> <NA> alice <NA> <NA>\n"
+GOOD_EAF = """<?xml version="1.0" encoding="UTF-8"?>
+<ANNOTATION_DOCUMENT AUTHOR="" DATE="2024-01-01T00:00:00+00:00" FORMAT="3.0" VERSION="3.0">
+    <HEADER MEDIA_FILE="" TIME_UNITS="milliseconds"/>
+    <TIME_ORDER>
+        <TIME_SLOT TIME_SLOT_ID="ts1" TIME_VALUE="0"/>
+        <TIME_SLOT TIME_SLOT_ID="ts2" TIME_VALUE="1000"/>
+        <TIME_SLOT TIME_SLOT_ID="ts3" TIME_VALUE="1500"/>
+        <TIME_SLOT TIME_SLOT_ID="ts4" TIME_VALUE="2000"/>
+    </TIME_ORDER>
+    <TIER LINGUISTIC_TYPE_REF="default-lt" TIER_ID="speech">
+        <ANNOTATION>
+            <ALIGNABLE_ANNOTATION ANNOTATION_ID="a1" TIME_SLOT_REF1="ts1" TIME_SLOT_REF2="ts2">
+                <ANNOTATION_VALUE>a</ANNOTATION_VALUE>
+            </ALIGNABLE_ANNOTATION>
+        </ANNOTATION>
+        <ANNOTATION>
+            <ALIGNABLE_ANNOTATION ANNOTATION_ID="a2" TIME_SLOT_REF1="ts3" TIME_SLOT_REF2="ts4">
+                <ANNOTATION_VALUE>b</ANNOTATION_VALUE>
+            </ALIGNABLE_ANNOTATION>
+        </ANNOTATION>
+    </TIER>
+    <LINGUISTIC_TYPE GRAPHIC_REFERENCES="false" LINGUISTIC_TYPE_ID="default-lt" TIME_ALIGNABLE="true"/>
+</ANNOTATION_DOCUMENT>
+"""
+#: A billion laughs: nine levels of ten entities each, 10^9 "lol"s once expanded.
+EAF_BOMB = (
+    '<?xml version="1.0"?>\n<!DOCTYPE ANNOTATION_DOCUMENT [\n <!ENTITY lol0 "lol">\n'
+    + "".join(f' <!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">\n' for i in range(1, 10))
+    + "]>\n<ANNOTATION_DOCUMENT>&lol9;</ANNOTATION_DOCUMENT>\n"
+)
+GOOD_CSV = "onset,offset,lane,label\n0,1,speech,a\n"
+
+
+def eaf(old: str, new: str) -> str:
+    assert old in GOOD_EAF
+    return GOOD_EAF.replace(old, new, 1)
 
 
 def tg(old: str, new: str) -> str:
@@ -91,6 +127,39 @@ CASES = [
     ("backwards.txt", "2\t1\thello\n", 1, "ends before it starts"),
     ("spectral-first.txt", "\\\t100\t200\n", 1, "spectral"),
     ("negative.txt", "0\t1\ta\n-1\t3\tb\n", 2, "must be a finite number >= 0"),
+    ("empty.eaf", "", None, "empty file"),
+    ("not-xml.eaf", "speech 0 1 hello\n", 1, "not well-formed XML"),
+    ("truncated.eaf", GOOD_EAF[: GOOD_EAF.index("<ANNOTATION_VALUE>b")], 18, "ends before its elements are closed"),
+    ("mismatched.eaf", eaf("</TIER>", "</TIRE>"), 21, "mismatched tag"),
+    ("root.eaf", '<?xml version="1.0"?>\n<TextGrid xmin="0"/>\n', 2, "not an ELAN file"),
+    ("format.eaf", eaf('FORMAT="3.0"', 'FORMAT="9.1"'), 2, "not supported"),
+    ("no-time-order.eaf", GOOD_EAF[: GOOD_EAF.index("    <TIME_ORDER>")] + GOOD_EAF[GOOD_EAF.index("    <TIER"):], 2, "no TIME_ORDER"),
+    ("units.eaf", eaf('TIME_UNITS="milliseconds"', 'TIME_UNITS="PAL-frames"'), 3, "TIME_UNITS"),
+    ("negative-time.eaf", eaf('TIME_VALUE="1500"', 'TIME_VALUE="-40"'), 7, "negative TIME_VALUE"),
+    ("time-text.eaf", eaf('TIME_VALUE="1500"', 'TIME_VALUE="1.5s"'), 7, "not a whole number of milliseconds"),
+    ("slot-twice.eaf", eaf('TIME_SLOT_ID="ts4"', 'TIME_SLOT_ID="ts3"'), 8, "defined twice"),
+    ("slot-ref.eaf", eaf('TIME_SLOT_REF2="ts4"', 'TIME_SLOT_REF2="ts9"'), 17, "which TIME_ORDER does not define"),
+    ("backwards.eaf", eaf('TIME_VALUE="2000"', 'TIME_VALUE="1200"'), 17, "ends before it starts"),
+    ("zero-length.eaf", eaf('TIME_VALUE="2000"', 'TIME_VALUE="1500"'), 17, "has no length"),
+    ("overlap.eaf", eaf('TIME_VALUE="1500"', 'TIME_VALUE="800"'), 17, "overlaps annotation 'a1'"),
+    ("id-twice.eaf", eaf('ANNOTATION_ID="a2"', 'ANNOTATION_ID="a1"'), 17, "used twice"),
+    ("no-value.eaf", eaf("<ANNOTATION_VALUE>b</ANNOTATION_VALUE>", ""), 17, "no ANNOTATION_VALUE"),
+    ("dangling-ref.eaf", eaf("    </TIER>\n", '    </TIER>\n    <TIER LINGUISTIC_TYPE_REF="t" PARENT_REF="speech" TIER_ID="tr"><ANNOTATION><REF_ANNOTATION ANNOTATION_ID="a3" ANNOTATION_REF="a7"><ANNOTATION_VALUE/></REF_ANNOTATION></ANNOTATION></TIER>\n'), 22, "refers to annotation 'a7', which does not exist"),
+    ("bomb.eaf", EAF_BOMB, None, "DTD"),
+    ("binary.eaf", b"PK\x03\x04\x14\x00\x00\x00\x08\x00", 1, "NUL bytes"),
+    ("empty.csv", "", None, "empty file"),
+    ("columns.csv", "onset,offset,label\n0,1,a\n", 1, "missing column(s) lane"),
+    ("unknown-column.csv", "onset,offset,lane,label,notes\n0,1,speech,a,x\n", 1, "unknown column 'notes'"),
+    ("fields.csv", GOOD_CSV + "2,3,speech\n", 3, "expected 4 fields"),
+    ("number.csv", GOOD_CSV + "2,three,speech,b\n", 3, "offset is not a number"),
+    ("nan.csv", GOOD_CSV + "nan,3,speech,b\n", 3, "finite"),
+    ("negative.csv", GOOD_CSV + "-2,3,speech,b\n", 3, "onset must be >= 0"),
+    ("backwards.csv", GOOD_CSV + "3,2,speech,b\n", 3, "offset 2 is before onset 3"),
+    ("zero-length.csv", GOOD_CSV + "3,3,speech,b\n", 3, "offset 3 equals onset 3"),
+    ("overlap.csv", GOOD_CSV + "2,3,music,m\n0.5,2,speech,b\n", 4, "would overlap"),
+    ("no-lane.csv", GOOD_CSV + "2,3, ,b\n", 3, "the lane is empty"),
+    ("quote.csv", GOOD_CSV + '2,3,speech,"unclosed\n', 3, "not valid CSV"),
+    ("latin1.csv", (GOOD_CSV + "2,3,speech,caf\u00e9\n").encode("latin-1"), 3, "UTF-8"),
 ]  # fmt: skip
 
 
@@ -118,3 +187,5 @@ def test_malformed_input_raises_one_line_format_error(tmp_path, name, content, l
 def test_there_are_enough_malformed_cases():
     assert sum(name.endswith(".TextGrid") for name, *_ in CASES) >= 15
     assert sum(name.endswith(".rttm") for name, *_ in CASES) >= 10
+    assert sum(name.endswith(".eaf") for name, *_ in CASES) >= 10
+    assert sum(name.endswith(".csv") for name, *_ in CASES) >= 5
