@@ -29,8 +29,6 @@ ROOT = Path(__file__).resolve().parent.parent
 KNOWN_CYCLES = [
     # autosave type-hints Project; project imports autosave_path_for
     {"annotator.core.autosave", "annotator.core.project"},
-    # segment_clipboard type-hints EditorController; editor builds the clipboard
-    {"annotator.gui.editor", "annotator.gui.segment_clipboard"},
     # the helpers type-hint MainWindow, which imports them (finetune_dialog through
     # explain_tools, which imports it inside a function); issue 18 item 1 removes it
     {
@@ -239,7 +237,7 @@ KNOWN = "; ".join(" <-> ".join(sorted(cycle)) for cycle in KNOWN_CYCLES)
 @pytest.mark.xfail(
     strict=True,
     reason=f"import cycles exist today: {KNOWN}; issue 18 item 1 removes the main_window one, "
-    "the five others each need a fix of their own (see KNOWN_CYCLES)",
+    "the four others each need a fix of their own (see KNOWN_CYCLES)",
 )
 def test_no_import_cycle_among_project_modules() -> None:
     graph, cycles = project_cycles()

@@ -10,20 +10,43 @@ label, elsewhere it keeps its own. The system clipboard gets the segments as tab
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from PyQt6.QtWidgets import QApplication
 
-from annotator.core import CLASS_LANES, AddSegment, EditGroup, InvalidEdit, Segment, Source
+from annotator.core import (
+    CLASS_LANES,
+    AddSegment,
+    Annotation,
+    Edit,
+    EditGroup,
+    InvalidEdit,
+    Segment,
+    Source,
+)
 
-if TYPE_CHECKING:
-    from annotator.gui.editor import EditorController
+
+class Editing(Protocol):
+    """What the clipboard needs of the editor controller (named here, not imported: the
+    controller owns the clipboard, and an import back would make a cycle)."""
+
+    selection: list[tuple[str, Segment]]
+    current_lane: str | None
+    message: Any  # a Qt signal of one str
+
+    @property
+    def annotation(self) -> Annotation | None: ...
+
+    @property
+    def cursor(self) -> float: ...
+
+    def push(self, edit: Edit, merge_key: int | None = None, select: bool = True) -> bool: ...
 
 
 class SegmentClipboard:
     """What was copied last, in this window."""
 
-    def __init__(self, controller: EditorController) -> None:
+    def __init__(self, controller: Editing) -> None:
         self.controller = controller
         self.segments: list[Segment] = []
 
