@@ -383,10 +383,14 @@ class EditorController(QObject):
         if after is None:
             self.message.emit(f"No further segment in {lane}")
             return False
-        self.set_selection([(lane, after)])
-        self.set_cursor(after.start)
-        self.view.ensure_visible(after.start)
+        self.go_to_segment(lane, after)
         return True
+
+    def go_to_segment(self, lane: str, segment: Segment) -> None:
+        """Select ``segment`` alone and bring the cursor (and the view) to its start."""
+        self.set_selection([(lane, segment)])
+        self.set_cursor(segment.start)
+        self.view.ensure_visible(segment.start)
 
     def toggle_class(self, index: int) -> bool:
         """Keys 1–4: put the span into class lane ``index`` (0-based), or take it out again."""

@@ -59,9 +59,7 @@ def step_segment(controller: EditorController, step: int) -> bool:
     if found is None:
         controller.message.emit(f"No {'next' if step > 0 else 'previous'} segment in {lane}")
         return False
-    controller.set_selection([(lane, found)])
-    controller.set_cursor(found.start)
-    controller.view.ensure_visible(found.start)
+    controller.go_to_segment(lane, found)
     return True
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtGui import QColor, QPen
 
-from annotator.core.envelope import EnvelopePyramid
+from annotator.core.envelope import EnvelopePyramid, EnvelopeSlice
 from annotator.gui import style
 from annotator.gui.detail_levels import DrawnSpan
 
@@ -37,6 +37,7 @@ class WaveformItem(pg.PlotCurveItem):
         self.pyramid = pyramid
         self.shown: tuple[float, float, int] | None = None  # range and block size drawn
         self.drawn = DrawnSpan()
+        self._chunk: EnvelopeSlice | None = None  # what is drawn, for `visible_peak`
         self.db = False  # draw on a dB scale (see `to_db_scale`)
 
     def set_db(self, db: bool) -> None:
@@ -48,17 +49,19 @@ class WaveformItem(pg.PlotCurveItem):
     def visible_peak(self, start: float, end: float) -> float:
         """The largest magnitude in [start, end) as drawn (dB scale included), for scaling the
         view to what is shown (Praat's "scale locally")."""
-        if self.pyramid is None:
+        chunk = self._chunk  # drawn by `show_range` for this range (and a margin): no new query
+        if self.pyramid is None or chunk is None:
             return 1.0
-        chunk = self.pyramid.query(start, end, 256)
-        if not len(chunk):
+        step = chunk.samples_per_block / self.pyramid.sample_rate
+        shown = (chunk.times + step > start) & (chunk.times < end)
+        if not shown.any():
             return 1.0
-        peak = float(max(-chunk.mins.min(), chunk.maxs.max()))
+        peak = float(max(-chunk.mins[shown].min(), chunk.maxs[shown].max()))
         return float(to_db_scale(np.array([peak]))[0]) if self.db else peak
 
     def set_pyramid(self, pyramid: EnvelopePyramid | None) -> None:
         self.pyramid = pyramid
-        self.shown = None
+        self.shown, self._chunk = None, None
         self.drawn.reset()
         self.setData([], [])
 
@@ -71,5 +74,6 @@ class WaveformItem(pg.PlotCurveItem):
         chunk = self.pyramid.query(lo, hi, int(BLOCKS_PER_PIXEL * pixels) + 1)
         x, y = chunk.zigzag()
         self.setData(x, to_db_scale(y) if self.db else y)
+        self._chunk = chunk
         self.shown = (start, end, chunk.samples_per_block)
         self.drawn.remember(start, end, width_px, lo, hi)

@@ -6,7 +6,6 @@ import importlib.util
 import io
 import os
 import sys
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +27,7 @@ from annotator.batch import (
 from annotator.cli import main
 from annotator.core import Annotation, Lane, Segment, Source
 from annotator.formats import FORMATS, read_annotation
+from tests.annotator.test_extensions import fake_distribution
 from tests.tiny_models import tiny_model_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -221,15 +221,10 @@ def make():
 
 @pytest.fixture
 def crasher(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "crash_plugin.py").write_text(textwrap.dedent(CRASHER))
-    info = site / "crash_plugin-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: crash-plugin\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text(
-        "[nmf_annotator.prelabelers]\ncrasher = crash_plugin:make\n"
-    )
+    site = fake_distribution(
+        tmp_path / "site", "crash-plugin",
+        {"nmf_annotator.prelabelers": {"crasher": "crash_plugin:make"}}, {"crash_plugin": CRASHER},
+    )  # fmt: skip
     monkeypatch.syspath_prepend(str(site))
     extensions.refresh()
     yield

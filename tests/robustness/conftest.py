@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from annotator import extensions
+from tests.annotator.test_extensions import fake_distribution
 
 GATED = '''
 import time
@@ -31,15 +31,10 @@ def make(gate=""):
 @pytest.fixture
 def gated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A pre-labeler plugin, ``gated``, that waits for the test's go; yields its site folder."""
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "gated_plugin.py").write_text(textwrap.dedent(GATED), encoding="utf-8")
-    info = site / "gated_plugin-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: gated-plugin\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text(
-        "[nmf_annotator.prelabelers]\ngated = gated_plugin:make\n"
-    )
+    site = fake_distribution(
+        tmp_path / "site", "gated-plugin",
+        {"nmf_annotator.prelabelers": {"gated": "gated_plugin:make"}}, {"gated_plugin": GATED},
+    )  # fmt: skip
     monkeypatch.syspath_prepend(str(site))
     extensions.refresh()
     yield site
