@@ -10,6 +10,8 @@
   per minute a person needs to correct each lane (beside the figure for labelling from empty lanes).
 * ``tune MODEL --rttm R --audio-dir D [--write]`` — thresholds maximising F1, stored in the model
   file with ``--write``.
+* ``probe train MODEL (--rttm R --audio-dir D | --csv LABELS) --out P [--head MODEL_OUT]`` and
+  ``probe evaluate MODEL P ...`` — a linear probe on H: a new lane (:mod:`segmenter.probe.cli`).
 """
 
 from __future__ import annotations
@@ -200,6 +202,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--f1-tolerance", type=float, default=0.02, help="with --objective edits (default 0.02)"
     )
     tune.set_defaults(run=_tune)
+    from segmenter.probe import cli as probe_cli
+
+    probe = sub.add_parser("probe", help="teach a new lane: a linear probe on the activations H")
+    probe_cli.build_parser(probe)
     return parser
 
 
