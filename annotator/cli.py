@@ -75,6 +75,11 @@ def _add_label(sub: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     label.add_argument("--model", metavar="FILE", help="model file (default: the shipped model)")
     label.add_argument(
+        "--probe", action="append", metavar="FILE",
+        help="probe file (segmenter probe train) whose lanes are added to every output, "
+        "repeatable; it must have been trained on the model used",
+    )  # fmt: skip
+    label.add_argument(
         "--prelabeler", default="nmf", metavar="NAME", help="pre-labeler plugin (default: nmf)"
     )
     label.add_argument(

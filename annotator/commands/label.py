@@ -88,6 +88,16 @@ def _prelabeler_options(args: argparse.Namespace) -> tuple[dict[str, Any], dict[
         if not model.is_file():
             raise CliError(f"{model}: no such model file")
         options["model"] = str(model.resolve())
+    if getattr(args, "probe", None):
+        if args.prelabeler != "nmf":
+            raise CliError(f"--probe applies to the nmf pre-labeler, not {args.prelabeler}")
+        probes = []
+        for name in args.probe:
+            probe = Path(name)
+            if not probe.is_file():
+                raise CliError(f"{probe}: no such probe file")
+            probes.append(str(probe.resolve()))
+        options["probes"] = probes
     if args.device != "auto":
         options["device"] = args.device
     else:

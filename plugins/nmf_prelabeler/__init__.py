@@ -58,13 +58,15 @@ def make_prelabeler(
     activations: str = "none",
     chunk_seconds: float = 60.0,
     thresholds: dict[str, dict[str, float]] | None = None,
+    probes: list[str] | None = None,
 ) -> NMFPrelabeler:
     """NMF segmenter pre-labeler (speech, music, noise, overlap) from a model file.
 
     ``model`` defaults to the shipped model; ``device`` is ``auto``, ``cpu``, ``cuda`` or
     ``cuda:N``; ``activations`` (``none``, ``memory``, ``mmap``) says whether the result keeps
     H for the GUI's heat map; ``thresholds`` overrides the model's decision thresholds per
-    class (``{"sp": {"onset": 0.6}}``).
+    class (``{"sp": {"onset": 0.6}}``); ``probes`` are probe files whose lanes are added
+    (``segmenter probe train``; each must name this model as its base).
     """
     from nmf_prelabeler.prelabeler import NMFPrelabeler
 
@@ -74,4 +76,5 @@ def make_prelabeler(
         activations=activations,
         chunk_seconds=chunk_seconds,
         thresholds=thresholds,
+        probes=probes,
     )

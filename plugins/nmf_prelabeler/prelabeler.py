@@ -9,7 +9,7 @@ CUDA on a machine without it fails once, clearly, instead of once per file.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from annotator.core import Provenance, RecordingInfo
+from annotator.core import Lane, Provenance, RecordingInfo, Segment, Source
 from annotator.extensions import Waveform
 from nmf_prelabeler.convert import ModelEvidence, PrelabelResult, decisions_to_annotation, lane_name
 from segmenter.audio import audio_info, resample, to_mono
@@ -26,6 +26,8 @@ from segmenter.decisions import Thresholds
 from segmenter.errors import ModelFileError, SegmenterError
 from segmenter.inference import ACTIVATION_MODES, Prediction, predict_file, predict_waveform
 from segmenter.inference import resolve_device as _resolve
+from segmenter.probe.linear import LinearProbe
+from segmenter.probe.probe_file import check_base, load_probe
 from segmenter.progress import ProgressCallback
 
 TOOL = "nmf-annotator NMF segmenter"
@@ -77,10 +79,14 @@ class NMFPrelabeler:
         chunk_seconds: float = 60.0,
         thresholds: Mapping[str, Mapping[str, float] | Thresholds] | None = None,
         reconstruction: bool | None = None,
+        probes: Sequence[str | Path] | None = None,
     ) -> None:
         """``reconstruction`` (default: when H is kept, i.e. for the editor) also measures per
         frame how well W·H rebuilds X, for the review queue's unfamiliar sounds; batch labelling
-        (``activations="none"``) skips that cost."""
+        (``activations="none"``) skips that cost. ``probes`` are probe files (``segmenter probe
+        train``) read from the same H: each adds its lanes after the model's (a frame-level
+        probe one lane per class, a file-level probe one lane holding the file's label); a
+        probe trained on another base model is refused here, once, in one line."""
         if activations not in ACTIVATION_MODES:
             raise ValueError(f"activations must be one of {', '.join(ACTIVATION_MODES)}")
         self.model_path = Path(model) if model is not None else default_model_path()
@@ -97,8 +103,23 @@ class NMFPrelabeler:
         self.activations = activations
         self.reconstruction = activations != "none" if reconstruction is None else reconstruction
         self.chunk_seconds = float(chunk_seconds)
-        self.depends_on = (self.model_path,)
-        self.lanes = tuple(lane_name(c) for c in self.info.classes)
+        self.probes = [(Path(p), load_probe(p)) for p in probes or ()]
+        for path, probe in self.probes:
+            check_base(probe, self.model, path, self.model_path)
+        self.depends_on = (self.model_path, *(path for path, _ in self.probes))
+        self.lanes = tuple(lane_name(c) for c in self.info.classes) + self._probe_lanes()
+
+    def _probe_lanes(self) -> tuple[str, ...]:
+        """The lanes the probes add, in order; a name taken twice is refused (two lanes of
+        one name cannot both be written)."""
+        taken = [lane_name(c) for c in self.info.classes]
+        for path, probe in self.probes:
+            names = probe_lane_names(path, probe)
+            clash = sorted(set(names) & set(taken))
+            if clash:
+                raise ValueError(f"{path}: lane(s) {', '.join(clash)} exist already")
+            taken.extend(names)
+        return tuple(taken[len(self.info.classes) :])
 
     def __repr__(self) -> str:
         return f"NMFPrelabeler({str(self.model_path)!r}, device={str(self.device)!r})"
@@ -110,9 +131,12 @@ class NMFPrelabeler:
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
     ) -> PrelabelResult:
+        activations = self.activations
+        if self.probes and activations == "none":
+            activations = "memory"  # the probes read H; it is dropped again below
         options: dict[str, Any] = dict(
             chunk_seconds=self.chunk_seconds, device=self.device, progress=progress,
-            cancel=cancel, activations=self.activations, reconstruction=self.reconstruction,
+            cancel=cancel, activations=activations, reconstruction=self.reconstruction,
         )  # fmt: skip
         if isinstance(source, Waveform):
             rate = int(source.sample_rate)
@@ -131,6 +155,11 @@ class NMFPrelabeler:
             prediction.segments(self.thresholds), self.info.classes, recording,
             self._provenance(prediction),
         )  # fmt: skip
+        for path, probe in self.probes:
+            for lane in probe_lanes(path, probe, prediction, recording.duration):
+                annotation.add_lane(lane)
+        if self.probes and self.activations == "none":
+            prediction.H = None
         return PrelabelResult(annotation, self._evidence(prediction))
 
     def _provenance(self, prediction: Prediction) -> Provenance:
@@ -169,3 +198,37 @@ class NMFPrelabeler:
             reference=self.info.training.get("reference_profile"),
             calibration=self.info.training.get("review_calibration"),
         )
+
+
+def probe_lane_names(path: Path, probe: LinearProbe) -> tuple[str, ...]:
+    """A frame-level probe's lanes are its classes; a file-level probe has one lane, named by
+    ``training["lane"]`` (``segmenter probe train --lane``) or else by the file's first stem."""
+    if probe.level == "frame":
+        return tuple(lane_name(c) for c in probe.classes)
+    return (str(probe.training.get("lane") or path.name.split(".")[0]),)
+
+
+def probe_lanes(
+    path: Path, probe: LinearProbe, prediction: Prediction, duration: float | None
+) -> list[Lane]:
+    """The lanes a probe gives for one recording: decided segments per class (frame level,
+    the probe's thresholds), or one segment over the whole file labelled with the class it
+    chose and its posterior as confidence (file level)."""
+    end = float(duration) if duration is not None else prediction.duration
+    if probe.level == "file":
+        label, confidence = probe.file_label(prediction.H)
+        (name,) = probe_lane_names(path, probe)
+        segments = [Segment(0.0, end, label, min(1.0, max(0.0, confidence)), Source.MODEL)]
+        return [Lane(name, segments if end > 0 else [])]
+    decided = probe.segments(prediction.H, prediction.frame_duration, prediction.duration)
+    lanes = []
+    for code in probe.classes:
+        name = lane_name(code)
+        segments = []
+        for start, stop, confidence in decided[code]:
+            stop = min(float(stop), end)
+            if stop > start:
+                conf = min(1.0, max(0.0, float(confidence)))
+                segments.append(Segment(start, stop, name, conf, Source.MODEL))
+        lanes.append(Lane(name, segments))
+    return lanes

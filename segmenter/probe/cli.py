@@ -140,6 +140,8 @@ def _train(args: argparse.Namespace) -> int:
     probe.training["labels"] = str(args.csv or ",".join(map(str, args.rttm)))
     if args.background:
         probe.training["background"] = args.background
+    if args.lane:
+        probe.training["lane"] = args.lane
     save_probe(probe, args.out)
     print(f"{probe.describe()}; {report['train_rows']} training rows, "
           f"{report['validation_rows']} held out ({len(report['validation_groups'])} "
@@ -210,6 +212,10 @@ def build_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         help="frame level: exactly one class per frame (softmax)",
     )
     train.add_argument("--background", help="single-label: class of the unlabelled frames")
+    train.add_argument(
+        "--lane", help="file level: name of the lane that shows the file's label when "
+        "`annotator label --probe` writes it (default: the probe file's name)",
+    )  # fmt: skip
     train.add_argument("--by", help="JSON {recording: group}: hold out whole groups (speakers)")
     train.add_argument("--validation", type=float, default=0.2)
     train.add_argument("--seed", type=int, default=0)
