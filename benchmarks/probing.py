@@ -23,6 +23,11 @@ built from the recipe's Debian packages (``segmenter/recipes/catalogue.py``):
   and style, the closest thing to genre the packages allow; no package says which tracks have
   drums), 3 excerpts per track at most, 12 tracks per source at most; held-out *tracks*.
 
+* ``sex`` — talker sex, *frame level*: the AMI clips beside the checkout (``--ami``), whose
+  speaker ids start with F or M; a single-label probe on the 20 ms frames where only women or
+  only men talk, folds of whole recordings (the clips are few: 12 × 30 s; a speaker may talk
+  in two clips, so voices are not strictly held out). "clips" counts frames there.
+
 Each clip (a file's first 8 s; music: 10 s at 25 / 50 / 75 % of the track) becomes its mean H
 (K values) and, as the baseline, its mean log-power spectrogram (the F bins H is built to rebuild;
 same STFT). The same probe (:func:`segmenter.probe.train.train_probe`: linear, class-weighted,
@@ -54,7 +59,7 @@ if str(ROOT) not in sys.path:
 from segmenter.probe.metrics import single_label_metrics  # noqa: E402
 from segmenter.probe.train import Example, TrainOptions, train_probe  # noqa: E402
 
-TASKS = ("voice", "language", "events", "music")
+TASKS = ("voice", "language", "events", "music", "sex")
 FOLDS = 5
 SEED = 0
 
@@ -207,7 +212,13 @@ BUILDERS: dict[str, Callable[[Sequence[Any]], list[Clip]]] = {
     "events": events_task,
     "music": music_task,
 }
-HELD_OUT = {"voice": "files", "language": "speakers", "events": "files", "music": "tracks"}
+HELD_OUT = {
+    "voice": "files",
+    "language": "speakers",
+    "events": "files",
+    "music": "tracks",
+    "sex": "recordings",
+}
 
 
 # ------------------------------------------------------------------------------- features
@@ -302,8 +313,101 @@ def cross_validate(
     return metrics
 
 
+# ------------------------------------------------------------- talker sex, frame level (AMI)
+def sex_recordings(ami_dir: Path) -> list[tuple[str, Path, list[Any]]]:
+    """(uri, audio, turns) of the AMI clips; a turn's label is its speaker id, whose first
+    letter is the talker's sex in AMI's naming (FEE078: female, MEO069: male)."""
+    from segmenter.training.annotations import read_rttm
+
+    out = []
+    for rttm in sorted(Path(ami_dir).glob("*.rttm")):
+        for uri, turns in sorted(read_rttm(rttm).items()):
+            out.append((uri, Path(ami_dir) / f"{uri}.flac", turns))
+    return out
+
+
+def sex_targets(turns: Sequence[Any], n_frames: int, frame: float) -> np.ndarray:
+    """Per frame 0 (only women talk), 1 (only men talk) or -1 (nobody, or both)."""
+    from segmenter.probe.labels import span_frames
+
+    talking = np.zeros((2, n_frames), dtype=bool)
+    for turn in turns:
+        sex = {"F": 0, "M": 1}.get(turn.label[:1].upper())
+        if sex is not None:
+            talking[sex, span_frames(turn.start, turn.end, frame, n_frames)] = True
+    out = np.full(n_frames, -1, dtype=np.int64)
+    out[talking[0] & ~talking[1]] = 0
+    out[talking[1] & ~talking[0]] = 1
+    return out
+
+
+def sex_row(model: Any, ami_dir: Path | None, work: Path, folds: int = 4) -> dict[str, Any]:
+    """Frame-level single-label probe female/male on the frames where one sex talks, folds
+    of whole recordings; the same probe on the log-spectrogram frames as the baseline."""
+    import torch
+
+    from segmenter.audio import load_audio
+    from segmenter.features import log_power_spectrogram
+    from segmenter.inference import predict_file
+    from segmenter.recipes.sources import DEFAULT_AMI_DIR
+
+    recordings = sex_recordings(ami_dir or DEFAULT_AMI_DIR)
+    frame = model.spectrogram.hop_length / model.spectrogram.sample_rate
+    data = []
+    for uri, audio, turns in recordings:
+        H = predict_file(model, audio, activations="memory", device="cpu").H
+        wave = torch.from_numpy(load_audio(audio, model.spectrogram.sample_rate))
+        with torch.no_grad():
+            X = log_power_spectrogram(wave[None], model.spectrogram)[0].numpy()
+        T = min(H.shape[1], X.shape[1])
+        data.append((uri, np.asarray(H[:, :T]), X[:, :T], sex_targets(turns, T, frame)))
+    classes = ("female", "male")
+    strata = [int(np.bincount(t[t >= 0], minlength=2).argmax()) for *_, t in data]
+    fold_of = group_folds([classes[k] for k in strata], [d[0] for d in data], folds, SEED)
+    result: dict[str, Any] = {}
+    for side, pick in (("H", 1), ("logspec", 2)):
+        ys, preds = [], []
+        for fold in range(folds):
+            test = [d for d in data if fold_of[d[0]] == fold]
+            train = [Example(d[0], d[pick], d[3]) for d in data if fold_of[d[0]] != fold]
+            if not test:
+                continue
+            probe, _ = train_probe(train, classes, level="frame", mode="single",
+                                   options=TrainOptions(seed=SEED))  # fmt: skip
+            for d in test:
+                keep = d[3] >= 0
+                ys.append(d[3][keep])
+                preds.append(probe.posteriors(d[pick]).argmax(axis=0)[keep])
+        metrics = single_label_metrics(np.concatenate(ys), np.concatenate(preds), classes)
+        result[side] = metrics
+    counts = np.bincount(np.concatenate([d[3][d[3] >= 0] for d in data]), minlength=2)
+    return {
+        "task": "sex",
+        "held_out": HELD_OUT["sex"],
+        "classes": 2,
+        "clips": int(counts.sum()),
+        "groups": len(data),
+        "per_class": {"female frames": int(counts[0]), "male frames": int(counts[1])},
+        "chance_uar": 0.5,
+        "majority_accuracy": float(counts.max() / counts.sum()),
+        **{
+            side: {
+                "accuracy": m["accuracy"],
+                "uar": m["uar"],
+                "f1": {c: r["f1"] for c, r in m["classes"].items()},
+            }
+            for side, m in result.items()
+        },  # fmt: skip
+    }
+
+
 def run(
-    model_path: Path, cache: Path, work: Path, tasks: Sequence[str], limit: int | None = None
+    model_path: Path,
+    cache: Path,
+    work: Path,
+    tasks: Sequence[str],
+    limit: int | None = None,
+    ami_dir: Path | None = None,
 ) -> list[dict[str, Any]]:
     import torch
 
@@ -312,9 +416,13 @@ def run(
 
     torch.set_num_threads(1)
     model, _ = load_model(model_path)
-    items = [i for i in load_manifest(cache) if i.kind != "conversation"]
+    file_tasks = [t for t in tasks if t in BUILDERS]
+    items = [i for i in load_manifest(cache) if i.kind != "conversation"] if file_tasks else []
     rows = []
     for task in tasks:
+        if task == "sex":
+            rows.append(sex_row(model, ami_dir, work))
+            continue
         clips = BUILDERS[task](items)
         if limit is not None:
             clips = clips[:limit]
@@ -370,6 +478,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path("/tmp/nmf-probing"))
     parser.add_argument("--tasks", default=",".join(TASKS))
     parser.add_argument("--limit", type=int, help="at most this many clips per task (smoke runs)")
+    parser.add_argument("--ami", type=Path, help="AMI clips folder (default ../shared/data/ami)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
@@ -377,7 +486,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown task(s) {', '.join(unknown)} (known: {', '.join(TASKS)})")
     try:
-        rows = run(args.model, args.cache, args.work, tasks, args.limit)
+        rows = run(args.model, args.cache, args.work, tasks, args.limit, args.ami)
     except Exception as exc:  # one line: a missing cache or model names itself
         print(f"probing: {exc}", file=sys.stderr)
         return 1

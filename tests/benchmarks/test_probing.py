@@ -108,3 +108,28 @@ def test_run_prints_a_table_for_every_task(cache: Path, tmp_path: Path) -> None:
     keys = {c.key for build in bench.BUILDERS.values() for c in build(items)}
     cached = list((tmp_path / "work").rglob("*.npz"))
     assert len(cached) == len(keys) < sum(r["clips"] for r in rows)  # voice and language share
+
+
+def test_sex_task_is_frame_level_on_single_sex_frames(tmp_path: Path) -> None:
+    from segmenter.training.annotations import Turn
+
+    turns = [Turn(0.0, 1.0, "FEE001"), Turn(0.5, 1.5, "MEO002"), Turn(2.0, 2.2, "XYZ")]
+    t = bench.sex_targets(turns, 150, 0.02)
+    assert (t[:25] == 0).all() and (t[25:50] == -1).all() and (t[50:75] == 1).all()
+    assert (t[75:] == -1).all()
+    ami = tmp_path / "ami"
+    ami.mkdir()
+    rng = np.random.default_rng(0)
+    lines = []
+    for i in range(4):
+        sf.write(ami / f"rec{i}.flac", (0.1 * rng.standard_normal(2 * RATE)).astype(np.float32),
+                 RATE)  # fmt: skip
+        lines += [f"SPEAKER rec{i} 1 0.0 1.0 <NA> <NA> FEE0{i} <NA> <NA>",
+                  f"SPEAKER rec{i} 1 1.0 1.0 <NA> <NA> MEE0{i} <NA> <NA>"]  # fmt: skip
+    (ami / "train.rttm").write_text("\n".join(lines) + "\n")
+    rows = bench.run(tiny_model_file(tmp_path), tmp_path / "no-cache", tmp_path / "w", ["sex"],
+                     ami_dir=ami)  # fmt: skip
+    (row,) = rows
+    assert row["groups"] == 4 and row["per_class"]["female frames"] == 4 * 50
+    assert 4 * 48 <= row["per_class"]["male frames"] <= 4 * 50  # the last frame may be short
+    assert 0.0 <= row["H"]["uar"] <= 1.0 and row["chance_uar"] == 0.5
