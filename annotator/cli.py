@@ -181,8 +181,11 @@ def _add_finetune(sub: argparse._SubParsersAction) -> None:
     tune = sub.add_parser(
         "finetune",
         help="fine-tune the model's class layer on a project's human-confirmed labels",
-        description="Fine-tune Θ (and the bias; optionally Ψ) on the recordings of a project "
-        "marked done, report F1 before/after on held-out recordings, save a new model file.",
+        description="Fine-tune the rows of Θ (and the bias; optionally Ψ) of the classes the "
+        "recordings of a project marked done have positive time for, anchored to the starting "
+        "model; report the data used, F1 before/after on held-out recordings and a forgetting "
+        "check on the shipped demo; save a new model file unless a class is forgotten.",
+        epilog="Exit code 1 when the model is not saved (a failure, or the forgetting check).",
     )
     tune.add_argument("project", help="project folder (corpus folder or its project folder)")
     tune.add_argument("--out", required=True, metavar="FILE", help="new model file to write")
@@ -198,7 +201,16 @@ def _add_finetune(sub: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     tune.add_argument("--steps", type=int, default=300, help="optimisation steps (default 300)")
     tune.add_argument("--lr", type=float, default=0.01, help="learning rate (default 0.01)")
+    tune.add_argument(
+        "--classes", metavar="LIST",
+        help="comma-separated classes to train, e.g. sp,ov (default: every class with at least "
+        "1 s of confirmed positives and of negatives; a class with none is never trained)",
+    )  # fmt: skip
     tune.add_argument("--psi", action="store_true", help="also fine-tune Ψ (slower)")
+    tune.add_argument(
+        "--allow-forgetting", action="store_true",
+        help="save even when a class's F1 on the shipped demo drops by more than 0.02",
+    )  # fmt: skip
     tune.add_argument(
         "--no-thresholds", action="store_true", help="keep the model's decision thresholds"
     )

@@ -1,42 +1,33 @@
 """``annotator finetune PROJECT --out MODEL``: learn from a project's confirmed labels.
 
-Prints a before/after table of F1 per class on the held-out recordings; the new model file
-carries both in its metrics, and the starting model is never overwritten.
+Prints the report of :mod:`annotator.learn.report` — data per class, held-out before/after,
+the forgetting check on the shipped demo, threshold changes — and writes the new model unless
+the forgetting check refuses it (exit code 1; ``--allow-forgetting`` saves it with a warning).
+The starting model is never overwritten.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
-from typing import Any
 
-from annotator.commands.outcome import EXIT_OK, CliError
-
-
-def _f1(scores: dict[str, Any] | None, cls: str) -> str:
-    if not scores or cls not in scores["classes"]:
-        return "  –  "
-    return f"{scores['classes'][cls]['f1']:.3f}"
+from annotator.commands.outcome import EXIT_FAILED, EXIT_OK, CliError
 
 
-def format_scores(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[str]:
-    if before is None or after is None:
-        return ["no held-out recordings: F1 before/after not measured"]
-    lines = ["held-out F1   before   after"]
-    for cls in after["classes"]:
-        lines.append(f"  {cls:<10}  {_f1(before, cls):>6}   {_f1(after, cls):>6}")
-    b, a = before["summary_f1"], after["summary_f1"]
-    if not (math.isnan(b) or math.isnan(a)):
-        lines.append(f"  {'summary':<10}  {b:>6.3f}   {a:>6.3f}")
-    return lines
+def _classes(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    names = tuple(c.strip() for c in text.split(",") if c.strip())
+    if not names:
+        raise CliError("--classes: give at least one class, e.g. --classes sp,ov")
+    return names
 
 
 def run_finetune(args: argparse.Namespace) -> int:
     from annotator.commands.explain import default_model
     from annotator.core import Project, ProjectError
-    from annotator.learn import FinetuneConfig, LearnError, finetune_project
+    from annotator.learn import FinetuneConfig, LearnError, finetune_project, format_report
     from segmenter.errors import Cancelled, SegmenterError
 
     model = Path(args.model) if args.model else default_model()
@@ -50,7 +41,8 @@ def run_finetune(args: argparse.Namespace) -> int:
         config = FinetuneConfig(
             steps=args.steps, lr=args.lr, train_psi=args.psi, held_out=args.held_out,
             tune_thresholds=not args.no_thresholds, include=args.include, seed=args.seed,
-            device=args.device,
+            device=args.device, classes=_classes(args.classes),
+            allow_forgetting=args.allow_forgetting,
         )  # fmt: skip
     except LearnError as exc:
         raise CliError(str(exc)) from exc
@@ -75,9 +67,16 @@ def run_finetune(args: argparse.Namespace) -> int:
     for warning in result.warnings:
         print(f"annotator: warning: {warning}", file=sys.stderr)
     print(
-        f"trained on {len(result.train_files)} recording(s) ({result.frames} labelled frames), "
-        f"held out {len(result.held_out_files)}"
+        f"trained {', '.join(result.report.trained)} on {len(result.train_files)} recording(s) "
+        f"({result.frames} labelled frames), held out {len(result.held_out_files)}"
     )
-    print("\n".join(format_scores(result.before, result.after)))
+    print("\n".join(format_report(result.report)))
+    if not result.saved:
+        for refusal in result.refusals:
+            print(
+                f"annotator: {refusal}; pass --allow-forgetting to save it anyway",
+                file=sys.stderr,
+            )
+        return EXIT_FAILED
     print(f"wrote {result.output}")
     return EXIT_OK

@@ -8,6 +8,7 @@ otherwise pass ``info`` and fail only hours into a corpus run.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from annotator.commands.outcome import CliError
 
@@ -37,4 +38,46 @@ def describe_model(path: Path) -> list[str]:
     ]
     for name, value in sorted(info.thresholds.items()):
         lines.append(f"  threshold    {name}: onset {value.onset:g}, offset {value.offset:g}")
-    return lines
+    return lines + describe_finetune(info.training.get("finetune"))
+
+
+def _f1(value: Any) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+def describe_finetune(provenance: Any) -> list[str]:
+    """What a fine-tuned model was made from (``annotator.learn`` writes it), in a few lines:
+    the base model and its hash, the recordings and seconds per class, what was trained, the
+    held-out and forgetting-check figures. Nothing for a model that was not fine-tuned; a
+    malformed record is shown as such rather than failing ``info``."""
+    if provenance is None:
+        return []
+    try:
+        recordings = provenance["recordings"]
+        train = [r for r in recordings if r.get("role") == "train"]
+        held = [r for r in recordings if r.get("role") != "train"]
+        seconds = ", ".join(f"{c} {s:.1f} s" for c, s in provenance["seconds"].items())
+        lines = [
+            f"  fine-tuned   from {provenance['base_file']} "
+            f"(sha256 {str(provenance['base_sha256'])[:12]}), {provenance['parts']}, "
+            f"classes trained: {', '.join(provenance['trained_classes'])}",
+            f"  learned      on {len(train)} recording(s), held out {len(held)}: {seconds}",
+        ]
+        report = provenance.get("report") or {}
+        for key, title in (("held_out", "held-out F1 "), ("check", "forgetting  ")):
+            scores = (report.get(key) or {}).get("classes") or {}
+            shown = [
+                f"{c} {_f1(s['before_f1'])} → {_f1(s['after_f1'])}"
+                if s.get("before_f1") is not None
+                else f"{c} no reference ({s['after_false_alarm_s']:.1f} s false alarm)"
+                for c, s in scores.items()
+            ]
+            if shown:
+                lines.append(f"  {title} {'; '.join(shown)}")
+        if provenance.get("forgetting_overridden"):
+            lines.append("  WARNING      saved although the forgetting check refused it")
+        if report.get("threshold_changes"):
+            lines.append(f"  re-tuned     {'; '.join(report['threshold_changes'])}")
+        return lines
+    except (KeyError, TypeError, AttributeError, ValueError):
+        return ["  fine-tuned   (provenance record unreadable)"]

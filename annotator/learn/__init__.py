@@ -19,16 +19,19 @@ from annotator.learn.finetune import (
     check_output,
     finetune_project,
 )
+from annotator.learn.report import FinetuneReport, format_report
 from annotator.learn.split import split_held_out
 
 __all__ = [
     "INCLUDE_POLICIES",
     "FinetuneConfig",
+    "FinetuneReport",
     "FinetuneResult",
     "LabelledRecording",
     "LearnError",
     "check_output",
     "collect_confirmed",
     "finetune_project",
+    "format_report",
     "split_held_out",
 ]

@@ -95,27 +95,54 @@ def base_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def make_project(folder: Path, n_files: int = 6, seed: int = 0) -> Project:
-    """``n_files`` recordings, all with their exact labels saved and marked done. There is no
-    overlap lane, so overlap is unknown (never trained on, never scored)."""
+def make_project(
+    folder: Path,
+    n_files: int = 6,
+    seed: int = 0,
+    empty: tuple[str, ...] = (),
+    status: RecordingStatus = RecordingStatus.DONE,
+    seconds: float = 10.0,
+) -> Project:
+    """``n_files`` recordings, all with their exact labels saved and marked ``status``. There
+    is no overlap lane, so overlap is unknown (never trained on, never scored). The lanes of
+    the classes in ``empty`` are saved empty, as a person who had nothing to say about them
+    leaves them (the meetings-with-no-music case of issue 21)."""
     folder.mkdir(parents=True, exist_ok=True)
     truth = {}
     for i in range(n_files):
-        audio, spans = synthetic(seed * 1000 + i)
+        audio, spans = synthetic(seed * 1000 + i, seconds)
         sf.write(folder / f"rec{i:02d}.wav", audio, RATE)
         truth[f"rec{i:02d}.wav"] = spans
     project = Project.create(folder)
     for entry in project.recordings:
         spans = truth[entry.rel_path]
         lanes = [
-            Lane(name, [Segment(a, b, name) for a, b in spans[code]])
+            Lane(name, [] if code in empty else [Segment(a, b, name) for a, b in spans[code]])
             for code, name in LANES.items()
         ]
         info = RecordingInfo(entry.rel_path, entry.duration, RATE)
-        project.save(entry, Annotation(lanes, info), RecordingStatus.DONE)
+        project.save(entry, Annotation(lanes, info), status)
     return project
 
 
 @pytest.fixture
 def labelled_project(tmp_path: Path) -> Project:
     return make_project(tmp_path / "corpus")
+
+
+def check_recordings(seed: int = 7, n: int = 2, swap: bool = False) -> list:
+    """Synthetic recordings with exact labels, in memory, for the forgetting check. With
+    ``swap`` their music and noise references are exchanged: material on which the base model's
+    mistake (music and noise swapped) is "right", so repairing it must read as forgetting."""
+    from segmenter.training import Recording
+
+    out = []
+    for i in range(n):
+        audio, spans = synthetic(seed * 100 + i, 15.0)
+        if swap:
+            spans["mu"], spans["no"] = spans["no"], spans["mu"]
+        out.append(Recording(
+            uri=f"check{i}", path=Path(f"check{i}.wav"), duration=audio.size / RATE,
+            spans={**spans, "ov": []}, annotated=("sp", "mu", "no"), audio=audio,
+        ))  # fmt: skip
+    return out

@@ -72,3 +72,7 @@ def test_split_is_deterministic_and_stable() -> None:
     train2, held2 = split_held_out(two, 0.01)
     assert len(train2) == len(held2) == 1
     assert split_held_out(two, 0.0) == (two, [])
+    for n in (3, 4, 5, 8):  # never more than ceil(fraction × n) held out (issue 21: 2 of 3 were)
+        few = [rec(f"x{i}.wav") for i in range(n)]
+        assert 1 <= len(split_held_out(few, 0.25)[1]) <= -(-n // 4)
+        assert len(split_held_out(few, 0.9)[0]) >= 1
