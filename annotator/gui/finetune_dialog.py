@@ -1,9 +1,14 @@
 """Learn from corrections: fine-tune the pre-labelling model on the project's confirmed labels.
 
 The dialog runs `annotator.learn.finetune_project` on a worker thread (the same progress and
-cancel protocol as pre-labelling), shows held-out F1 per class before and after, and writes a
-new model file — never over the model it started from nor inside the installed package. "Use
-for pre-labelling" points the NMF pre-labeler at the new file, so the next run uses it.
+cancel protocol as pre-labelling) and shows the same report as ``annotator finetune`` before
+anything changes: per class the seconds learned from and whether the class was trained,
+held-out F1 before/after (false-alarm seconds where a class has no reference time), the
+forgetting check on the shipped demo, threshold changes and warnings. It writes a new model
+file — never over the model it started from nor inside the installed package — unless the
+forgetting check refuses it ("Save anyway" overrides, and the file records it). The person
+then chooses: "Use new model for pre-labelling" points the NMF pre-labeler at the new file;
+"Keep the old model" leaves pre-labelling as it was (nothing changes until they choose).
 
 The open recording is saved first when it has unsaved edits: the job reads labels from the
 project's sidecars, and corrections still in memory would otherwise be left out.
@@ -15,7 +20,7 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PyQt6.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal
 from PyQt6.QtWidgets import (
@@ -25,6 +30,7 @@ from PyQt6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -100,14 +106,40 @@ def default_output(window: MainWindow, model: Path) -> Path:
     return folder / f"{model.stem}-finetuned-{stamp}.safetensors"
 
 
-def _f1(scores: dict[str, Any] | None, code: str | None = None) -> str:
-    if not scores:
-        return "—"
-    if code is None:
-        value = scores.get("summary_f1")
-    else:
-        value = (scores.get("classes", {}).get(code) or {}).get("f1")
+def _pct(value: float | None) -> str:
     return "—" if value is None or value != value else f"{100 * float(value):.1f}"
+
+
+def _cells(score, code: str) -> tuple[str, str]:
+    """Before / after of one class on one set: F1 (%) where the class has reference time
+    there, its false-alarm seconds where it has none (an F1 would mean nothing)."""
+    if score is None or code not in score.classes:
+        return "—", "—"
+    s = score.classes[code]
+    if s.has_reference:
+        return _pct(s.before_f1), _pct(s.after_f1)
+    return f"FA {s.before_false_alarm_s:.1f} s", f"FA {s.after_false_alarm_s:.1f} s"
+
+
+def report_rows(report) -> list[tuple[str, ...]]:
+    """The dialog's table: one row per class and one for the honest summary (harmonic mean
+    over classes with reference time), columns as `COLUMNS`."""
+    rows = []
+    for code, seconds in report.positive_s.items():
+        learned = (
+            f"{seconds:.0f} s, trained" if code in report.trained else f"{seconds:.0f} s, kept"
+        )
+        rows.append((code, learned, *_cells(report.held_out, code), *_cells(report.check, code)))
+    summary = ["harmonic mean (classes with reference time)", ""]
+    for score in (report.held_out, report.check):
+        summary += (
+            [_pct(score.summary("before")), _pct(score.summary("after"))] if score else ["—", "—"]
+        )
+    rows.append(tuple(summary))
+    return rows
+
+
+COLUMNS = ("Class", "Learned from", "Held-out before", "after", "Demo before", "after")
 
 
 class FinetuneDialog(QDialog):
@@ -136,29 +168,47 @@ class FinetuneDialog(QDialog):
         form.addRow("Steps", self.steps)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
-        self.status = QLabel("Fine-tunes Θ on the confirmed labels; F1 is measured on held-out "
-                             "confirmed recordings the fine-tune never sees.")  # fmt: skip
+        self.status = QLabel(
+            "Fine-tunes Θ for the classes the confirmed labels have positive time for (an empty "
+            "lane teaches nothing), anchored to the starting model. F1 is measured on held-out "
+            "confirmed recordings, and a forgetting check on the shipped demo refuses a model "
+            "that got worse there."
+        )
         self.status.setWordWrap(True)
-        self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels(("Held-out F1 (%)", "Before", "After"))
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.details = QPlainTextEdit()  # the full report, as `annotator finetune` prints it
+        self.details.setReadOnly(True)
+        self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.start_button = QPushButton("Start")
         self.start_button.clicked.connect(self.start)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
-        self.use_button = QPushButton("Use for pre-labelling")
+        self.use_button = QPushButton("Use new model for pre-labelling")
         self.use_button.clicked.connect(self.use_model)
+        self.keep_button = QPushButton("Keep the old model")
+        self.keep_button.clicked.connect(self.keep_old)
+        self.save_anyway_button = QPushButton("Save anyway")
+        self.save_anyway_button.setToolTip(
+            "The forgetting check refused this model: save it all the same (the file says so)"
+        )
+        self.save_anyway_button.clicked.connect(self.save_anyway)
         buttons = QHBoxLayout()
-        for button in (self.start_button, self.cancel_button, self.use_button):
+        for button in (
+            self.start_button, self.cancel_button, self.save_anyway_button,
+            self.keep_button, self.use_button,
+        ):  # fmt: skip
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.table, 2)
+        layout.addWidget(self.details, 1)
         layout.addLayout(buttons)
-        self.resize(520, 420)
+        self.resize(760, 560)
         self.reset()
 
     def reset(self) -> None:
@@ -179,9 +229,12 @@ class FinetuneDialog(QDialog):
         return self.job is not None and self.job.running
 
     def _buttons(self) -> None:
+        done = not self.running and self.result is not None
         self.start_button.setEnabled(not self.running)
         self.cancel_button.setEnabled(self.running)
-        self.use_button.setEnabled(not self.running and self.result is not None)
+        self.use_button.setEnabled(done and self.result.saved)
+        self.keep_button.setEnabled(done)
+        self.save_anyway_button.setVisible(done and not self.result.saved)
 
     def start(self) -> bool:
         from annotator.learn import FinetuneConfig, LearnError
@@ -206,6 +259,7 @@ class FinetuneDialog(QDialog):
             return False
         self.result = None
         self.table.setRowCount(0)
+        self.details.clear()
         self.job = FinetuneJob(w.project, model, output, config, self)
         self.job.progress.connect(self._on_progress)
         self.job.finished.connect(self._on_finished)
@@ -242,25 +296,60 @@ class FinetuneDialog(QDialog):
         self._buttons()
 
     def _fill(self, result) -> None:
-        before, after = result.before, result.after
-        codes = sorted(
-            set((before or {}).get("classes", {})) | set((after or {}).get("classes", {}))
-        )
-        rows = [(code, code) for code in codes] + [("all (harmonic mean)", None)]
+        """The report, before the person decides: table, full text, and what happened."""
+        from annotator.learn import format_report
+
+        rows = report_rows(result.report)
         self.table.setRowCount(len(rows))
-        for i, (name, code) in enumerate(rows):
-            for column, text in enumerate((name, _f1(before, code), _f1(after, code))):
+        for i, row in enumerate(rows):
+            for column, text in enumerate(row):
                 self.table.setItem(i, column, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()
+        self.details.setPlainText(
+            "\n".join(format_report(result.report) + [f"warning: {w}" for w in result.warnings])
+        )
         held = len(result.held_out_files)
         note = "" if held else " (no held-out recording: F1 not measured)"
-        self.status.setText(
-            f"Saved {result.output.name}: learned from {len(result.train_files)} recordings "
-            f"({result.frames} frames), held out {held}{note}"
-            + (f"; {'; '.join(result.warnings[:2])}" if result.warnings else "")
+        learned = (
+            f"learned {', '.join(result.report.trained)} from {len(result.train_files)} "
+            f"recordings ({result.frames} frames), held out {held}{note}"
         )
+        if result.saved:
+            head = f"Saved {result.output.name}: {learned}. Use it, or keep the old model."
+        else:
+            head = (
+                f"NOT SAVED — {'; '.join(result.refusals)}. The old model stays in use; "
+                f"“Save anyway” keeps the new one all the same. ({learned})"
+            )
+        warnings = f" Warnings: {'; '.join(result.warnings)}" if result.warnings else ""
+        self.status.setText(head + warnings)
+
+    def save_anyway(self) -> None:
+        """Write a model the forgetting check refused, because a person chose to."""
+        from annotator.learn import LearnError
+        from annotator.learn.finetune import save_result
+
+        if self.result is None or self.result.saved:
+            return
+        try:
+            save_result(self.result, forced=True)
+        except (LearnError, OSError, ValueError) as exc:
+            self.status.setText(error_line(exc))
+            return
+        self.status.setText(
+            f"Saved {self.result.output.name} although a class was forgotten; "
+            "pre-labelling still uses the old model until you choose the new one"
+        )
+        self._buttons()
+
+    def keep_old(self) -> None:
+        """Leave pre-labelling on the model it uses now (the new file, if any, stays on disk)."""
+        current = str(self.window.settings.value(MODEL_SETTING, "") or "") or "the shipped model"
+        self.status.setText(f"Kept the old model: pre-labelling still uses {current}")
+        self.window.statusBar().showMessage("Fine-tuning: kept the old model", 6000)
 
     def use_model(self) -> None:
-        if self.result is not None:
+        if self.result is not None and self.result.saved:
             self.window.settings.setValue(MODEL_SETTING, str(self.result.output))
             self.window.statusBar().showMessage(
                 f"Pre-labelling will use {self.result.output.name}", 6000

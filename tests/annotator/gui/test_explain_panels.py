@@ -314,9 +314,16 @@ def test_compare_counts_the_edits_of_the_model_prelabel(labelled, tmp_path):
     assert tools.comparison.prelabel_edits == given
 
 
-def test_learn_from_corrections_in_the_background(make_window, qtbot, tmp_path, tiny_model):
+def test_learn_from_corrections_in_the_background(
+    make_window, qtbot, tmp_path, tiny_model, monkeypatch
+):
     from annotator.core.project import Project
+    from annotator.learn import finetune as finetune_module
+    from annotator.learn import format_report
 
+    # the forgetting check runs on the shipped demo; a tiny test model may well fail it, so
+    # the first run checks on nothing and the second on a set made to fail (below)
+    monkeypatch.setattr(finetune_module, "demo_check_set", lambda classes: [])
     folder = tmp_path / "project"
     folder.mkdir()
     for i in range(3):
@@ -340,18 +347,61 @@ def test_learn_from_corrections_in_the_background(make_window, qtbot, tmp_path, 
     assert dialog.running and not dialog.start_button.isEnabled()
     qtbot.waitUntil(lambda: not dialog.running, timeout=60000)
     qtbot.waitUntil(lambda: dialog.result is not None, timeout=5000)
-    assert out.exists() and dialog.result.output == out.resolve()
-    assert dialog.result.held_out_files and dialog.result.train_files
-    header = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
-    assert header[-1].startswith("all")
-    before = dialog.table.item(dialog.table.rowCount() - 1, 1).text()
-    after = dialog.table.item(dialog.table.rowCount() - 1, 2).text()
-    assert before == f"{100 * dialog.result.before['summary_f1']:.1f}" or before == "—"
-    assert after == f"{100 * dialog.result.after['summary_f1']:.1f}" or after == "—"
-    assert dialog.use_button.isEnabled()
+    result = dialog.result
+    assert out.exists() and result.saved and result.output == out.resolve()
+    assert result.held_out_files and result.train_files
+    # the same report as the CLI: one row per class, the empty lanes kept, not trained
+    rows = {dialog.table.item(r, 0).text(): r for r in range(dialog.table.rowCount())}
+    assert set(rows) >= {"sp", "mu", "no", "ov"}
+    assert dialog.table.item(rows["mu"], 1).text() == "0 s, kept"
+    assert dialog.table.item(rows["sp"], 1).text().endswith("trained")
+    assert dialog.details.toPlainText().startswith(format_report(result.report)[0])
+    assert dialog.use_button.isEnabled() and dialog.keep_button.isEnabled()
+    assert not dialog.save_anyway_button.isVisible()
+    dialog.keep_button.click()  # keeping the old model changes nothing
+    assert w.settings.value("prelabel/nmf/model") == str(tiny_model)
     dialog.use_button.click()
     assert w.settings.value("prelabel/nmf/model") == str(out.resolve())
     dialog.close()
+
+
+def test_a_model_that_forgets_is_not_adopted(make_window, qtbot, tmp_path, tiny_model):
+    """A refused model: NOT SAVED said first, no "use" button, "Save anyway" writes it."""
+    from annotator.gui.finetune_dialog import FinetuneDialog
+
+    w = make_window()
+    dialog = FinetuneDialog(w)
+    dialog.show()
+    report = _forgetting_report()
+    out = tmp_path / "refused.safetensors"
+    from annotator.learn import FinetuneResult
+    from segmenter.checkpoint import load_model
+
+    model, info = load_model(tiny_model)
+    result = FinetuneResult(
+        output=out, saved=False, refusals=["not saved: F1 dropped for mu (0.900 → 0.500)"],
+        report=report, model=model, thresholds=dict(info.thresholds), train_files=["a.wav"],
+        held_out_files=[], frames=10, training={"finetune": {}}, metrics={},
+    )  # fmt: skip
+    dialog._on_finished(result, "done")
+    assert dialog.status.text().startswith("NOT SAVED")
+    assert not dialog.use_button.isEnabled() and dialog.save_anyway_button.isVisible()
+    demo_row = [dialog.table.item(0, c).text() for c in range(dialog.table.columnCount())]
+    assert demo_row[4:] == ["90.0", "50.0"]
+    dialog.save_anyway_button.click()
+    assert out.exists() and result.saved and dialog.use_button.isEnabled()
+    dialog.close()
+
+
+def _forgetting_report():
+    from annotator.learn import FinetuneReport
+    from annotator.learn.report import ClassScore, SetScore
+
+    check = SetScore("forgetting check", ["demo"], {"mu": ClassScore(30.0, 0.9, 0.5, 0.0, 1.0)})
+    return FinetuneReport(
+        recordings=1, positive_s={"mu": 5.0}, negative_s={"mu": 5.0}, trained=["mu"],
+        not_trained={}, held_out=None, check=check, forgotten=["mu (0.900 → 0.500)"],
+    )  # fmt: skip
 
 
 def test_corpus_sorted_by_expected_review_effort(labelled, qtbot):
