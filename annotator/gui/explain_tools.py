@@ -57,6 +57,7 @@ class ExplainTools(QObject):
         self.clip_player = window.player.sibling(self)
         self.last_clip = None  # the Sonification last asked for (what the Listen buttons play)
         self.finetune = None  # FinetuneDialog, made on first use
+        self.teach = None  # TeachDialog, made on first use
         self.document: Document | None = None
         self._evidence_key: tuple | None = None
         self._stale: set[str] = set()
@@ -114,6 +115,9 @@ class ExplainTools(QObject):
         actions["finetune"] = QAction(
             "Learn from corrections (fine-tune)…", w, triggered=self.open_finetune
         )
+        actions["teach_lane"] = QAction(
+            "Teach a new lane from this lane…", w, triggered=self.open_teach
+        )
 
     def fill_menus(self, view: QMenu, tools: QMenu) -> None:
         a = self.window.actions
@@ -121,7 +125,8 @@ class ExplainTools(QObject):
         for name in PANELS:
             panels.addAction(a[f"panel_{name}"])
         tools.addSeparator()
-        for name in ("load_reference", "reference_speakers", "sort_by_effort", "finetune"):
+        for name in ("load_reference", "reference_speakers", "sort_by_effort", "finetune",
+                     "teach_lane"):  # fmt: skip
             tools.addAction(a[name])
 
     def show_document(self, document: Document) -> None:
@@ -140,6 +145,8 @@ class ExplainTools(QObject):
         self.clip_player.stop()
         if self.finetune is not None:
             self.finetune.shutdown()
+        if self.teach is not None:
+            self.teach.shutdown()
         self._let_go_of_evidence()
 
     def _let_go_of_evidence(self) -> None:
@@ -325,6 +332,17 @@ class ExplainTools(QObject):
         self.finetune.show()
         self.finetune.raise_()
         return self.finetune
+
+    def open_teach(self):
+        """Teach a new lane from the active (user) lane: a probe on H, see `TeachDialog`."""
+        from annotator.gui.teach_dialog import TeachDialog
+
+        if self.teach is None:
+            self.teach = TeachDialog(self.window)
+        self.teach.reset()
+        self.teach.show()
+        self.teach.raise_()
+        return self.teach
 
 
 def _components(evidence) -> int:

@@ -24,12 +24,11 @@ from typing import Any
 from segmenter.checkpoint import load_model
 from segmenter.decisions import Thresholds
 from segmenter.probe.activations import ActivationCache, file_activations
-from segmenter.probe.labels import frame_targets, read_label_csv
+from segmenter.probe.labels import find_audio, frame_targets, read_label_csv
 from segmenter.probe.linear import ProbeError, activation_fingerprint
 from segmenter.probe.probe_file import base_description, check_base, load_probe, save_probe
 from segmenter.probe.train import Example, TrainOptions, evaluate_probe, train_probe
 from segmenter.training.annotations import read_rttm
-from segmenter.training.data import _find_audio
 
 __all__ = ["build_parser", "default_cache_dir"]
 
@@ -56,7 +55,7 @@ def _labelled(args: argparse.Namespace) -> tuple[str, list[tuple[str, Path, Any]
             turns.setdefault(uri, []).extend(items)
     if not turns:
         raise ProbeError(f"{args.rttm[0]}: no SPEAKER lines")
-    return "frame", [(uri, _find_audio(args.audio_dir, uri), turns[uri]) for uri in sorted(turns)]
+    return "frame", [(uri, find_audio(args.audio_dir, uri), turns[uri]) for uri in sorted(turns)]
 
 
 def _classes(args: argparse.Namespace, labelled: list[tuple[str, Path, Any]], level: str) -> tuple:

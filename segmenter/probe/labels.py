@@ -17,7 +17,19 @@ import numpy as np
 from segmenter.probe.linear import ProbeError
 from segmenter.training.annotations import Turn
 
-__all__ = ["frame_targets", "read_label_csv", "span_frames"]
+__all__ = ["find_audio", "frame_targets", "read_label_csv", "span_frames"]
+
+#: Extensions tried, in order, for an RTTM file-id (the training corpus reader's list).
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".sph", ".aiff", ".aif", ".opus", ".w64")
+
+
+def find_audio(folder: str | Path, uri: str) -> Path:
+    """The recording of RTTM file-id ``uri`` in ``folder``; one line when there is none."""
+    for suffix in AUDIO_SUFFIXES:
+        for candidate in (Path(folder) / f"{uri}{suffix}", Path(folder) / f"{uri}{suffix.upper()}"):
+            if candidate.is_file():
+                return candidate
+    raise ProbeError(f"{folder}: no recording for file-id {uri!r} ({'/'.join(AUDIO_SUFFIXES)})")
 
 
 def span_frames(start: float, end: float, frame_duration: float, n_frames: int) -> slice:
