@@ -26,7 +26,9 @@ built from the recipe's Debian packages (``segmenter/recipes/catalogue.py``):
 * ``sex`` — talker sex, *frame level*: the AMI clips beside the checkout (``--ami``), whose
   speaker ids start with F or M; a single-label probe on the 20 ms frames where only women or
   only men talk, folds of whole recordings (the clips are few: 12 × 30 s; a speaker may talk
-  in two clips, so voices are not strictly held out). "clips" counts frames there.
+  in two clips, so voices are not strictly held out). Two rows: ``sex-frames`` scores each
+  frame ("clips" counts frames there), ``sex-turns`` each stretch of 0.5 s or more where one
+  sex talks, H pooled over it (the paper's utterance-level reading).
 
 Each clip (a file's first 8 s; music: 10 s at 25 / 50 / 75 % of the track) becomes its mean H
 (K values) and, as the baseline, its mean log-power spectrogram (the F bins H is built to rebuild;
@@ -341,9 +343,11 @@ def sex_targets(turns: Sequence[Any], n_frames: int, frame: float) -> np.ndarray
     return out
 
 
-def sex_row(model: Any, ami_dir: Path | None, work: Path, folds: int = 4) -> dict[str, Any]:
-    """Frame-level single-label probe female/male on the frames where one sex talks, folds
-    of whole recordings; the same probe on the log-spectrogram frames as the baseline."""
+def sex_rows(model: Any, ami_dir: Path | None, work: Path, folds: int = 4) -> list[dict[str, Any]]:
+    """Talker sex on the AMI clips, folds of whole recordings, H against the log-spectrogram:
+    ``sex-frames``, a frame-level single-label probe on each 20 ms frame where one sex talks;
+    ``sex-turns``, the same probe file-level on each stretch of at least 0.5 s where one sex
+    talks (H and spectrogram pooled over the stretch: the paper's utterance-level reading)."""
     import torch
 
     from segmenter.audio import load_audio
@@ -381,8 +385,8 @@ def sex_row(model: Any, ami_dir: Path | None, work: Path, folds: int = 4) -> dic
         metrics = single_label_metrics(np.concatenate(ys), np.concatenate(preds), classes)
         result[side] = metrics
     counts = np.bincount(np.concatenate([d[3][d[3] >= 0] for d in data]), minlength=2)
-    return {
-        "task": "sex",
+    frames_row = {
+        "task": "sex-frames",
         "held_out": HELD_OUT["sex"],
         "classes": 2,
         "clips": int(counts.sum()),
@@ -398,6 +402,45 @@ def sex_row(model: Any, ami_dir: Path | None, work: Path, folds: int = 4) -> dic
             }
             for side, m in result.items()
         },  # fmt: skip
+    }
+    turns_row = _turn_row(data, folds)
+    return [frames_row, turns_row]
+
+
+def single_runs(target: np.ndarray, min_frames: int) -> list[tuple[int, int, int]]:
+    """(start, end, class) of the runs of one class >= 0 at least ``min_frames`` long."""
+    out = []
+    start = 0
+    for t in range(1, target.size + 1):
+        if t == target.size or target[t] != target[start]:
+            if target[start] >= 0 and t - start >= min_frames:
+                out.append((start, t, int(target[start])))
+            start = t
+    return out
+
+
+def _turn_row(data: list[tuple], folds: int) -> dict[str, Any]:
+    clips_h, clips_x, labels, groups = [], [], [], []
+    for uri, H, X, target in data:
+        for a, b, k in single_runs(target, 25):
+            clips_h.append(H[:, a:b].mean(axis=1, dtype=np.float64))
+            clips_x.append(X[:, a:b].mean(axis=1, dtype=np.float64))
+            labels.append(("female", "male")[k])
+            groups.append(uri)
+    on_h = cross_validate(np.asarray(clips_h), labels, groups, folds=folds)
+    on_x = cross_validate(np.asarray(clips_x), labels, groups, folds=folds)
+    counts = Counter(labels)
+    return {
+        "task": "sex-turns",
+        "held_out": HELD_OUT["sex"],
+        "classes": 2,
+        "clips": len(labels),
+        "groups": len(set(groups)),
+        "per_class": dict(sorted(counts.items())),
+        "chance_uar": 0.5,
+        "majority_accuracy": on_h["majority_accuracy"],
+        "H": {"accuracy": on_h["accuracy"], "uar": on_h["uar"]},
+        "logspec": {"accuracy": on_x["accuracy"], "uar": on_x["uar"]},
     }
 
 
@@ -421,7 +464,7 @@ def run(
     rows = []
     for task in tasks:
         if task == "sex":
-            rows.append(sex_row(model, ami_dir, work))
+            rows.extend(sex_rows(model, ami_dir, work))
             continue
         clips = BUILDERS[task](items)
         if limit is not None:

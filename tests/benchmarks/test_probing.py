@@ -129,7 +129,10 @@ def test_sex_task_is_frame_level_on_single_sex_frames(tmp_path: Path) -> None:
     (ami / "train.rttm").write_text("\n".join(lines) + "\n")
     rows = bench.run(tiny_model_file(tmp_path), tmp_path / "no-cache", tmp_path / "w", ["sex"],
                      ami_dir=ami)  # fmt: skip
-    (row,) = rows
+    row, turns = rows
+    assert (row["task"], turns["task"]) == ("sex-frames", "sex-turns")
+    assert turns["groups"] == 4 and turns["per_class"] == {"female": 4, "male": 4}
+    assert bench.single_runs(np.array([0, 0, 0, -1, 1, 1, 0]), 2) == [(0, 3, 0), (4, 6, 1)]
     assert row["groups"] == 4 and row["per_class"]["female frames"] == 4 * 50
     assert 4 * 48 <= row["per_class"]["male frames"] <= 4 * 50  # the last frame may be short
     assert 0.0 <= row["H"]["uar"] <= 1.0 and row["chance_uar"] == 0.5
