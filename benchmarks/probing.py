@@ -95,17 +95,33 @@ LANGUAGES: dict[str, str] = {
 }
 
 #: Sound-event categories: a noise file belongs to the one whose pattern its id matches.
-EVENTS: dict[str, str] = {
-    "animals": r"animal|bird|duck|frog|cow|pig|dog|bark|cat\b|cats|sheep|horse|owl|chicken|"
-    r"rooster|wolf|wolves|coyote|cricket|stag|moose|ox\b|critter|orni_|lion|monkey|goat|"
-    r"donkey|elephant|seal|crow|gull|bee\b|insect",
-    "water_weather": r"rain|thunder|wind|water|wave|sea\b|ocean|storm|bubbl|drip|splash|creek|"
-    r"river|naturalforces",
-    "vehicles_machines": r"vehicle|engine|motor|car\b|cars\b|truck|train|tram|traffic|plane|"
-    r"helicopter|ugv|diesel|hover|factory|mill|saw|industry|generator|machine",
-    "weapons_explosions": r"weapon|gun|shot|explo|blast|rocket|missile|cannon|laser|plasma|"
-    r"grenade|bomb|fireball|firework",
-    "human_vocal": r"laugh|cough|scream|sneeze|pain|death|die|gasp|baby|cry",
+EVENTS: dict[str, tuple[str, ...]] = {
+    "animals": ("animal", "bird", "duck", "frog", "cow", "pig", "dog", "bark", "cat", "cats",
+                "sheep", "horse", "owl", "chicken", "rooster", "wolf", "wolves", "coyote",
+                "cricket", "stag", "moose", "ox", "critter", "orni", "lion", "monkey", "goat",
+                "donkey", "elephant", "seal", "crow", "gull", "insect", "bees"),
+    "water_weather": ("rain", "thunder", "wind", "water", "wave", "waves", "sea", "ocean",
+                      "storm", "bubbl", "drip", "splash", "creek", "river", "naturalforces"),
+    "vehicles_machines": ("vehicle", "engine", "motor", "car", "cars", "truck", "train", "tram",
+                          "traffic", "plane", "helicopter", "ugv", "diesel", "hover", "factory",
+                          "mill", "saw", "industry", "generator", "machine"),
+    "weapons_explosions": ("weapon", "gun", "shot", "explo", "blast", "rocket", "missile",
+                           "cannon", "laser", "plasma", "grenade", "bomb", "fireball",
+                           "firework", "shoot"),
+    "human_vocal": ("laugh", "cough", "scream", "sneeze", "pain", "death", "die", "gasp", "baby",
+                    "cry", "hurt"),
+}  # fmt: skip
+"""Words of each sound-event category. Words of five letters or more match anywhere in a file's
+path ("femaledeath05"); shorter ones only between non-letters ("dog2", "rain_in", but not "box",
+"soldier" or "beep"), where a short word inside a longer one is usually another word."""
+
+
+def _word(word: str) -> str:
+    return re.escape(word) if len(word) >= 5 else rf"(?<![a-z]){re.escape(word)}(?![a-z])"
+
+
+_EVENT_PATTERNS = {
+    name: re.compile("|".join(_word(w) for w in words)) for name, words in EVENTS.items()
 }
 
 
@@ -161,13 +177,11 @@ VOCAL_SOURCES = ("openarena-vocal-noise", "hedgewars-vocal-noise")
 
 
 def event_of(item_id: str) -> str | None:
-    """The one category whose words start a word of the file's path inside its source (None
-    for none or several); the two vocal-noise sources are human vocal sounds whatever the
-    file is called. Only the path is read: "tuxpaint" must not read as "pain"."""
+    """The one category whose words the file's path inside its source holds (None for none or
+    several); the two vocal-noise sources are human vocal sounds whatever the file is called.
+    Only the path is read, never the source's name ("tuxpaint" must not read as "pain")."""
     source, _, rel = item_id.lower().partition("/")
-    found = {
-        name for name, pattern in EVENTS.items() if re.search(rf"(?<![a-z])(?:{pattern})", rel)
-    }
+    found = {name for name, pattern in _EVENT_PATTERNS.items() if pattern.search(rel)}
     if source in VOCAL_SOURCES:
         found.add("human_vocal")
     return found.pop() if len(found) == 1 else None

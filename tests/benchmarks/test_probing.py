@@ -77,6 +77,9 @@ def test_event_categories_are_exclusive() -> None:
     assert bench.event_of("scorched3d-noise/none/data/wav/thunder") == "water_weather"
     assert bench.event_of("x/rain-on-a-car") is None  # two categories: left out
     assert bench.event_of("x/doorbell") is None
+    assert bench.event_of("ufoai-noise/sound/soldiers/femaledeath05") == "human_vocal"
+    assert bench.event_of("x/sound/box/soldier-beep") is None  # ox, die, bee: other words
+    assert bench.event_of("scorched3d-noise/apoc/data/wav/shoot/machinegun") is None
 
 
 def test_folds_keep_groups_whole_and_spread_classes() -> None:
