@@ -92,8 +92,10 @@ def test_folds_keep_groups_whole_and_spread_classes() -> None:
 
 def test_run_prints_a_table_for_every_task(cache: Path, tmp_path: Path) -> None:
     model = tiny_model_file(tmp_path)
-    rows = bench.run(model, cache, tmp_path / "work", bench.TASKS)
-    assert [r["task"] for r in rows] == list(bench.TASKS)
+    file_tasks = [t for t in bench.TASKS if t in bench.BUILDERS]
+    assert file_tasks == ["voice", "language", "events", "music"]
+    rows = bench.run(model, cache, tmp_path / "work", file_tasks)
+    assert [r["task"] for r in rows] == file_tasks
     for row in rows:
         for side in ("H", "logspec"):
             assert 0.0 <= row[side]["accuracy"] <= 1.0 and 0.0 <= row[side]["uar"] <= 1.0
