@@ -47,7 +47,7 @@ import torch
 
 from segmenter.checkpoint import load_model
 from segmenter.evaluation.detection import DetectionCounts
-from segmenter.evaluation.intervals import intersect, normalise, total
+from segmenter.evaluation.intervals import normalise
 from segmenter.inference import segment_file
 from segmenter.recipes import RecipeError
 from segmenter.recipes.activity import MUSIC, NOISE, SPEECH, ActivityParams, frame_activity, runs
@@ -59,6 +59,7 @@ from segmenter.recipes.sources import (
     extract_packages,
     source_files,
 )
+from segmenter.spans import intersect, total
 
 ROOT = Path(__file__).resolve().parents[1]
 FRAME = 320  # the activity detector's 20 ms blocks

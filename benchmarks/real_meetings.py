@@ -31,7 +31,8 @@ import numpy as np
 import torch
 
 from segmenter.decisions import CLASSES
-from segmenter.evaluation.intervals import normalise, total
+from segmenter.evaluation.intervals import normalise
+from segmenter.spans import total
 from segmenter.training.assess import score_segments
 from segmenter.training.data import Recording
 

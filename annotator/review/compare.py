@@ -51,6 +51,7 @@ from annotator.review.edit_effort import (
     lane_edits,
     sum_edits,
 )
+from segmenter.spans import intersect, subtract, union
 
 __all__ = [
     "Comparison",
@@ -129,7 +130,9 @@ class Comparison:
         for result in self.lanes.values():
             out += result.confusions
             for d in result.misses + result.false_alarms:
-                for a, b in _subtract([(d.start, d.end)], taken.get((d.lane, d.kind), [])):
+                for a, b in subtract(
+                    [(d.start, d.end)], taken.get((d.lane, d.kind), []), tolerance=_EPS
+                ):
                     out.append(Disagreement(d.lane, a, b, d.kind, d.reference, d.working))
         return sorted(out, key=lambda d: (-round(d.duration, 9), d.start, d.lane))
 
@@ -158,45 +161,6 @@ class Comparison:
 
     def summary_rows(self) -> list[dict[str, Any]]:
         return [r.to_dict() for r in self.lanes.values()]
-
-
-def _merge(spans: Iterable[Span]) -> list[Span]:
-    out: list[Span] = []
-    for a, b in sorted(s for s in spans if s[1] > s[0] + _EPS):
-        if out and a <= out[-1][1] + _EPS:
-            out[-1] = (out[-1][0], max(out[-1][1], b))
-        else:
-            out.append((a, b))
-    return out
-
-
-def _intersect(a: list[Span], b: list[Span]) -> list[Span]:
-    out, i, j = [], 0, 0
-    while i < len(a) and j < len(b):
-        lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
-        if hi > lo + _EPS:
-            out.append((lo, hi))
-        if a[i][1] <= b[j][1]:
-            i += 1
-        else:
-            j += 1
-    return out
-
-
-def _subtract(a: list[Span], b: Iterable[Span]) -> list[Span]:
-    out = []
-    holes = _merge(b)
-    for lo, hi in a:
-        cursor = lo
-        for h0, h1 in holes:
-            if h1 <= cursor or h0 >= hi:
-                continue
-            if h0 > cursor + _EPS:
-                out.append((cursor, h0))
-            cursor = max(cursor, h1)
-        if hi > cursor + _EPS:
-            out.append((cursor, hi))
-    return out
 
 
 def _pieces(ref: Lane, work: Lane, lane: str, labels: bool) -> list[Disagreement]:
@@ -267,8 +231,8 @@ def compare(
             work_name not in CLASS_LANES if label_lanes is None else work_name in set(label_lanes)
         )
         pieces = _pieces(ref_lane, work_lane, work_name, with_labels)
-        ref_spans = _merge((s.start, s.end) for s in ref_lane)
-        work_spans = _merge((s.start, s.end) for s in work_lane)
+        ref_spans = union(((s.start, s.end) for s in ref_lane), tolerance=_EPS)
+        work_spans = union(((s.start, s.end) for s in work_lane), tolerance=_EPS)
         by_kind = {k: tuple(p for p in pieces if p.kind == k) for k in ("miss", "false alarm")}
         confusions = tuple(p for p in pieces if p.kind == "confusion")
         model_lane = None
@@ -295,12 +259,12 @@ def compare(
 def _lane_confusions(results: Mapping[str, LaneComparison]) -> list[Disagreement]:
     out = []
     for a in results.values():
-        misses = _merge((m.start, m.end) for m in a.misses)
+        misses = union(((m.start, m.end) for m in a.misses), tolerance=_EPS)
         for b in results.values():
             if b is a:
                 continue
-            alarms = _merge((f.start, f.end) for f in b.false_alarms)
-            for lo, hi in _intersect(misses, alarms):
+            alarms = union(((f.start, f.end) for f in b.false_alarms), tolerance=_EPS)
+            for lo, hi in intersect(misses, alarms, tolerance=_EPS):
                 out.append(Disagreement(
                     a.lane, lo, hi, "lane confusion", a.reference_lane, b.lane, other_lane=b.lane,
                 ))  # fmt: skip

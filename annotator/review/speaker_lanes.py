@@ -11,16 +11,15 @@ are kept as they are.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from annotator.core import CLASS_LANES, Annotation, Lane, Segment, Source
+from segmenter.spans import covered, union
 
 __all__ = ["SPEAKER_MAPPING", "speaker_lane_names", "as_class_lanes"]
 
 SPEAKER_MAPPING = "speakers → speech, ≥ 2 → overlap"
 """What the mapping is called where it is shown or remembered (one name for the one rule)."""
-
-Span = tuple[float, float]
 
 
 def speaker_lane_names(reference: Annotation) -> list[str]:
@@ -38,41 +37,17 @@ def as_class_lanes(reference: Annotation, speakers: Sequence[str]) -> Annotation
     any speech lane the reference had) and ``overlap`` (where two or more of them, or an overlap
     lane of the reference, say so). Segments are labelled with their lane's name, as class
     lanes are, and marked human (they are the reference's)."""
-    per_speaker = [_union((s.start, s.end) for s in reference.lane(name)) for name in speakers]
-    speech = _covered(per_speaker, at_least=1)
-    overlap = _covered(per_speaker, at_least=2)
+    per_speaker = [union((s.start, s.end) for s in reference.lane(name)) for name in speakers]
+    speech = covered(per_speaker, at_least=1)
+    overlap = covered(per_speaker, at_least=2)
     kept = [lane for lane in reference if lane.name not in speakers]
     lanes: dict[str, Lane] = {lane.name: lane for lane in kept}
     for name, spans in (("speech", speech), ("overlap", overlap)):
         own = [(s.start, s.end) for s in lanes[name]] if name in lanes else []
-        lanes[name] = Lane(name, [_segment(a, b, name) for a, b in _union([*spans, *own])])
+        lanes[name] = Lane(name, [_segment(a, b, name) for a, b in union([*spans, *own])])
     ordered = [lanes.pop(name) for name in CLASS_LANES if name in lanes] + list(lanes.values())
     return Annotation(ordered, recording=reference.recording)
 
 
 def _segment(start: float, end: float, lane: str) -> Segment:
     return Segment(start, end, lane, None, Source.HUMAN)
-
-
-def _union(spans: Iterable[Span]) -> list[Span]:
-    return _covered([list(spans)], at_least=1)
-
-
-def _covered(groups: Sequence[Iterable[Span]], at_least: int) -> list[Span]:
-    """Where at least ``at_least`` of ``groups`` are active; touching stretches join. For
-    ``at_least`` > 1 a group's own spans must not overlap (it would count twice)."""
-    edges = [
-        (t, step) for group in groups for a, b in group if b > a for t, step in ((a, 1), (b, -1))
-    ]
-    out: list[Span] = []
-    active, since = 0, 0.0
-    for t, step in sorted(edges, key=lambda e: (e[0], -e[1])):  # starts before ends at a tie
-        before, active = active, active + step
-        if before < at_least <= active:
-            since = t
-        elif active < at_least <= before and t > since:
-            if out and out[-1][1] >= since:
-                out[-1] = (out[-1][0], t)
-            else:
-                out.append((since, t))
-    return out

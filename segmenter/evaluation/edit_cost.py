@@ -34,7 +34,8 @@ from dataclasses import dataclass, field, fields
 
 from segmenter.decisions import CLASSES
 from segmenter.evaluation.detection import Labels
-from segmenter.evaluation.intervals import EvaluationError, Spans, intersect, normalise, total
+from segmenter.evaluation.intervals import EvaluationError, Spans, normalise
+from segmenter.spans import intersect, total
 
 __all__ = [
     "EDIT_KINDS",

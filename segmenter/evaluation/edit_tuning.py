@@ -52,9 +52,10 @@ from segmenter.evaluation.edit_cost import (
     count_prepared,
     prepare_spans,
 )
-from segmenter.evaluation.intervals import EvaluationError, Spans, total
+from segmenter.evaluation.intervals import EvaluationError, Spans
 from segmenter.evaluation.tuning import _layout, run_counts
 from segmenter.progress import ProgressCallback, check_cancelled, report
+from segmenter.spans import total
 
 __all__ = ["EditGrid", "EditTunedClass", "tune_for_edits"]
 

@@ -1,4 +1,4 @@
-"""Plain interval arithmetic on ``(start, end)`` spans in seconds, and their frame rasters.
+"""Validated spans for scoring, and their frame rasters (the algebra itself is `segmenter.spans`).
 
 Spans are half-open ``[start, end)``. Anything tuple-like with start and end first is accepted
 (e.g. :class:`segmenter.decisions.Decision`, whose third field, the confidence, is ignored).
@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from segmenter.errors import SegmenterError
+from segmenter.spans import intersect, total, union
 
 __all__ = [
     "EvaluationError",
@@ -44,38 +45,8 @@ def normalise(spans: Iterable[Any], what: str = "segments") -> list[tuple[float,
             raise EvaluationError(f"{what}: non-finite segment ({start}, {end})")
         if end < start:
             raise EvaluationError(f"{what}: segment ends before it starts ({start}, {end})")
-        if end > start:
-            items.append((start, end))
-    items.sort()
-    merged: list[tuple[float, float]] = []
-    for start, end in items:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def intersect(
-    a: list[tuple[float, float]], b: list[tuple[float, float]]
-) -> list[tuple[float, float]]:
-    """Intersection of two normalised span lists (two-pointer sweep, linear time)."""
-    out: list[tuple[float, float]] = []
-    i = j = 0
-    while i < len(a) and j < len(b):
-        lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
-        if hi > lo:
-            out.append((lo, hi))
-        if a[i][1] <= b[j][1]:
-            i += 1
-        else:
-            j += 1
-    return out
-
-
-def total(spans: list[tuple[float, float]]) -> float:
-    """Summed duration of normalised spans."""
-    return float(sum(end - start for start, end in spans))
+        items.append((start, end))
+    return union(items)
 
 
 def to_frames(spans: Iterable[Any], n_frames: int, frame_duration: float) -> np.ndarray:

@@ -34,15 +34,9 @@ from segmenter.decisions import (
     hysteresis_runs,
 )
 from segmenter.evaluation.detection import DetectionCounts, Labels
-from segmenter.evaluation.intervals import (
-    EvaluationError,
-    Spans,
-    frame_coverage,
-    intersect,
-    normalise,
-    total,
-)
+from segmenter.evaluation.intervals import EvaluationError, Spans, frame_coverage, normalise
 from segmenter.progress import ProgressCallback, check_cancelled, report
+from segmenter.spans import intersect, total
 
 __all__ = ["ThresholdGrid", "TunedClass", "tune_thresholds", "tune_thresholds_detailed"]
 

@@ -23,8 +23,9 @@ from segmenter.dictionary import learn_dictionary
 from segmenter.features import SpectrogramConfig, log_power_spectrogram
 from segmenter.model import CLASSES
 from segmenter.progress import ProgressCallback, check_cancelled, report, sub_progress
+from segmenter.spans import subtract, union
 from segmenter.training.data import ChunkSource, Recording
-from segmenter.training.labels import Spans, merge
+from segmenter.training.labels import Spans
 
 __all__ = ["DEFAULT_SEGMENTS", "class_frames", "source_frames", "balanced_dictionary"]
 
@@ -32,24 +33,9 @@ DEFAULT_SEGMENTS: Mapping[str, int] = {"sp": 200, "mu": 500, "no": 500}
 _DICTIONARY_CLASSES = ("sp", "mu", "no")
 
 
-def _subtract(spans: Spans, holes: Spans) -> Spans:
-    out: Spans = []
-    for a, b in spans:
-        cur = a
-        for c, d in holes:
-            if d <= cur or c >= b:
-                continue
-            if c > cur:
-                out.append((cur, c))
-            cur = max(cur, d)
-        if cur < b:
-            out.append((cur, b))
-    return out
-
-
 def _pure_segments(rec: Recording, cls: str) -> Spans:
-    others = merge(s for c in _DICTIONARY_CLASSES if c != cls for s in rec.spans.get(c, []))
-    own = _subtract(merge(rec.spans.get(cls, [])), others)
+    others = union(s for c in _DICTIONARY_CLASSES if c != cls for s in rec.spans.get(c, []))
+    own = subtract(union(rec.spans.get(cls, [])), others)
     region = rec.region
     return [(max(a, c), min(b, d)) for a, b in own for c, d in region if min(b, d) > max(a, c)]
 

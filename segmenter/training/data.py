@@ -31,6 +31,7 @@ from segmenter.audio import audio_info, load_audio
 from segmenter.errors import SegmenterError
 from segmenter.features import SpectrogramConfig, num_frames
 from segmenter.model import CLASSES
+from segmenter.spans import union
 from segmenter.training.annotations import AnnotationError, read_rttm, read_uem
 from segmenter.training.augment import Augmenter
 from segmenter.training.labels import (
@@ -39,7 +40,6 @@ from segmenter.training.labels import (
     frame_labels,
     infer_annotated,
     map_turns,
-    merge,
 )
 
 __all__ = [
@@ -160,7 +160,7 @@ def load_corpus(
                 duration=info.duration,
                 spans=map_turns(turns.get(uri, [])),
                 annotated=annotated,
-                uem=merge(uems[uri]) if uri in uems else (None if not uems else []),
+                uem=union(uems[uri]) if uri in uems else (None if not uems else []),
                 unannotated=corpus.unannotated,
             )
         )

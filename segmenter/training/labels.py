@@ -25,13 +25,13 @@ import numpy as np
 
 from segmenter.features import SpectrogramConfig, num_frames
 from segmenter.model import CLASSES
+from segmenter.spans import covered, union
 from segmenter.training.annotations import Turn
 
 __all__ = [
     "CLASS_ALIASES",
     "UNANNOTATED_POLICIES",
     "Spans",
-    "merge",
     "map_turns",
     "infer_annotated",
     "frame_coverage",
@@ -47,36 +47,6 @@ UNANNOTATED_POLICIES = ("unknown", "negative")
 Spans = list[tuple[float, float]]
 
 
-def merge(spans: Iterable[tuple[float, float]]) -> Spans:
-    """Sorted union of spans; empty ones dropped."""
-    out: Spans = []
-    for start, end in sorted((float(a), float(b)) for a, b in spans if b > a):
-        if out and start <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], end))
-        else:
-            out.append((start, end))
-    return out
-
-
-def _overlap_of_speakers(per_speaker: Mapping[str, Spans]) -> Spans:
-    """Where at least two different speakers are active (sweep over merged turns)."""
-    events = sorted(
-        (t, delta)
-        for spans in per_speaker.values()
-        for a, b in spans
-        for t, delta in ((a, 1), (b, -1))
-    )
-    out: Spans = []
-    active, since = 0, 0.0
-    for t, delta in events:  # ends sort before starts at equal times: touching is not overlap
-        if delta > 0 and active == 1:
-            since = t
-        if delta < 0 and active == 2:
-            out.append((since, t))
-        active += delta
-    return merge(out)
-
-
 def map_turns(turns: Iterable[Turn]) -> dict[str, Spans]:
     """Class spans of one file's turns (see the module docstring for the rules)."""
     explicit: dict[str, list[tuple[float, float]]] = {c: [] for c in CLASSES}
@@ -87,10 +57,10 @@ def map_turns(turns: Iterable[Turn]) -> dict[str, Spans]:
             per_speaker.setdefault(turn.label, []).append((turn.start, turn.end))
         else:
             explicit[cls].append((turn.start, turn.end))
-    speakers = {name: merge(spans) for name, spans in per_speaker.items()}
-    ov = merge(explicit["ov"] + _overlap_of_speakers(speakers))
-    sp = merge(explicit["sp"] + [s for spans in speakers.values() for s in spans] + ov)
-    return {"sp": sp, "mu": merge(explicit["mu"]), "no": merge(explicit["no"]), "ov": ov}
+    speakers = {name: union(spans) for name, spans in per_speaker.items()}
+    ov = union(explicit["ov"] + covered(list(speakers.values()), at_least=2))
+    sp = union(explicit["sp"] + [s for spans in speakers.values() for s in spans] + ov)
+    return {"sp": sp, "mu": union(explicit["mu"]), "no": union(explicit["no"]), "ov": ov}
 
 
 def infer_annotated(turns_per_file: Iterable[Iterable[Turn]]) -> tuple[str, ...]:
@@ -144,5 +114,5 @@ def frame_labels(
         labels[i] = frame_coverage(spans.get(c, []), start, T, cfg) >= half - 1e-9
         mask[i] = 1.0 if c in annotated or unannotated == "negative" else 0.0
     if uem is not None:
-        mask *= (frame_coverage(merge(uem), start, T, cfg) >= half - 1e-9)[None, :]
+        mask *= (frame_coverage(union(uem), start, T, cfg) >= half - 1e-9)[None, :]
     return labels, mask
