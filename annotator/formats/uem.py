@@ -1,9 +1,10 @@
 """NIST UEM files: the scored regions of each recording (``<file-id> <channel> <start> <end>``).
 
 Read here rather than through `segmenter.training` because the formats package stays free of
-the segmenter (and of torch, which importing that package would load). The rules are the same:
-blank lines and ``;;`` comments skipped, four fields, finite non-negative times, end ≥ start;
-regions of one file sorted and joined where they overlap.
+the segmenter (and of torch, which importing that package would load); only the standard-library
+interval algebra `segmenter.spans` is shared. The rules are the same: blank lines and ``;;``
+comments skipped, four fields, finite non-negative times, end ≥ start; regions of one file
+sorted and joined where they overlap or touch (an empty region scores nothing and is dropped).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from annotator.formats._io import read_text
 from annotator.formats.errors import FormatError
+from segmenter.spans import union
 
 Spans = list[tuple[float, float]]
 
@@ -33,14 +35,4 @@ def read_uem(path: str | Path) -> dict[str, Spans]:
         if not (math.isfinite(start) and math.isfinite(end)) or start < 0 or end < start:
             raise FormatError(path, f"line {number}: region {fields[2]}–{fields[3]} is not valid")
         out.setdefault(fields[0], []).append((start, end))
-    return {uri: _joined(spans) for uri, spans in out.items()}
-
-
-def _joined(spans: Spans) -> Spans:
-    joined: Spans = []
-    for start, end in sorted(spans):
-        if joined and start <= joined[-1][1]:
-            joined[-1] = (joined[-1][0], max(joined[-1][1], end))
-        else:
-            joined.append((start, end))
-    return joined
+    return {uri: union(spans) for uri, spans in out.items()}
