@@ -80,7 +80,9 @@ def test_cancel_writes_nothing(make_window, qtbot, tmp_path: Path, project_folde
     w.settings.setValue("prelabel/nmf/model", str(model))
     dialog = w.explain.open_teach()
     assert dialog.start()
-    dialog.cancel()
+    # cancel from the job's first progress report: the job is surely under way then, and the
+    # signal reaches the dialog on the GUI thread while the worker goes on
+    dialog.job.progress.connect(lambda _f, _m: dialog.cancel())
     qtbot.waitUntil(lambda: not dialog.running, timeout=60000)
     assert dialog.result is None
     assert not Path(dialog.output.text()).exists()
