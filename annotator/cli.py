@@ -51,6 +51,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_explain(sub)
     _add_finetune(sub)
     _add_compare(sub)
+    _add_teach(sub)
     return parser
 
 
@@ -241,6 +242,22 @@ def _add_compare(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", help="write every figure to this JSON file")
 
 
+def _add_teach(sub: argparse._SubParsersAction) -> None:
+    teach = sub.add_parser(
+        "teach",
+        help="teach the model a new lane from a lane labelled on a project's done recordings",
+        description="Train a linear probe on the activations H for one lane, from the "
+        "recordings of a project marked done, and save the model with the lane as one more "
+        "class (held-out F1/UAR printed; the starting model is never overwritten).",
+    )
+    teach.add_argument("project", help="project folder (corpus folder or its project folder)")
+    teach.add_argument("--lane", required=True, help="the lane to teach (a one-word name)")
+    teach.add_argument("--out", required=True, metavar="FILE", help="new model file to write")
+    teach.add_argument("--model", metavar="FILE", help="starting model (default: shipped)")
+    teach.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    teach.add_argument("--quiet", action="store_true", help="no progress")
+
+
 def _open_gui(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="annotator", add_help=False)
     parser.add_argument("--demo", action="store_true")
@@ -255,7 +272,7 @@ def _open_gui(argv: Sequence[str]) -> int:
     return launch_editor(args.paths, demo=args.demo)
 
 
-SUBCOMMANDS = ("convert", "info", "label", "plugins", "explain", "finetune", "compare")
+SUBCOMMANDS = ("convert", "info", "label", "plugins", "explain", "finetune", "compare", "teach")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -78,3 +78,30 @@ def test_cancel_stops_before_writing(project: Project, tmp_path: Path) -> None:
     with pytest.raises(Cancelled):
         teach_lane(project, tiny_model_file(tmp_path), "tone", out, cancel=cancel)
     assert not out.exists()
+
+
+def test_annotator_teach_then_label_writes_the_lane(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from annotator.cli import main
+    from annotator.formats import read_annotation
+
+    model = tiny_model_file(tmp_path)
+    out = tmp_path / "with-tone.safetensors"
+    root = str(project.root)
+    code = main(["teach", root, "--lane", "tone", "--model", str(model), "--out", str(out),
+                 "--quiet"])  # fmt: skip
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    assert "lane 'tone' taught from 5 done recording(s)" in printed.out
+    code = main(["teach", root, "--lane", "tone", "--model", str(model), "--out", str(out)])
+    assert code == 1 and "exists already" in capsys.readouterr().err
+    code = main(["teach", root, "--lane", "noise", "--model", str(model), "--out",
+                 str(tmp_path / "x.safetensors"), "--quiet"])  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert code == 1 and "class of the model already" in err and len(err.splitlines()) == 1
+    labels = tmp_path / "labels"
+    code = main(["label", str(project.root / "rec5.wav"), "--out", str(labels), "--model",
+                 str(out), "--format", "eaf", "--quiet"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    assert read_annotation(labels / "rec5.eaf").lane_names[-1] == "tone"
