@@ -69,7 +69,7 @@ def describe_finetune(provenance: Any) -> list[str]:
             shown = [
                 f"{c} {_f1(s['before_f1'])} → {_f1(s['after_f1'])}"
                 if s.get("before_f1") is not None
-                else f"{c} no reference ({s['after_false_alarm_s']:.1f} s false alarm)"
+                else f"{c}: no reference time, {s['after_false_alarm_s']:.1f} s false alarm"
                 for c, s in scores.items()
             ]
             if shown:

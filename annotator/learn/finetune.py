@@ -16,7 +16,7 @@ pull on the squared distance to the starting Θ rows. Distillation keeps the mod
 on everything the corrections do not contradict; the pull keeps the weights themselves near.
 
 Thresholds: only classes that were trained and hold at least ``tune_min_s`` seconds of
-positives are re-tuned, over onset and offset only, each within ``max_threshold_change`` of
+positives and of negatives are re-tuned, over onset and offset only, each within ``max_threshold_change`` of
 the starting value; minimum durations, confidence floor and padding stay as the starting
 model has them. Every change is listed in the report.
 
@@ -92,7 +92,7 @@ class FinetuneConfig:
     psi_lr: float = 1e-4  # Ψ's learning rate (Θ keeps ``lr``)
     psi_batch: int = 8  # 4 s chunks per step when Ψ learns
     tune_thresholds: bool = True
-    tune_min_s: float = 30.0  # fewest positive seconds to re-tune a class's thresholds
+    tune_min_s: float = 30.0  # fewest positive and negative seconds to re-tune a class
     max_threshold_change: float = 0.2  # onset/offset stay this close to the starting values
     held_out: float = 0.25
     include: str = "done"
@@ -482,6 +482,7 @@ def _retune(
     classes: tuple[str, ...],
     trained: list[str],
     pos: dict[str, float],
+    neg: dict[str, float],
     start: dict[str, Thresholds],
     config: FinetuneConfig,
 ) -> tuple[dict[str, Thresholds], list[str]]:
@@ -492,7 +493,7 @@ def _retune(
         return out, changes
     steps = [round(0.05 * i, 2) for i in range(1, 20)]
     for c in trained:
-        if pos[c] < config.tune_min_s:
+        if min(pos[c], neg[c]) < config.tune_min_s:  # all-speech clips would pick the floor
             continue
         subset = [r for r in recordings if c in r.annotated]
         if not subset:
@@ -648,7 +649,7 @@ def finetune_project(
         dataclasses.replace(_recording(r, classes), uri=f"train:{r.rel_path}")
         for r in confirmed_train
     ]
-    thresholds, changes = _retune(new_preds, tune_recs, classes, trained, pos, start, config)
+    thresholds, changes = _retune(new_preds, tune_recs, classes, trained, pos, neg, start, config)
 
     def scored(name: str, prefix: str, recs: list[Recording]) -> SetScore:
         renamed = [dataclasses.replace(r, uri=f"{prefix}{r.uri}") for r in recs]
