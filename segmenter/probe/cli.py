@@ -125,13 +125,15 @@ def _train(args: argparse.Namespace) -> int:
             raise ProbeError(f"{args.by}: --by expects a JSON file mapping recordings to groups")
         for ex in examples:
             ex.group = str(groups.get(ex.group, groups.get(Path(ex.name).name, ex.group)))
+    onset = 0.5 if args.onset is None else args.onset
+    offset = min(args.offset if args.offset is not None else onset - 0.1, onset)
     thresholds = {
-        c: Thresholds(onset=args.onset, offset=min(args.offset, args.onset),
-                      min_on=args.min_on, min_off=args.min_off)
+        c: Thresholds(onset=onset, offset=max(offset, 0.0), min_on=args.min_on,
+                      min_off=args.min_off)
         for c in classes
     }  # fmt: skip
     options = TrainOptions(validation=args.validation, seed=args.seed, max_epochs=args.epochs,
-                           patience=args.patience)  # fmt: skip
+                           patience=args.patience, tune_onsets=args.onset is None)  # fmt: skip
     probe, report = train_probe(
         examples, classes, level=level, mode=mode, options=options, thresholds=thresholds,
         base=base_description(model, args.model),
@@ -220,8 +222,12 @@ def build_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--epochs", type=int, default=200)
     train.add_argument("--patience", type=int, default=10)
-    train.add_argument("--onset", type=float, default=0.5)
-    train.add_argument("--offset", type=float, default=0.4)
+    train.add_argument(
+        "--onset", type=float,
+        help="the new lanes' onset (default: per class, the best F1 on the training "
+        "recordings, 0.3-0.9; frame-level multilabel only, else 0.5)",
+    )  # fmt: skip
+    train.add_argument("--offset", type=float, help="default: 0.1 below the onset")
     train.add_argument("--min-on", type=float, default=0.1)
     train.add_argument("--min-off", type=float, default=0.1)
     train.set_defaults(run=_train)

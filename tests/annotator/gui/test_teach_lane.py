@@ -84,6 +84,8 @@ def test_cancel_writes_nothing(make_window, qtbot, tmp_path: Path, project_folde
     # signal reaches the dialog on the GUI thread while the worker goes on
     dialog.job.progress.connect(lambda _f, _m: dialog.cancel())
     qtbot.waitUntil(lambda: not dialog.running, timeout=60000)
+    # the job's end reaches the dialog as a queued signal, a moment after the worker stops
+    qtbot.waitUntil(lambda: dialog.status.text().startswith("Cancelled"), timeout=5000)
     assert dialog.result is None
     assert not Path(dialog.output.text()).exists()
     assert dialog.start_button.isEnabled() and not dialog.use_button.isEnabled()

@@ -115,3 +115,32 @@ def test_uar_against_hand_computation() -> None:
     assert m["accuracy"] == pytest.approx(0.8)
     assert m["uar"] == pytest.approx(0.5)
     assert m["classes"]["b"]["f1"] == 0.0
+
+
+def test_onsets_are_tuned_on_training_recordings_only() -> None:
+    """Class weighting makes a rare lane's posteriors run high: at 0.5 it over-fires, and the
+    onset chosen for the best F1 on the training side does better on held-out recordings."""
+    from segmenter.probe.train import ONSETS, tune_onsets
+
+    rng = np.random.default_rng(7)
+    examples = []
+    for i in range(10):
+        H = rng.gamma(1.0, 0.5, size=(6, 400))
+        target = np.zeros((1, 400), dtype=np.float32)
+        target[0, 100:120] = 1
+        H[3, 100:120] += 2.0
+        examples.append(Example(f"r{i}", H, target))
+    plain, at_half = train_probe(examples, ("laugh",), level="frame", mode="multilabel",
+                                 options=TrainOptions(validation=0.3, tune_onsets=False))  # fmt: skip
+    tuned, report = train_probe(examples, ("laugh",), level="frame", mode="multilabel",
+                                options=TrainOptions(validation=0.3))  # fmt: skip
+    assert plain.thresholds["laugh"].onset == 0.5
+    onset = tuned.thresholds["laugh"].onset
+    assert onset in ONSETS and onset > 0.5
+    assert tuned.thresholds["laugh"].offset == pytest.approx(onset - 0.1)
+    held_out = {ex.group for ex in examples} - set(report["train_groups"])
+    assert held_out == set(report["validation_groups"])
+    train_side = [ex for ex in examples if ex.group not in held_out]
+    assert tune_onsets(plain, train_side)["laugh"].onset == onset  # chosen without held-out data
+    f1 = report["validation"]["classes"]["laugh"]["f1"]
+    assert f1 > at_half["validation"]["classes"]["laugh"]["f1"] + 0.1
