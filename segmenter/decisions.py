@@ -41,6 +41,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from segmenter.classes import CLASSES
 from segmenter.errors import SegmenterError
 
 __all__ = [
@@ -58,7 +59,6 @@ __all__ = [
     "run_sums",
 ]
 
-CLASSES: tuple[str, ...] = ("sp", "mu", "no", "ov")
 FRAME_DURATION = 0.02
 _TOL = 1e-9  # frames
 

@@ -15,13 +15,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from segmenter.classes import CLASSES
 from segmenter.features import FrontEnd, SpectrogramConfig, build_front_end, log_power_spectrogram
 from segmenter.tcn import NORMS, TemporalConvNet
 
 __all__ = ["CLASSES", "ModelConfig", "ModelOutput", "NMFSegmenter"]
-
-CLASSES: tuple[str, ...] = ("sp", "mu", "no", "ov")
-"""Speech, music, noise, overlapped speech (``ov`` implies ``sp``)."""
 
 
 @dataclass

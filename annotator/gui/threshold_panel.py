@@ -19,7 +19,7 @@ from annotator.core.merge import MergePlan, ReplaceModelSegments, plan_merge
 from annotator.evidence.cache import Evidence
 from annotator.gui import style
 from annotator.gui.undo import new_merge_key
-from annotator.review.evidence import LANE_OF_CLASS
+from segmenter.classes import lane_name
 
 STEPS = 100  # slider resolution: 0.01
 
@@ -53,7 +53,7 @@ class ChangeThreshold(Edit):
 
     @property
     def description(self) -> str:
-        lane = LANE_OF_CLASS.get(self.code, self.code)  # "speech", as the lanes say, not "sp"
+        lane = lane_name(self.code)  # "speech", as the lanes say, not "sp"
         return f"Set {lane} threshold to {self.new.get('onset', 0):.2f}"
 
     def _set(self, values: dict[str, float]) -> None:

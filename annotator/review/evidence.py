@@ -14,10 +14,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from segmenter.classes import LANE_OF_CLASS, lane_name
 from segmenter.explain import frame_range
-
-#: Lane names of the segmenter's class codes (the bridge uses the same mapping).
-LANE_OF_CLASS: dict[str, str] = {"sp": "speech", "mu": "music", "no": "noise", "ov": "overlap"}
 
 
 class ReviewError(ValueError):
@@ -85,8 +83,7 @@ def lane_of(evidence: Evidence, row: int) -> str:
     lanes = tuple(getattr(evidence, "lanes", ()) or ())
     if row < len(lanes):
         return lanes[row]
-    code = evidence.classes[row]
-    return LANE_OF_CLASS.get(code, code)
+    return lane_name(evidence.classes[row])
 
 
 def activations(evidence: Evidence) -> np.ndarray:

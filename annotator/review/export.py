@@ -30,7 +30,6 @@ from typing import Any
 import numpy as np
 
 from annotator.review.evidence import (
-    LANE_OF_CLASS,
     Evidence,
     ReviewError,
     RunEvidence,
@@ -40,6 +39,7 @@ from annotator.review.evidence import (
     lane_of,
     n_fft_of,
 )
+from segmenter.classes import lane_name
 from segmenter.evaluation import to_frames
 from segmenter.explain import (
     component_relevance,
@@ -232,7 +232,7 @@ def explain_recording(
     )  # fmt: skip
     evidence = RunEvidence(
         classes=tuple(prediction.classes),
-        lanes=tuple(lane_of_code(c) for c in prediction.classes),
+        lanes=tuple(lane_name(c) for c in prediction.classes),
         posteriors=prediction.posteriors,
         H=prediction.H,
         W=model.W.detach().cpu().numpy(),
@@ -252,7 +252,3 @@ def explain_recording(
         logits=prediction.logits, max_figures=max_figures, source=source,
         progress=sub_progress(progress, 0.6, 1.0), cancel=cancel,
     )  # fmt: skip
-
-
-def lane_of_code(code: str) -> str:
-    return LANE_OF_CLASS.get(code, code)

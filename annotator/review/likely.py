@@ -34,8 +34,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from annotator.review.evidence import LANE_OF_CLASS
 from annotator.review.unseen import ALL_LANES, Rarity
+from segmenter.classes import lane_name
 from segmenter.explain.wrongness import (
     MISSED,
     SUSPECT,
@@ -174,10 +174,6 @@ def join_places(parts: Sequence[Part], look_s: float, edit_s: float, max_s: floa
     return places
 
 
-def _lane(code: str) -> str:
-    return LANE_OF_CLASS.get(code, code)
-
-
 def _seconds(s: float) -> str:
     return f"{s:.2f} s" if s < 1 else f"{s:.1f} s" if s < 10 else f"{s:.0f} s"
 
@@ -211,7 +207,7 @@ def _telling(
     elif name == "edges":
         what = f"next to a {lane} segment" if x > 0 else f"away from any {lane} segment"
     elif name.startswith("p_"):
-        other = _lane(name[2:])
+        other = lane_name(name[2:])
         what = f"{other} posterior {'only ' if x < mean else ''}{x:.2f} over it"
     else:  # pragma: no cover - a feature added to the model without words here
         what = f"{name} {x:.2f}"
@@ -226,7 +222,7 @@ def _calibrated_part(
     rarity: Rarity | None,
     d: float,
 ) -> Part:
-    lane = _lane(c.code)
+    lane = lane_name(c.code)
     seconds = c.seconds(d)
     telling = _telling(c, model, lane, onset, rarity, d)
     if c.kind == SUSPECT:

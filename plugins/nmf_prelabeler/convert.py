@@ -12,13 +12,11 @@ from typing import Any
 
 from annotator.core import Annotation, Lane, Provenance, RecordingInfo, Segment, Source
 from annotator.review.evidence import RunEvidence
+from segmenter.classes import LANE_OF_CLASS, lane_name
 
-#: Segmenter class codes → the annotator's lane names (others keep their code as lane name).
-CLASS_LANE_NAMES: dict[str, str] = {"sp": "speech", "mu": "music", "no": "noise", "ov": "overlap"}
-
-
-def lane_name(class_code: str) -> str:
-    return CLASS_LANE_NAMES.get(class_code, class_code)
+#: Segmenter class codes → the annotator's lane names (the plug-in's public name for
+#: `segmenter.classes.LANE_OF_CLASS`; other codes keep their code as lane name, `lane_name`).
+CLASS_LANE_NAMES = LANE_OF_CLASS
 
 
 @dataclass

@@ -28,6 +28,7 @@ from types import MappingProxyType
 
 import numpy as np
 
+from segmenter.classes import CLASSES
 from segmenter.recipes import codec, noises, room_tone, rooms
 from segmenter.recipes import layers as L
 from segmenter.recipes.bank import Clip, SourceBank
@@ -52,7 +53,6 @@ __all__ = [
     "ChunkGenerator",
 ]
 
-CLASSES = ("sp", "mu", "no", "ov")
 CHUNK_SAMPLES = 64000
 SCENARIOS = ("music", "speech", "speech_music", "noise", "speech_noise", "overlap", "silence")
 DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
