@@ -114,3 +114,20 @@ def test_a_probe_of_another_model_is_refused_in_one_line(
     assert "trained on base model 000000000000" in err and str(path) in err
     assert len(err.splitlines()) == 1
     assert not list((tmp_path / "out").glob("*.TextGrid"))
+
+
+def test_explain_reads_a_model_with_a_probe_head(
+    model: Path, corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from segmenter.probe.head import save_with_probe
+
+    head = tmp_path / "with-laugh.safetensors"
+    save_with_probe(model, _probe(model, ("laugh",), "frame", [6.0]), head)
+    out = tmp_path / "why"
+    code = main(["explain", str(corpus / "a.wav"), "--model", str(head), "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    summary = json.loads((out / "summary.json").read_text())
+    assert list(summary["classes"])[-1] == "laugh"
+    assert summary["logit_check"]["ok"] and summary["logit_check"]["max_abs_error"] < 1e-4
