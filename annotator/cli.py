@@ -250,7 +250,16 @@ def _add_teach(sub: argparse._SubParsersAction) -> None:
         "recordings of a project marked done, and save the model with the lane as one more "
         "class (held-out F1/UAR printed; the starting model is never overwritten).",
     )
-    teach.add_argument("project", help="project folder (corpus folder or its project folder)")
+    teach.add_argument(
+        "inputs", nargs="+", metavar="INPUT",
+        help="project folder (its recordings marked done); with --labels, recordings, folders "
+        "or list files",
+    )  # fmt: skip
+    teach.add_argument(
+        "--labels", metavar="PATH",
+        help="annotation file or folder of them (TextGrid, EAF, JSON, CSV, RTTM ...) holding "
+        "the lane for the recordings given, matched by name",
+    )  # fmt: skip
     teach.add_argument("--lane", required=True, help="the lane to teach (a one-word name)")
     teach.add_argument("--out", required=True, metavar="FILE", help="new model file to write")
     teach.add_argument("--model", metavar="FILE", help="starting model (default: shipped)")

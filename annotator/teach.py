@@ -21,10 +21,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from annotator.core import Project, RecordingStatus
+from annotator.core import Annotation, Project, RecordingStatus
 from annotator.core.annotation import CLASS_LANES
 
-__all__ = ["TeachError", "TeachResult", "default_output", "teach_lane"]
+__all__ = [
+    "TeachError",
+    "TeachResult",
+    "annotations_for",
+    "default_output",
+    "teach_from_annotations",
+    "teach_lane",
+]
 
 MIN_POSITIVE_SECONDS = 0.5
 
@@ -45,6 +52,7 @@ class TeachResult:
     seconds: float
     metrics: dict[str, Any] = field(default_factory=dict)  # held-out F1 / UAR, when any
     warnings: list[str] = field(default_factory=list)
+    where: str = "recordings marked done"
 
     def summary(self) -> str:
         """One line for the status bar."""
@@ -54,7 +62,7 @@ class TeachResult:
         else:
             score = "no recording could be held out: not measured"
         return (
-            f"lane {self.lane!r} taught from {len(self.recordings)} done recording(s) in "
+            f"lane {self.lane!r} taught from {len(self.recordings)} {self.where} in "
             f"{self.seconds:.1f} s ({score}); saved {self.output.name}"
         )
 
@@ -86,9 +94,75 @@ def teach_lane(
 
     Raises :class:`TeachError` (nothing to learn from, a lane that cannot be a class, an
     output that would replace the model) or ``segmenter.errors.Cancelled``."""
+    done = [e for e in project.rescan() if e.status == RecordingStatus.DONE]
+    labelled = [(e.rel_path, e.path, project.load(e)) for e in done]
+    return teach_from_annotations(
+        labelled, model_path, lane, output, cache_dir=project.state_dir / "activations",
+        progress=progress, cancel=cancel, where="recordings marked done",
+    )  # fmt: skip
+
+
+def annotations_for(
+    recordings: list[tuple[str, Path]], labels: str | Path
+) -> tuple[list[tuple[str, Path, Annotation]], list[str]]:
+    """Each recording's labels among the annotation files of ``labels`` (one file, e.g. a
+    multi-recording RTTM, or a folder of them such as ``annotator label --out`` writes), matched
+    by recording name as ``annotator compare`` matches them; returns the labelled recordings
+    and the names of those no file labels. An unreadable file is a one-line `TeachError`."""
+    from annotator.formats import FormatError, format_for, read_annotations
+    from annotator.formats.matching import matching_id
+
+    source = Path(labels)
+    if source.is_dir():
+        files = []
+        for path in sorted(source.rglob("*")):
+            if not path.is_file() or path.name.startswith("."):
+                continue
+            try:
+                format_for(path)
+            except FormatError:
+                continue
+            files.append(path)
+    elif source.is_file():
+        files = [source]
+    else:
+        raise TeachError(f"{source}: no such file or folder of labels")
+    found: dict[str, Annotation] = {}
+    for path in files:
+        try:
+            found.update(read_annotations(path))
+        except FormatError as exc:
+            raise TeachError(str(exc)) from exc
+    if not found:
+        raise TeachError(f"{source}: no annotation files in it")
+    ids = list(found)
+    labelled, missing = [], []
+    for name, audio in recordings:
+        chosen = matching_id(ids, audio)
+        if chosen is None:
+            missing.append(name)
+        else:
+            labelled.append((name, audio, found[chosen]))
+    return labelled, missing
+
+
+def teach_from_annotations(
+    labelled: list[tuple[str, Path, Annotation]],
+    model_path: str | Path,
+    lane: str,
+    output: str | Path,
+    *,
+    cache_dir: str | Path | None = None,
+    progress: Any = None,
+    cancel: threading.Event | None = None,
+    where: str = "labelled recordings",
+) -> TeachResult:
+    """Train lane ``lane`` from ``(name, audio, annotation)`` triples whose annotations are a
+    person's full labels (a gap in the lane is an absence) and write ``output``; H is cached
+    under ``cache_dir`` (None: not cached). Raises `TeachError` or ``Cancelled``."""
     from segmenter.checkpoint import load_model
     from segmenter.decisions import Thresholds
-    from segmenter.errors import SegmenterError
+    from segmenter.errors import Cancelled, SegmenterError
     from segmenter.probe.activations import ActivationCache, file_activations
     from segmenter.probe.head import save_with_probe
     from segmenter.probe.labels import frame_targets
@@ -111,29 +185,32 @@ def teach_lane(
     model_lanes = tuple({"sp": "speech", "mu": "music", "no": "noise", "ov": "overlap"}.get(c, c)
                         for c in info.classes)  # fmt: skip
     _check_lane(lane, model_lanes)
-    done = [e for e in project.rescan() if e.status == RecordingStatus.DONE]
-    labelled = []
-    for entry in done:
-        annotation = project.load(entry)
+    chosen = []
+    for name, audio, annotation in labelled:
         if lane in annotation:
             turns = [Turn(s.start, s.end, lane) for s in annotation.lane(lane) if s.end > s.start]
-            labelled.append((entry, turns))
-    positive = sum(t.end - t.start for _, turns in labelled for t in turns)
-    if not labelled or positive < MIN_POSITIVE_SECONDS:
+            chosen.append((name, audio, turns))
+    positive = sum(t.end - t.start for _, _, turns in chosen for t in turns)
+    if not chosen or positive < MIN_POSITIVE_SECONDS:
         raise TeachError(
-            f"lane {lane!r}: needs recordings marked done with at least "
-            f"{MIN_POSITIVE_SECONDS:g} s labelled on it (found {len(labelled)} done recording(s), "
-            f"{positive:.1f} s)"
+            f"lane {lane!r}: needs {where} with at least {MIN_POSITIVE_SECONDS:g} s labelled on "
+            f"it (found {len(chosen)} with the lane, {positive:.1f} s)"
         )
-    cache = ActivationCache(project.state_dir / "activations", activation_fingerprint(model))
+    fingerprint = activation_fingerprint(model)
+    cache = ActivationCache(cache_dir, fingerprint) if cache_dir is not None else None
     frame = model.spectrogram.hop_length / model.spectrogram.sample_rate
     examples = []
-    for i, (entry, turns) in enumerate(labelled):
+    for i, (name, audio, turns) in enumerate(chosen):
         check_cancelled(cancel, "teaching a lane")
-        report(progress, 0.8 * i / len(labelled), f"activations of {entry.rel_path}")
-        H, _ = file_activations(model, entry.path, cache, cancel=cancel)
+        report(progress, 0.8 * i / len(chosen), f"activations of {name}")
+        try:
+            H, _ = file_activations(model, audio, cache, cancel=cancel)
+        except Cancelled:
+            raise
+        except SegmenterError as exc:  # an unreadable recording names itself
+            raise TeachError(str(exc)) from exc
         target = frame_targets(turns, (lane,), H.shape[1], frame, "multilabel")
-        examples.append(Example(entry.rel_path, H, target, name=entry.rel_path))
+        examples.append(Example(name, H, target, name=name))
 
     def training_progress(fraction: float, message: str = "") -> None:
         report(progress, 0.8 + 0.15 * fraction, message)
@@ -155,10 +232,11 @@ def teach_lane(
     return TeachResult(
         output=out,
         lane=lane,
-        recordings=[entry.rel_path for entry, _ in labelled],
+        recordings=[name for name, _, _ in chosen],
         held_out=list(result["validation_groups"]),
         frames=int(result["train_rows"] + result["validation_rows"]),
         seconds=time.perf_counter() - started,
         metrics=result.get("validation") or {},
         warnings=warnings,
+        where=where,
     )

@@ -53,7 +53,7 @@ def test_teach_writes_a_model_whose_new_class_is_the_lane(project: Project, tmp_
     assert result.held_out and set(result.held_out) <= set(result.recordings)
     assert result.metrics["classes"]["tone"]["f1"] >= 0.0
     assert seen and seen[-1] == 1.0 and seen == sorted(seen)
-    assert "taught from 5 done recording(s)" in result.summary()
+    assert "taught from 5 recordings marked done" in result.summary()
     assert list((project.state_dir / "activations").rglob("*.npy"))  # H cached for next time
 
 
@@ -93,7 +93,7 @@ def test_annotator_teach_then_label_writes_the_lane(
                  "--quiet"])  # fmt: skip
     printed = capsys.readouterr()
     assert code == 0, printed.err
-    assert "lane 'tone' taught from 5 done recording(s)" in printed.out
+    assert "lane 'tone' taught from 5 recordings marked done" in printed.out
     code = main(["teach", root, "--lane", "tone", "--model", str(model), "--out", str(out)])
     assert code == 1 and "exists already" in capsys.readouterr().err
     code = main(["teach", root, "--lane", "noise", "--model", str(model), "--out",
@@ -105,3 +105,38 @@ def test_annotator_teach_then_label_writes_the_lane(
                  str(out), "--format", "eaf", "--quiet"])  # fmt: skip
     assert code == 0, capsys.readouterr().err
     assert read_annotation(labels / "rec5.eaf").lane_names[-1] == "tone"
+
+
+def test_annotator_teach_from_annotation_files_in_any_format(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Recordings outside a project, the lane in TextGrid, ELAN and JSON files beside them."""
+    import shutil
+
+    from annotator.cli import main
+    from annotator.formats import write_annotation
+
+    audio = tmp_path / "audio"
+    labels = tmp_path / "labels"
+    audio.mkdir()
+    labels.mkdir()
+    for i, ext in enumerate((".TextGrid", ".eaf", ".json", ".TextGrid", ".eaf")):
+        shutil.copy(project.root / f"rec{i}.wav", audio / f"rec{i}.wav")
+        info = RecordingInfo(path=str(audio / f"rec{i}.wav"), duration=3.0, sample_rate=RATE)
+        lanes = [Lane("tone", [Segment(0.0, 1.0, "tone"), Segment(2.0, 3.0, "tone")])]
+        write_annotation(Annotation(lanes, info), labels / f"rec{i}{ext}")
+    shutil.copy(project.root / "rec5.wav", audio / "unlabelled.wav")
+    out = tmp_path / "with-tone.safetensors"
+    code = main(["teach", str(audio), "--labels", str(labels), "--lane", "tone", "--model",
+                 str(tiny_model_file(tmp_path)), "--out", str(out), "--quiet"])  # fmt: skip
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    assert "taught from 5 labelled recordings" in printed.out
+    assert "1 recording(s) have no labels" in printed.err and "unlabelled" in printed.err
+    assert out.is_file()
+    bad = labels / "rec9.TextGrid"
+    bad.write_text("not a TextGrid")
+    code = main(["teach", str(audio), "--labels", str(labels), "--lane", "tone", "--model",
+                 str(tiny_model_file(tmp_path)), "--out", str(tmp_path / "x.st"), "--quiet"])  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and str(bad) in err[-1]

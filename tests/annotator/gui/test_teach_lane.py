@@ -56,7 +56,7 @@ def test_teach_a_lane_then_it_is_prelabelled_and_explained(
     assert dialog.running and dialog.cancel_button.isEnabled()
     qtbot.waitUntil(lambda: not dialog.running, timeout=60000)
     qtbot.waitUntil(lambda: dialog.result is not None, timeout=5000)
-    assert out.exists() and "taught from 4 done recording(s)" in dialog.status.text()
+    assert out.exists() and "taught from 4 recordings marked done" in dialog.status.text()
     assert dialog.use_button.isEnabled()
     dialog.use_button.click()
     assert w.settings.value("prelabel/nmf/model") == str(out)
