@@ -14,6 +14,9 @@ labels is mixed with a distillation term — BCE towards the *starting model's o
 on the corrected audio and on a replay set (recordings of the project nobody confirmed) — and a
 pull on the squared distance to the starting Θ rows. Distillation keeps the model's behaviour
 on everything the corrections do not contradict; the pull keeps the weights themselves near.
+The pull grows when there is less than ``anchor_seconds`` of confirmed training audio
+(``anchor × anchor_seconds / seconds``), because a couple of clips say less about the rest of
+the world than ten do (measured: two AMI clips at the plain weight cost demo speech 0.030).
 
 Thresholds: only classes that were trained and hold at least ``tune_min_s`` seconds of
 positives and of negatives are re-tuned, over onset and offset only, each within ``max_threshold_change`` of
@@ -83,6 +86,7 @@ class FinetuneConfig:
     # weight of the squared distance of the trained rows to the start: 0.001 let AMI meetings
     # pull demo speech F1 from 0.951 to 0.901; 0.01 kept it (docs/finetuning.md)
     anchor: float = 0.01
+    anchor_seconds: float = 240.0  # below this much confirmed training audio the pull grows
     distill: float = 0.25  # weight of the BCE towards the starting model's posteriors
     classes: tuple[str, ...] | None = None  # None: every class with enough data
     min_class_s: float = 1.0  # fewest seconds of positives and of negatives to train a class
@@ -624,7 +628,11 @@ def finetune_project(
         confirmed = [r for r in train_recs if r.confirmed]
         losses = _fit_psi(model, rows, confirmed, config, fit, cancel)
     else:
-        losses = _fit_theta(model, rows, labelled, replay_frames.astype(np.float32), config, fit,
+        seconds = sum(r.duration for r in train_recs if r.confirmed) or 1.0
+        scaled = dataclasses.replace(
+            config, anchor=config.anchor * max(1.0, config.anchor_seconds / seconds)
+        )
+        losses = _fit_theta(model, rows, labelled, replay_frames.astype(np.float32), scaled, fit,
                             cancel)  # fmt: skip
     del labelled, replay_frames, distil, parts
 

@@ -37,9 +37,10 @@ def test_finetune_repairs_held_out_f1(base_model, labelled_project, tmp_path) ->
     before_bytes = digest(base_model)
     fractions: list[float] = []
     out = tmp_path / "tuned.safetensors"
+    weak = FinetuneConfig(device="cpu", anchor=0.001, anchor_seconds=0.0)
     result = finetune_project(
-        labelled_project, base_model, out, FinetuneConfig(device="cpu", anchor=0.001),
-        check=check_recordings(), progress=lambda f, m: fractions.append(f),
+        labelled_project, base_model, out, weak, check=check_recordings(),
+        progress=lambda f, m: fractions.append(f),
     )  # fmt: skip
     assert result.saved and out.exists()
     assert result.held_out_files and not set(result.held_out_files) & set(result.train_files)
@@ -66,7 +67,7 @@ def test_without_learning_thresholds_alone_do_not_repair_it(
     base_model, labelled_project, tmp_path
 ) -> None:
     """The control: same job, same threshold tuning, but Θ barely moves."""
-    config = FinetuneConfig(device="cpu", steps=1, lr=1e-9, anchor=0.001)
+    config = FinetuneConfig(device="cpu", steps=1, lr=1e-9, anchor=0.001, anchor_seconds=0.0)
     result = finetune_project(
         labelled_project, base_model, tmp_path / "t.safetensors", config, check=[]
     )
@@ -163,7 +164,7 @@ def test_forgetting_check_refuses_to_save(base_model, labelled_project, tmp_path
     it reads as forgetting: the model is not saved unless forgetting is allowed."""
     out = tmp_path / "t.safetensors"
     swapped = check_recordings(swap=True)
-    config = FinetuneConfig(device="cpu", anchor=0.001)
+    config = FinetuneConfig(device="cpu", anchor=0.001, anchor_seconds=0.0)
     result = finetune_project(labelled_project, base_model, out, config, check=swapped)
     assert not result.saved and not out.exists()
     assert result.report.forgotten and result.refusals
@@ -225,7 +226,15 @@ def test_cancel_and_empty_projects(base_model, labelled_project, tmp_path) -> No
 
 
 def test_provenance_in_the_file_and_in_info(base_model, labelled_project, tmp_path, capsys):
-    """Bullet 5: the file records what it was made from, and ``annotator info`` shows it."""
+    """Bullet 5: the file records what it was made from, and ``annotator info`` shows it;
+    recordings nobody confirmed are the replay set the fine-tune distils on."""
+    import soundfile as sf
+
+    from tests.annotator.learn.conftest import RATE, synthetic
+
+    for name in ("extra0.wav", "extra1.wav"):
+        sf.write(labelled_project.root / name, synthetic(99, 4.0)[0], RATE)
+    labelled_project.rescan()
     out = tmp_path / "tuned.safetensors"
     result = finetune_project(
         labelled_project, base_model, out, FinetuneConfig(device="cpu"), check=[]
@@ -236,6 +245,8 @@ def test_provenance_in_the_file_and_in_info(base_model, labelled_project, tmp_pa
     assert names == set(result.train_files) | set(result.held_out_files)
     assert training["seconds"]["sp"] == pytest.approx(result.report.positive_s["sp"])
     assert training["settings"]["steps"] == 300 and training["report"]["trained"]
+    assert sorted(training["replay_files"]) == ["extra0.wav", "extra1.wav"]
+    assert not names & {"extra0.wav", "extra1.wav"}
     assert main(["info", str(out)]) == 0
     shown = capsys.readouterr().out
     assert f"fine-tuned   from {base_model.name} (sha256 {digest(base_model)[:12]}" in shown
