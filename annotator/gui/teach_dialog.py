@@ -6,6 +6,7 @@ and writes a new model file whose Θ has the lane as one more class. "Use and pr
 the NMF pre-labeler at that file and pre-labels the open recording: the lane then shows model
 segments with their posterior curve and a threshold slider, and "Why this label" and the
 component inspector read it like the four classes, since to them it is just another class.
+"Use and pre-label all" does the same for every recording not marked done, in the background.
 
 The open recording is saved first when it has unsaved edits, as for fine-tuning: the job reads
 the lane from the project's sidecars.
@@ -118,9 +119,15 @@ class TeachDialog(QDialog):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
         self.use_button = QPushButton("Use and pre-label")
-        self.use_button.clicked.connect(self.use_model)
+        self.use_button.setToolTip("Pre-label the open recording with the new model")
+        self.use_button.clicked.connect(lambda: self.use_model("current"))
+        self.use_all_button = QPushButton("Use and pre-label all")
+        self.use_all_button.setToolTip(
+            "Pre-label every recording not marked done with the new model (in the background)"
+        )
+        self.use_all_button.clicked.connect(lambda: self.use_model("all"))
         buttons = QHBoxLayout()
-        for button in (self.start_button, self.cancel_button, self.use_button):
+        for button in (self.start_button, self.cancel_button, self.use_button, self.use_all_button):
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -179,6 +186,9 @@ class TeachDialog(QDialog):
         self.start_button.setEnabled(not self.running and self.lane.count() > 0)
         self.cancel_button.setEnabled(self.running)
         self.use_button.setEnabled(not self.running and self.result is not None)
+        self.use_all_button.setEnabled(
+            not self.running and self.result is not None and self.window.project is not None
+        )
 
     def start(self) -> bool:
         w = self.window
@@ -229,12 +239,14 @@ class TeachDialog(QDialog):
         self.window.statusBar().showMessage(f"Teach a lane: {self.status.text()}", 8000)
         self._buttons()
 
-    def use_model(self) -> bool:
-        """Pre-label with the new model from now on, starting with the open recording."""
+    def use_model(self, scope: str = "current") -> bool:
+        """Pre-label with the new model from now on, starting with the open recording
+        (``"current"``) or every recording not marked done (``"all"``: done recordings are
+        the person's, pre-labelling leaves them alone)."""
         if self.result is None:
             return False
         self.window.settings.setValue(MODEL_SETTING, str(self.result.output))
         self.status.setText(f"Pre-labelling now uses {self.result.output.name}")
-        if self.window.document is not None:
-            return bool(self.window.prelabel.run())
+        if scope == "all" or self.window.document is not None:
+            return bool(self.window.prelabel.run(scope=scope))
         return True

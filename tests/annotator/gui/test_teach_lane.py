@@ -27,8 +27,11 @@ def project_folder(tmp_path: Path) -> Path:
     folder.mkdir()
     for i in range(4):
         write_wav(folder / f"r{i}.wav", 4.0, seed=20 + i)
+    write_wav(folder / "todo.wav", 4.0, seed=30)  # not labelled yet: pre-label all reaches it
     project = Project.create(folder)
     for entry in project.recordings:
+        if entry.rel_path == "todo.wav":
+            continue
         lanes = [Lane(name) for name in ("speech", "music", "noise", "overlap")]
         lanes.append(Lane("tone", [Segment(0.0, 2.5, "tone", None, Source.HUMAN)]))
         project.save(entry, Annotation(lanes), RecordingStatus.DONE)
@@ -70,6 +73,13 @@ def test_teach_a_lane_then_it_is_prelabelled_and_explained(
     parts = math.fsum(c.contribution for c in why.components) + why.rest + why.bias
     assert parts == pytest.approx(why.logit, abs=1e-6)
     assert why.posterior_error < 1e-4
+    # and on every recording not marked done, in the background
+    assert dialog.use_all_button.isEnabled()
+    dialog.use_all_button.click()
+    qtbot.waitUntil(lambda: not w.prelabel.running, timeout=60000)
+    qtbot.wait(10)
+    todo = next(e for e in w.project.recordings if e.rel_path == "todo.wav")
+    assert w.project.load(todo).lane_names[-1] == "tone"
     dialog.close()
 
 
