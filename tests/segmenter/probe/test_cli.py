@@ -86,3 +86,34 @@ def test_evaluate_refuses_a_probe_of_another_model(
                  "--audio-dir", str(audio), "--no-cache", "--quiet"])  # fmt: skip
     err = capsys.readouterr().err.strip()
     assert code == 1 and "trained on base model" in err and "\n" not in err
+
+
+def test_groups_and_file_level_evaluate(
+    tiny_model: Path, recordings: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """--by holds out whole groups (speakers), and a file-level probe evaluates on a CSV."""
+    import json
+
+    audio, _ = recordings
+    labels = tmp_path / "labels.csv"
+    labels.write_text("".join(f"rec{i}.wav,{'a' if i % 2 == 0 else 'b'}\n" for i in range(6)))
+    groups = tmp_path / "groups.json"
+    groups.write_text(json.dumps({f"rec{i}.wav": f"spk{i // 2}" for i in range(6)}))
+    probe_path = tmp_path / "p.safetensors"
+    code = main(["probe", "train", str(tiny_model), "--csv", str(labels), "--audio-dir",
+                 str(audio), "--out", str(probe_path), "--no-cache", "--quiet", "--by",
+                 str(groups), "--validation", "0.5"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "recording group(s)" in out
+    from segmenter.probe.probe_file import load_probe
+
+    assert load_probe(probe_path).training["validation_groups"][0].startswith("spk")
+    code = main(["probe", "evaluate", str(tiny_model), str(probe_path), "--csv", str(labels),
+                 "--audio-dir", str(audio), "--no-cache", "--quiet"])  # fmt: skip
+    assert code == 0
+    assert "accuracy" in capsys.readouterr().out
+    code = main(["probe", "evaluate", str(tiny_model), str(probe_path), "--rttm",
+                 str(recordings[1]), "--audio-dir", str(audio), "--no-cache", "--quiet"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 1 and "file-level probe, but the labels given are frame-level" in err
