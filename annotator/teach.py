@@ -165,12 +165,11 @@ def teach_from_annotations(
     from segmenter.errors import Cancelled, SegmenterError
     from segmenter.probe.activations import ActivationCache, file_activations
     from segmenter.probe.head import save_with_probe
-    from segmenter.probe.labels import frame_targets
+    from segmenter.probe.labels import Span, frame_targets
     from segmenter.probe.linear import activation_fingerprint
     from segmenter.probe.probe_file import base_description
     from segmenter.probe.train import Example, TrainOptions, train_probe
     from segmenter.progress import check_cancelled, report
-    from segmenter.training.annotations import Turn
 
     started = time.perf_counter()
     model_path, out = Path(model_path), Path(output)
@@ -188,7 +187,7 @@ def teach_from_annotations(
     chosen = []
     for name, audio, annotation in labelled:
         if lane in annotation:
-            turns = [Turn(s.start, s.end, lane) for s in annotation.lane(lane) if s.end > s.start]
+            turns = [Span(s.start, s.end, lane) for s in annotation.lane(lane) if s.end > s.start]
             chosen.append((name, audio, turns))
     positive = sum(t.end - t.start for _, _, turns in chosen for t in turns)
     if not chosen or positive < MIN_POSITIVE_SECONDS:

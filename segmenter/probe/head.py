@@ -14,6 +14,7 @@ file-level probe reads pooled H), so they stay probe files; merging one is refus
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +44,6 @@ def attach_probe(model: NMFSegmenter, probe: LinearProbe) -> NMFSegmenter:
             f"probe reads {probe.n_components} components, the model has "
             f"{model.config.n_components}"
         )
-    from dataclasses import replace
-
     config = replace(model.config, classes=tuple(model.classes) + tuple(probe.classes))
     merged = NMFSegmenter(config, dictionary=model.W.detach().cpu(), front_end=model.front_end)
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}

@@ -11,13 +11,24 @@ from __future__ import annotations
 import csv
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from segmenter.probe.linear import ProbeError
-from segmenter.training.annotations import Turn
 
-__all__ = ["find_audio", "frame_targets", "read_label_csv", "span_frames"]
+__all__ = ["Span", "find_audio", "frame_targets", "read_label_csv", "span_frames"]
+
+
+class Span(NamedTuple):
+    """A labelled stretch ``[start, end)`` in seconds; the RTTM reader's turns have the same
+    fields, so either may be given to :func:`frame_targets` (no import of the training code,
+    which the editor's "Teach a new lane" does not otherwise need)."""
+
+    start: float
+    end: float
+    label: str
+
 
 #: Extensions tried, in order, for an RTTM file-id (the training corpus reader's list).
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".sph", ".aiff", ".aif", ".opus", ".w64")
@@ -41,7 +52,7 @@ def span_frames(start: float, end: float, frame_duration: float, n_frames: int) 
 
 
 def frame_targets(
-    turns: Sequence[Turn],
+    turns: Sequence[Span],
     classes: Sequence[str],
     n_frames: int,
     frame_duration: float,
