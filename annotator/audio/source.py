@@ -38,6 +38,7 @@ import numpy as np
 import soundfile
 
 from annotator.audio.samples import INT16_SCALE, INT16_SUBTYPES, Samples, decode
+from annotator.core.errors import AnnotatorError
 
 #: decoded sizes above this are read from the file on demand (about 35 minutes of 16 kHz int16)
 RESIDENT_BYTES = 64 << 20
@@ -47,7 +48,7 @@ SLOW_SEEK_FORMATS = frozenset({"OGG", "MPEG"})
 PASS_BLOCK = 1 << 20
 
 
-class SourceClosed(ValueError):
+class SourceClosed(AnnotatorError, ValueError):
     """A read from a recording's samples after `close` (the recording was left)."""
 
 

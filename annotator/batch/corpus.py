@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from annotator.core.audio_header import special_kind
+from annotator.core.errors import AnnotatorError
 from annotator.core.printable import printable
 from annotator.core.scan import audio_extensions, find_audio_files
 
@@ -25,7 +26,7 @@ from annotator.core.scan import audio_extensions, find_audio_files
 LIST_SUFFIXES = frozenset({".txt", ".lst", ".list"})
 
 
-class CorpusError(Exception):
+class CorpusError(AnnotatorError):
     """The inputs cannot make a corpus (missing argument, unreadable list, clashing names)."""
 
 

@@ -21,10 +21,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from annotator.core.errors import AnnotatorError
+
 LOCK_NAME = ".annotator-label.lock"
 
 
-class FolderLocked(Exception):
+class FolderLocked(AnnotatorError):
     """Another run holds the output folder (the message names the folder and the holder)."""
 
 

@@ -27,9 +27,10 @@ from typing import Any
 
 from annotator.batch.corpus import CorpusItem
 from annotator.core.annotation import Annotation
+from annotator.core.errors import AnnotatorError
 
 
-class OutputError(Exception):
+class OutputError(AnnotatorError):
     """An output could not be written (the message names the target file, not a temporary)."""
 
 

@@ -38,6 +38,7 @@ from annotator.batch.runner import (
     start_worker,
     work_on,
 )
+from annotator.core.errors import AnnotatorError
 from annotator.extensions.discovery import one_line
 
 INSTALL_HINT = "pip install 'nmf-annotator[ray]'"
@@ -45,7 +46,7 @@ INSTALL_HINT = "pip install 'nmf-annotator[ray]'"
 LOCAL_OBJECT_STORE_BYTES = 128 * 1024**2
 
 
-class RayBackendError(Exception):
+class RayBackendError(AnnotatorError):
     """Ray is missing, the cluster cannot be reached, or cannot host a single worker."""
 
 

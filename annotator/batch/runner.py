@@ -32,6 +32,7 @@ from annotator.batch.corpus import CorpusItem
 from annotator.batch.outputs import output_paths, remove_partials, write_outputs
 from annotator.core.annotation import Provenance, RecordingInfo
 from annotator.core.audio_header import AudioHeaderError, read_header
+from annotator.core.errors import AnnotatorError
 from annotator.core.printable import printable
 from annotator.extensions import (
     PRELABELER_GROUP,
@@ -46,7 +47,7 @@ DONE, SKIPPED, FAILED = "done", "skipped", "failed"
 CRASH_MESSAGE = "its worker process died while labelling it (out of memory? a crash in a library?)"
 
 
-class RecordingError(Exception):
+class RecordingError(AnnotatorError):
     """A recording cannot be read at all (its message names the file)."""
 
 

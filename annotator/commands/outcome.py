@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import warnings
 
+from annotator.core.errors import AnnotatorError
 from annotator.core.printable import printable
 
 EXIT_OK = 0
@@ -14,7 +15,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
-class CliError(Exception):
+class CliError(AnnotatorError):
     """A user-facing failure: printed as one line, exit code 1."""
 
 

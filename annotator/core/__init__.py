@@ -29,7 +29,7 @@ from annotator.core.edits import (
     SegmentEdit,
     SplitSegment,
 )
-from annotator.core.errors import AnnotationError, InvalidEdit
+from annotator.core.errors import AnnotationError, AnnotatorError, InvalidEdit
 from annotator.core.history import History, HistoryEvent
 from annotator.core.lane import Lane
 from annotator.core.lane_edits import AddLane, EditGroup, RemoveLane, RenameLane
@@ -48,6 +48,7 @@ __all__ = [
     "CLASS_LANES",
     "Annotation",
     "AnnotationError",
+    "AnnotatorError",
     "InvalidEdit",
     "Lane",
     "Provenance",

@@ -19,6 +19,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from annotator.core.errors import AnnotatorError
+
 MIN_SAMPLE_RATE = 1_000
 MAX_SAMPLE_RATE = 768_000
 
@@ -30,7 +32,7 @@ _KINDS = (
 )
 
 
-class AudioHeaderError(Exception):
+class AudioHeaderError(AnnotatorError):
     """A file is not a usable recording; ``problem`` says why, ``str()`` adds the file's name."""
 
     def __init__(self, path: Path, problem: str) -> None:

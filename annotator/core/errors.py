@@ -7,7 +7,12 @@ message, while programming errors still surface as ordinary exceptions.
 from __future__ import annotations
 
 
-class AnnotationError(Exception):
+class AnnotatorError(Exception):
+    """Root of every error the annotator raises on purpose (core, formats, batch, review, GUI):
+    ``except AnnotatorError`` shows one line; anything else is a bug and keeps its traceback."""
+
+
+class AnnotationError(AnnotatorError):
     """Base class of every error the annotation domain raises on purpose."""
 
 

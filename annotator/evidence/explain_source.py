@@ -19,13 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
+from annotator.core.errors import AnnotatorError
 from annotator.evidence.cache import Evidence, cache_paths, load_activations
 from annotator.evidence.mapped_arrays import column_blocks
 
 BLOCK = 8192
 
 
-class ExplainUnavailable(Exception):
+class ExplainUnavailable(AnnotatorError):
     """Why the open recording cannot be explained (one line for the panel)."""
 
 

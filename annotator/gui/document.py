@@ -20,6 +20,7 @@ from annotator.core import Annotation
 from annotator.core.atomic import SaveError
 from annotator.core.autosave import Autosaver
 from annotator.core.envelope import EnvelopePyramid
+from annotator.core.errors import AnnotatorError
 from annotator.core.project import Project, ProjectError, RecordingEntry
 from annotator.core.sidecar import RecordingStatus, SidecarError, SidecarState
 from annotator.evidence.cache import Evidence
@@ -39,7 +40,7 @@ def autosave_interval() -> float:
     return min(max(value, 0.0), AUTOSAVE_INTERVAL_S) if value == value else AUTOSAVE_INTERVAL_S
 
 
-class DocumentError(Exception):
+class DocumentError(AnnotatorError):
     """A recording cannot be opened or saved; ``str()`` is one line naming the file."""
 
 

@@ -31,13 +31,14 @@ from typing import Any, TextIO
 from xml.sax.saxutils import escape, quoteattr
 
 from annotator.core import Annotation
+from annotator.core.errors import AnnotatorError
 
 ONSET_PARAMS = {"speech": "speech_onset", "music": "music_onset", "noise": "noise_onset",
                 "overlap": "overlap_onset"}  # fmt: skip
 DEFAULT_CLASSES = ("speech", "music", "noise", "overlap")
 
 
-class RecognizerError(Exception):
+class RecognizerError(AnnotatorError):
     """A problem to report to the ELAN user in one line."""
 
 

@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from importlib import resources as importlib_resources
 from pathlib import Path
 
+from annotator.core.errors import AnnotatorError
+
 PRAAT_PLUGIN = "plugin_nmf-annotator"
 ELAN_RECOGNIZER = "nmf-annotator-recognizer"
 PRAAT_COMMAND_FILE = "annotator-command.txt"
@@ -27,7 +29,7 @@ ELAN_PYTHON_FILE = "python-path.txt"
 MARKERS = {PRAAT_PLUGIN: "nmf_procedures.praat", ELAN_RECOGNIZER: "nmf-annotator.cmdi"}
 
 
-class InstallError(Exception):
+class InstallError(AnnotatorError):
     """An install or uninstall that cannot be done (the message names the folder)."""
 
 

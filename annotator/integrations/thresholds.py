@@ -13,13 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from annotator.core.errors import AnnotatorError
+
 #: Lane names the NMF pre-labeler gives its classes (kept in step with nmf_prelabeler.convert,
 #: which the annotator package must not import).
 LANE_CODES: dict[str, str] = {"speech": "sp", "music": "mu", "noise": "no", "overlap": "ov"}
 DEFAULT_MODEL = ("models", "default.safetensors")
 
 
-class ThresholdError(ValueError):
+class ThresholdError(AnnotatorError, ValueError):
     """A threshold request that cannot be honoured (message names the request)."""
 
 

@@ -14,11 +14,12 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from annotator.core.errors import AnnotatorError
 from segmenter.classes import LANE_OF_CLASS, lane_name
 from segmenter.explain import frame_range
 
 
-class ReviewError(ValueError):
+class ReviewError(AnnotatorError, ValueError):
     """Evidence, selections or annotations the review tools cannot work with (one line)."""
 
 

@@ -56,6 +56,8 @@ import numpy as np
 import soundfile as sf
 from scipy.signal import correlate, resample_poly
 
+from segmenter.errors import SegmenterError
+
 __all__ = [
     "CodecUnavailable",
     "gsm_available",
@@ -81,7 +83,7 @@ _TIMEOUT_S = 60.0
 _MAX_DELAY_S = 0.25
 
 
-class CodecUnavailable(RuntimeError):
+class CodecUnavailable(SegmenterError, RuntimeError):
     """A codec is not installed: libgsm (``apt-get install libgsm1``, or ffmpeg, which pulls it
     in), or ffmpeg or its libmp3lame / libopus encoder for the lossy round trips."""
 

@@ -22,6 +22,8 @@ import struct
 import zlib
 from dataclasses import dataclass
 
+from segmenter.errors import SegmenterError
+
 __all__ = ["RccError", "RccMember", "rcc_members"]
 
 MAGIC = b"qres"
@@ -30,7 +32,7 @@ _DIRECTORY = 0x02
 _ZSTD = 0x04
 
 
-class RccError(ValueError):
+class RccError(SegmenterError, ValueError):
     """The bytes are not a resource file this reader understands."""
 
 
