@@ -202,6 +202,17 @@ def train_probe(
     Xv, yv = (None, None)
     if val_ex:
         Xv, yv, _ = _rows(val_ex, level, mode, len(classes))
+    counts = np.bincount(y, minlength=len(classes)) if mode == "single" else y.sum(axis=0)
+    if val_ex:
+        counts = counts + (np.bincount(yv, minlength=len(classes)) if mode == "single"
+                           else yv.sum(axis=0))  # fmt: skip
+    unlabelled = [c for c, n in zip(classes, counts, strict=True) if n == 0]
+    if unlabelled:
+        what = "file" if level == "file" else "frame"
+        raise ProbeError(
+            f"no {what} is labelled {', '.join(map(repr, unlabelled))}; a probe cannot learn a "
+            "class it is never shown (check the label names)"
+        )
     if mode == "single" and np.unique(y).size < 2:
         raise ProbeError(
             f"the training side holds only class {classes[int(y[0])]!r}; label at least two "

@@ -117,3 +117,18 @@ def test_groups_and_file_level_evaluate(
                  str(recordings[1]), "--audio-dir", str(audio), "--no-cache", "--quiet"])  # fmt: skip
     err = capsys.readouterr().err
     assert code == 1 and "file-level probe, but the labels given are frame-level" in err
+
+
+def test_a_class_nobody_labelled_is_refused_in_one_line(
+    tiny_model: Path, recordings: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    audio, rttm = recordings
+    code = main(["probe", "train", str(tiny_model), "--rttm", str(rttm), "--audio-dir",
+                 str(audio), "--classes", "tone,giggle", "--out", str(tmp_path / "p"),
+                 "--no-cache", "--quiet"])  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert code == 1 and err == (
+        "error: no frame is labelled 'giggle'; a probe cannot learn a class it is never shown "
+        "(check the label names)"
+    )
+    assert not (tmp_path / "p").exists()

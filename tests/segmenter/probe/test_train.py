@@ -104,7 +104,7 @@ def test_random_labels_score_near_chance() -> None:
 def test_one_class_only_is_refused() -> None:
     rng = np.random.default_rng(5)
     examples = [Example(f"r{i}", _frames(rng, 0, 10), 0) for i in range(4)]
-    with pytest.raises(ProbeError, match="only class 'a'"):
+    with pytest.raises(ProbeError, match="no file is labelled 'b'"):
         train_probe(examples, ("a", "b"), level="file", mode="single")
 
 
