@@ -114,6 +114,8 @@ def _print_metrics(title: str, metrics: dict[str, Any]) -> None:
 
 def _train(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    if args.head is not None and args.head.exists() and args.head.resolve() == args.model.resolve():
+        raise ProbeError(f"{args.head}: is the base model; write the model with a head elsewhere")
     model, info = load_model(args.model, device=args.device if args.device != "auto" else "cpu")
     level, labelled = _labelled(args)
     mode = "single" if (level == "file" or args.single_label) else "multilabel"
