@@ -1,7 +1,8 @@
 """Learning from corrections, tried as a user would (issue 21): does it help, does it forget?
 
 Run: ``python benchmarks/finetune_from_corrections.py [--model resources/models/default.safetensors]
-[--ami ../shared/data/ami] [--json out.json]`` (a few minutes on 2 CPU cores, one thread).
+[--ami ../shared/data/ami] [--json out.json] [--threes]`` (about 2 minutes on one thread; 3 more
+with ``--threes``).
 
 The experiment: the ten AMI train clips (5 min of far-field meetings) are put in a fresh project
 in a temporary folder, as the editor saves a corrected file — the reference speech and overlap
@@ -16,7 +17,8 @@ is used on material it was not tuned on:
 
 Rows: the starting model; fine-tuning with its defaults; ``steps=100``; ``train_psi``;
 ``tune_thresholds=False``; and the defaults with only 3 of the 10 clips marked done (the other
-seven stay in the project, unconfirmed). A model the fine-tune refuses to save for forgetting
+seven stay in the project, unconfirmed, and serve as its replay set); ``--threes`` adds five
+other choices of the three. A model the fine-tune refuses to save for forgetting
 is still scored (from the result's in-memory model), and its row says "refused".
 """
 
@@ -56,6 +58,12 @@ class Variant:
     settings: dict[str, Any] = field(default_factory=dict)
     done: Sequence[str] | None = None  # None: all ten
 
+
+OTHER_THREES = (
+    ("trn01", "trn02", "trn03"), ("trn05", "trn06", "trn08"), ("trn02", "trn08", "trn09"),
+    ("trn03", "trn05", "trn09"), ("trn01", "trn06", "trn07"),
+)  # fmt: skip
+"""More choices of three done clips (``--threes``): which three are done changes the result."""
 
 VARIANTS = (
     Variant("finetune, defaults"),
@@ -166,12 +174,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--only", action="append", metavar="NAME", help="run only these rows (repeatable)"
     )
+    parser.add_argument(
+        "--threes", action="store_true", help="also five other choices of 3 of 10 done clips"
+    )
     args = parser.parse_args(argv)
     for needed in (args.model, args.ami / "train.rttm", args.ami / "dev.rttm"):
         if not needed.exists():
             print(f"finetune_from_corrections: {needed}: not found", file=sys.stderr)
             return 1
     variants = [v for v in VARIANTS if not args.only or v.name in args.only]
+    if args.threes:
+        variants += [Variant(f"3 done: {', '.join(t)}", {}, t) for t in OTHER_THREES]
     rows = run(args.model, args.ami, variants)
     print(format_table(rows))
     if args.json:

@@ -580,7 +580,11 @@ def finetune_project(
     if not train_recs:
         raise LearnError(f"{project.root}: every confirmed recording is held out; none to train on")
     pos, neg = class_seconds(train_recs, classes)
-    trained, skipped = choose_classes(pos, neg, config)
+    try:
+        trained, skipped = choose_classes(pos, neg, config)
+    except LearnError as exc:  # name the model for an unknown class, the project otherwise
+        where = model_path if "unknown class" in str(exc) else project.root
+        raise LearnError(f"{where}: {exc}") from None
     rows = [classes.index(c) for c in trained]
     warnings = list(collected.warnings) + _data_warnings(trained, pos, len(train_recs), config)
 

@@ -266,3 +266,11 @@ def test_cli(base_model, labelled_project, tmp_path, capsys) -> None:
     assert main(args) == 1  # exists now: refused without --force
     assert "pass --force" in capsys.readouterr().err
     assert main(args + ["--force"]) == 0
+    capsys.readouterr()
+    assert main(args + ["--force", "--classes", "sp,laughter"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert (
+        err == f"annotator: {base_model}: unknown class 'laughter' (the model has sp, mu, no, ov)"
+    )
+    assert main(args + ["--force", "--classes", ","]) == 1
+    assert "--classes: give at least one class" in capsys.readouterr().err
