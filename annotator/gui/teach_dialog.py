@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from PyQt6.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal
 from PyQt6.QtWidgets import (
@@ -35,10 +35,32 @@ from PyQt6.QtWidgets import (
 from annotator.core.annotation import CLASS_LANES
 from annotator.extensions import error_line
 
-if TYPE_CHECKING:
-    from annotator.gui.main_window import MainWindow
-
 MODEL_SETTING = "prelabel/nmf/model"
+
+
+class TeachHost(Protocol):
+    """What the dialog needs of the editor window, named here rather than imported, so the
+    dialog stays out of the window's import cycle (tests/test_import_cycles.py)."""
+
+    document: Any  # the open Document (annotation, evidence, dirty) or None
+    project: Any  # the open Project or None
+    settings: Any  # QSettings
+    controller: Any  # has current_lane
+    prelabel: Any  # has run(scope=...)
+
+    def save(self) -> bool: ...
+
+    def statusBar(self) -> Any: ...  # noqa: N802 - Qt's name
+
+
+def default_model() -> Path | None:
+    """The shipped default model, or None when this installation has none."""
+    from annotator.resources import ResourceMissing, resource_path
+
+    try:
+        return resource_path("models", "default.safetensors")
+    except ResourceMissing:
+        return None
 
 
 class TeachJob(QObject):
@@ -93,7 +115,7 @@ class TeachJob(QObject):
 class TeachDialog(QDialog):
     """Lane, model, output, Start / Cancel, progress, held-out figures, Use and pre-label."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: TeachHost) -> None:
         super().__init__(window)
         self.window = window
         self.setWindowTitle("Teach a new lane")
@@ -155,8 +177,6 @@ class TeachDialog(QDialog):
         """Fill in the lanes (the active one first when it is a user lane) and the model."""
         if self.running:
             return
-        from annotator.gui.prelabel_actions import default_model
-
         lanes = self.user_lanes()
         active = getattr(self.window.controller, "current_lane", None)
         self.lane.blockSignals(True)
