@@ -161,6 +161,7 @@ def teach_from_annotations(
     person's full labels (a gap in the lane is an absence) and write ``output``; H is cached
     under ``cache_dir`` (None: not cached). Raises `TeachError` or ``Cancelled``."""
     from segmenter.checkpoint import load_model
+    from segmenter.classes import lane_name
     from segmenter.decisions import Thresholds
     from segmenter.errors import Cancelled, SegmenterError
     from segmenter.probe.activations import ActivationCache, file_activations
@@ -181,8 +182,7 @@ def teach_from_annotations(
         model, info = load_model(model_path)
     except SegmenterError as exc:
         raise TeachError(str(exc)) from exc
-    model_lanes = tuple({"sp": "speech", "mu": "music", "no": "noise", "ov": "overlap"}.get(c, c)
-                        for c in info.classes)  # fmt: skip
+    model_lanes = tuple(lane_name(c) for c in info.classes)
     _check_lane(lane, model_lanes)
     chosen = []
     for name, audio, annotation in labelled:
