@@ -12,7 +12,7 @@ from segmenter.classes import CLASSES, LANE_OF_CLASS, lane_name
 
 
 def test_annotator_core_lanes_are_the_segmenter_classes_in_order():
-    assert CLASS_LANES == tuple(LANE_OF_CLASS[c] for c in CLASSES)
+    assert tuple(LANE_OF_CLASS[c] for c in CLASSES) == CLASS_LANES
 
 
 def test_every_user_shares_the_one_definition():

@@ -27,7 +27,7 @@ def cells(spans) -> set[int]:
 
 
 def assert_disjoint_sorted(spans) -> None:
-    for (a0, b0), (a1, b1) in zip(spans, spans[1:], strict=False):
+    for (_, b0), (a1, _) in zip(spans, spans[1:], strict=False):
         assert b0 < a1, spans  # touching spans are joined
     assert all(b > a for a, b in spans), spans
 
