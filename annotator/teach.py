@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from annotator.core import Annotation, Project, RecordingStatus
+from annotator.core import Annotation, AnnotatorError, Project, RecordingStatus
 from annotator.core.annotation import CLASS_LANES
 
 __all__ = [
@@ -36,7 +36,7 @@ __all__ = [
 MIN_POSITIVE_SECONDS = 0.5
 
 
-class TeachError(Exception):
+class TeachError(AnnotatorError):
     """Why a lane cannot be taught (one line, for a status bar or a CLI)."""
 
 
