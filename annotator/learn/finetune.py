@@ -51,7 +51,13 @@ import torch.nn.functional as F
 
 from annotator.core import Project, RecordingStatus
 from annotator.learn.collect import INCLUDE_POLICIES, LabelledRecording, collect_confirmed
-from annotator.learn.report import FORGET_TOLERANCE, FinetuneReport, SetScore, score_set
+from annotator.learn.report import (
+    FORGET_TOLERANCE,
+    FinetuneReport,
+    SetScore,
+    labelled_seconds,
+    score_set,
+)
 from annotator.learn.split import split_held_out, unit_hash
 from segmenter.checkpoint import load_model, save_model
 from segmenter.decisions import Thresholds
@@ -645,8 +651,6 @@ def finetune_project(
     if config.train_psi:
         new_preds = {}
         for key, source in jobs:
-            if key.startswith("replay:"):
-                continue
             check_cancelled(cancel, "fine-tuning")
             opts: dict[str, Any] = dict(device=config.device, activations="none")
             new_preds[key] = (
@@ -689,10 +693,14 @@ def finetune_project(
             f"FORGETTING ALLOWED: F1 dropped by more than {FORGET_TOLERANCE:g} on the "
             f"forgetting check for {', '.join(forgotten)}"
         )
+    replay_keys = [f"replay:{e.rel_path}" for e in replay]
     fine_report = FinetuneReport(
         recordings=len(train_recs), positive_s=pos, negative_s=neg, trained=trained,
         not_trained=skipped, held_out=held_score, check=check_score,
         forgotten=forgotten, threshold_changes=changes, warnings=list(warnings),
+        replay=labelled_seconds(replay_keys, (acts.base, start), (new_preds, thresholds),
+                                classes) if replay else None,
+        replay_recordings=len(replay),
     )  # fmt: skip
     provenance = {
         "base_sha256": base_hash,

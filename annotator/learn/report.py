@@ -96,6 +96,10 @@ class FinetuneReport:
     forgotten: list[str] = field(default_factory=list)
     threshold_changes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # the project's own unconfirmed recordings (the replay set): seconds labelled per class by
+    # the starting and the new model — no reference there, but drift shows
+    replay: dict[str, tuple[float, float]] | None = None
+    replay_recordings: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (no NaN), for the model file's metadata."""
@@ -136,6 +140,27 @@ def _counts(
         uems = {r.uri: r.region for r in subset}
         out[c] = evaluate(refs, hyp, uems, classes=(c,)).time[c]
     return out
+
+
+def labelled_seconds(
+    keys: Sequence[str],
+    before: tuple[Mapping[str, Prediction], Mapping[str, Thresholds]],
+    after: tuple[Mapping[str, Prediction], Mapping[str, Thresholds]],
+    classes: Sequence[str],
+) -> dict[str, tuple[float, float]]:
+    """Seconds each model labels per class over ``keys``, ``(before, after)``: on recordings
+    nobody confirmed there is no F1 to give, but a class that doubles or vanishes is visible."""
+    totals = {c: [0.0, 0.0] for c in classes}
+    for side, (predictions, thresholds) in enumerate((before, after)):
+        for key in keys:
+            pred = predictions[key]
+            decided = decide(
+                pred.posteriors, {c: thresholds[c] for c in classes}, classes,
+                duration=pred.duration,
+            )  # fmt: skip
+            for c in classes:
+                totals[c][side] += sum(d.end - d.start for d in decided.get(c, []))
+    return {c: (b, a) for c, (b, a) in totals.items()}
 
 
 def score_set(
@@ -210,6 +235,12 @@ def format_report(report: FinetuneReport) -> list[str]:
             lines.append(f"  no class dropped by more than {FORGET_TOLERANCE:g}")
     else:
         lines.append("forgetting check: not run")
+    if report.replay:
+        changed = ", ".join(f"{c} {b:.1f} → {a:.1f}" for c, (b, a) in report.replay.items())
+        lines.append(
+            f"your unconfirmed recordings ({report.replay_recordings}, no reference): "
+            f"seconds labelled {changed}"
+        )
     if report.threshold_changes:
         lines.append("thresholds changed: " + "; ".join(report.threshold_changes))
     else:

@@ -247,6 +247,14 @@ def test_provenance_in_the_file_and_in_info(base_model, labelled_project, tmp_pa
     assert training["settings"]["steps"] == 300 and training["report"]["trained"]
     assert sorted(training["replay_files"]) == ["extra0.wav", "extra1.wav"]
     assert not names & {"extra0.wav", "extra1.wav"}
+    # there is no reference on them, but what each model labels there is shown
+    assert result.report.replay_recordings == 2
+    assert set(result.report.replay) == {"sp", "mu", "no", "ov"}
+    before_s, after_s = result.report.replay["sp"]
+    assert 0 <= before_s <= 8.0 and 0 <= after_s <= 8.0
+    assert "your unconfirmed recordings (2, no reference)" in "\n".join(
+        format_report(result.report)
+    )
     assert main(["info", str(out)]) == 0
     shown = capsys.readouterr().out
     assert f"fine-tuned   from {base_model.name} (sha256 {digest(base_model)[:12]}" in shown
