@@ -282,3 +282,23 @@ def test_cli(base_model, labelled_project, tmp_path, capsys) -> None:
     )
     assert main(args + ["--force", "--classes", ","]) == 1
     assert "--classes: give at least one class" in capsys.readouterr().err
+
+
+def test_lbfgs_solves_the_same_problem(base_model, tmp_path) -> None:
+    """The full-batch optimiser: untrained rows stay put, the loss falls."""
+    project = make_project(tmp_path / "corpus", empty=("mu",))
+    config = FinetuneConfig(device="cpu", optimizer="lbfgs", steps=30)
+    result = finetune_project(project, base_model, tmp_path / "l.safetensors", config, check=[])
+    assert result.losses[-1] < result.losses[0]
+    base, _ = load_model(base_model)
+    mu = base.classes.index("mu")
+    assert torch.equal(base.classifier.weight[mu], result.model.classifier.weight[mu])
+    with pytest.raises(LearnError, match="optimizer"):
+        FinetuneConfig(optimizer="sgd")
+
+
+def test_info_survives_a_malformed_provenance_record() -> None:
+    from annotator.commands.model_info import describe_finetune
+
+    assert describe_finetune(None) == []
+    assert describe_finetune({"recordings": 3}) == ["  fine-tuned   (provenance record unreadable)"]
