@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -341,11 +342,20 @@ def test_learn_from_corrections_in_the_background(
     out = Path(dialog.output.text())
     assert out.parent.is_relative_to(w.project.state_dir)
     dialog.steps.setValue(10)
-    seen = []
+    seen, ticks = [], []
+    from PyQt6.QtCore import QTimer
+
+    timer = QTimer()  # the event loop keeps turning while the job runs on its worker
+    timer.timeout.connect(lambda: ticks.append(dialog.running))
+    timer.start(10)
+    started = time.perf_counter()
     assert dialog.start()
+    assert time.perf_counter() - started < 1.0  # the work is not done on the GUI thread
     dialog.job.progress.connect(lambda f, m: seen.append(f))
     assert dialog.running and not dialog.start_button.isEnabled()
     qtbot.waitUntil(lambda: not dialog.running, timeout=60000)
+    timer.stop()
+    assert any(ticks)  # the timer fired while the job was still running
     qtbot.waitUntil(lambda: dialog.result is not None, timeout=5000)
     result = dialog.result
     assert out.exists() and result.saved and result.output == out.resolve()
