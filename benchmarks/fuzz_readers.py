@@ -1,4 +1,4 @@
-"""Fuzz the TextGrid, RTTM, Audacity and sidecar readers with hypothesis: only our errors.
+"""Fuzz the TextGrid, RTTM, Audacity, ELAN, CSV, JSON and sidecar readers: only our errors.
 
 Run: ``python benchmarks/fuzz_readers.py`` (100 000 inputs by default, about 10 minutes on two
 busy cores; ``--budget N`` for another count, ``--big`` adds a 10^6-interval TextGrid).
@@ -49,7 +49,9 @@ from annotator.core.sidecar import (  # noqa: E402
 from annotator.formats import FormatError, read_annotation, write_annotation  # noqa: E402
 from tests.annotator.formats.test_formats_fuzz import NASTY, mutations  # noqa: E402
 
-READERS = ("textgrid", "rttm", "audacity", "sidecar")
+READERS = ("textgrid", "rttm", "audacity", "eaf", "csv", "json", "sidecar")
+EXTENSIONS = {"textgrid": ".TextGrid", "rttm": ".rttm", "audacity": ".txt", "eaf": ".eaf", "csv": ".csv",
+              "json": ".json"}  # fmt: skip
 VALUES = ["nan", "-nan", "inf", "-inf", "1e309", "-0", "0", "1e-320", "", '"', '""', "1.0.0",
           "99999999999", "-1", "0x10", "1_0", "٣", "<NA>", "\t", '"a""b"', "<exists>"]  # fmt: skip
 
@@ -84,7 +86,8 @@ def seed_files(folder: Path, count: int = 12) -> dict[str, list[bytes]]:
         annotation = _seed_annotation(rng)
         for name, ext, options in (("textgrid", ".TextGrid", {"format": "long"}),
                                    ("textgrid", ".TextGrid", {"format": "short"}),
-                                   ("rttm", ".rttm", {}), ("audacity", ".txt", {})):  # fmt: skip
+                                   ("rttm", ".rttm", {}), ("audacity", ".txt", {}), ("eaf", ".eaf", {}),
+                                   ("csv", ".csv", {}), ("json", ".json", {})):  # fmt: skip
             target = folder / f"seed{i}{ext}"
             lane = {"lane": annotation.lane_names[0]} if name == "audacity" else {}
             write_annotation(annotation, target, options={**options, **lane})
@@ -172,7 +175,7 @@ def _checker(name: str, folder: Path) -> tuple[Callable[[bytes], None], type[Exc
         return (
             lambda data: _expect_annotation(parse_document(path, data).annotation)
         ), SidecarError
-    path = folder / f"fuzz{ {'textgrid': '.TextGrid', 'rttm': '.rttm', 'audacity': '.txt'}[name] }"
+    path = folder / f"fuzz{EXTENSIONS[name]}"
 
     def check(data: bytes) -> None:
         path.write_bytes(data)
@@ -190,7 +193,7 @@ def fuzz(name: str, budget: int, seeds: list[bytes], folder: Path, at: int = 0) 
     """``budget`` generated inputs through one reader; failures are collected, not raised."""
     stats = Stats(name)
     check, ours = _checker(name, folder)
-    structured = planted_json if name == "sidecar" else line_mutations
+    structured = planted_json if name in ("sidecar", "json") else line_mutations
     expected_path = str(folder)
 
     @seed(at)
