@@ -350,7 +350,7 @@ def test_learn_from_corrections_in_the_background(
     timer.start(10)
     started = time.perf_counter()
     assert dialog.start()
-    assert time.perf_counter() - started < 1.0  # the work is not done on the GUI thread
+    assert time.perf_counter() - started < 2.0  # the work is not done on the GUI thread
     dialog.job.progress.connect(lambda f, m: seen.append(f))
     assert dialog.running and not dialog.start_button.isEnabled()
     qtbot.waitUntil(lambda: not dialog.running, timeout=60000)
