@@ -737,8 +737,8 @@ def finetune_project(
         metrics={"finetune": fine_report.to_dict(), "base": info.metrics},
         losses=losses, warnings=warnings,
     )  # fmt: skip
-    if not refusals:
-        save_result(result, overwrite=overwrite)
+    if not refusals:  # with forgetting allowed, the file says the check was overridden
+        save_result(result, overwrite=overwrite, forced=bool(forgotten))
     report(progress, 1.0, f"saved {out.name}" if result.saved else "not saved (forgetting)")
     return result
 

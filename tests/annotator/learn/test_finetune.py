@@ -178,6 +178,8 @@ def test_forgetting_check_refuses_to_save(base_model, labelled_project, tmp_path
         labelled_project, base_model, tmp_path / "a.safetensors", allowed, check=swapped
     )
     assert result.saved and any("FORGETTING ALLOWED" in w for w in result.warnings)
+    training = read_model_info(tmp_path / "a.safetensors").training["finetune"]
+    assert training["forgetting_overridden"] is True and training["report"]["forgotten"]
 
 
 def test_psi_can_learn_too_with_w_frozen(base_model, labelled_project, tmp_path) -> None:
