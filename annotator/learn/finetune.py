@@ -46,11 +46,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 from annotator.core import Project, RecordingStatus
-from annotator.learn.collect import INCLUDE_POLICIES, LabelledRecording, collect_confirmed
+from annotator.learn.collect import LabelledRecording, collect_confirmed
+from annotator.learn.config import FinetuneConfig, LearnError
+from annotator.learn.fit import as_recording, fit_psi, fit_theta, retune_thresholds
 from annotator.learn.report import (
     FORGET_TOLERANCE,
     FinetuneReport,
@@ -61,7 +61,6 @@ from annotator.learn.report import (
 from annotator.learn.split import split_held_out, unit_hash
 from segmenter.checkpoint import load_model, save_model
 from segmenter.decisions import Thresholds
-from segmenter.evaluation.tuning import ThresholdGrid, tune_thresholds
 from segmenter.inference import Prediction, predict_file, predict_waveform
 from segmenter.model import NMFSegmenter
 from segmenter.progress import ProgressCallback, check_cancelled, report, sub_progress
@@ -77,55 +76,6 @@ __all__ = [
     "finetune_project",
     "save_result",
 ]
-
-
-class LearnError(ValueError):
-    """A fine-tune that cannot run (no confirmed labels, a forbidden output...): one line."""
-
-
-@dataclass
-class FinetuneConfig:
-    steps: int = 300  # optimisation steps of Θ (or of Θ and Ψ with train_psi)
-    lr: float = 0.01  # Adam's learning rate (Θ with optimizer "adam", and with Ψ)
-    optimizer: str = "adam"  # for Θ alone: "adam" (minibatches) or "lbfgs" (full batch)
-    batch_frames: int = 16384  # frames per step (all of them when fewer)
-    # weight of the squared distance of the trained rows to the start: 0.001 let AMI meetings
-    # pull demo speech F1 from 0.951 to 0.901; 0.01 kept it (docs/finetuning.md)
-    anchor: float = 0.01
-    anchor_seconds: float = 240.0  # below this much confirmed training audio the pull grows
-    distill: float = 0.25  # weight of the BCE towards the starting model's posteriors
-    classes: tuple[str, ...] | None = None  # None: every class with enough data
-    min_class_s: float = 1.0  # fewest seconds of positives and of negatives to train a class
-    warn_class_s: float = 30.0  # warn below this many seconds of positives of a trained class
-    warn_recordings: int = 3  # warn when fewer recordings are learned from
-    train_psi: bool = False
-    psi_lr: float = 1e-4  # Ψ's learning rate (Θ keeps ``lr``)
-    psi_batch: int = 8  # 4 s chunks per step when Ψ learns
-    tune_thresholds: bool = True
-    tune_min_s: float = 30.0  # fewest positive and negative seconds to re-tune a class
-    max_threshold_change: float = 0.2  # onset/offset stay this close to the starting values
-    held_out: float = 0.25
-    include: str = "done"
-    max_frames: int = 1_000_000  # confirmed frames kept for Θ (spread over the recordings)
-    replay_s: float = 600.0  # seconds of unconfirmed project recordings to distil on
-    check_forgetting: bool = True
-    allow_forgetting: bool = False
-    seed: int = 0
-    device: str = "auto"
-
-    def __post_init__(self) -> None:
-        if self.include not in INCLUDE_POLICIES:
-            raise LearnError(f"include must be one of {', '.join(INCLUDE_POLICIES)}")
-        if self.steps < 1 or self.lr <= 0 or self.batch_frames < 1 or self.max_frames < 1:
-            raise LearnError("steps, lr, batch_frames and max_frames must be positive")
-        if not 0.0 <= self.held_out < 1.0:
-            raise LearnError(f"held-out fraction must lie in [0, 1), got {self.held_out:g}")
-        if min(self.anchor, self.distill, self.min_class_s, self.replay_s) < 0:
-            raise LearnError("anchor, distill, min_class_s and replay_s must not be negative")
-        if self.optimizer not in ("lbfgs", "adam"):
-            raise LearnError(f"optimizer must be lbfgs or adam, got {self.optimizer!r}")
-        if self.classes is not None:
-            self.classes = tuple(self.classes)
 
 
 @dataclass
@@ -268,15 +218,6 @@ def _targets(
     return labels, mask
 
 
-def _recording(rec: LabelledRecording, classes: tuple[str, ...]) -> Recording:
-    """The segmenter's view of a confirmed recording (for scoring and chunked training)."""
-    return Recording(
-        uri=rec.rel_path, path=rec.path, duration=rec.duration,
-        spans={c: list(rec.spans.get(c, [])) for c in classes},
-        annotated=tuple(c for c in classes if rec.known.get(c)),
-    )  # fmt: skip
-
-
 def demo_check_set(classes: Sequence[str]) -> list[Recording]:
     """The shipped demo with its exact reference: material nobody corrected, for the
     forgetting check. Read only (no project is made in the resources folder)."""
@@ -343,190 +284,6 @@ def _replay_entries(project: Project, used: set[str], seconds: float) -> list[An
         chosen.append(entry)
         total += float(entry.duration)
     return chosen
-
-
-# -------------------------------------------------------------------------------- fitting
-def _fit_theta(
-    model: NMFSegmenter,
-    rows: list[int],
-    labelled: tuple[np.ndarray, np.ndarray, np.ndarray],
-    replay: np.ndarray,
-    config: FinetuneConfig,
-    progress: ProgressCallback | None,
-    cancel: threading.Event | None,
-) -> list[float]:
-    """Fit the Θ rows ``rows`` (and their biases): masked BCE on the confirmed frames, plus
-    ``distill`` × BCE towards the starting posteriors on ``replay`` frames (N, K), plus
-    ``anchor`` × the squared distance to the starting rows. The other rows do not move."""
-    H, Y, M = (torch.from_numpy(np.ascontiguousarray(a)) for a in labelled)
-    Y, M = Y[:, rows], M[:, rows]
-    R = torch.from_numpy(np.ascontiguousarray(replay))
-    layer = model.classifier
-    weight0 = layer.weight.detach().cpu()[rows].clone()
-    bias0 = layer.bias.detach().cpu()[rows].clone()
-    with torch.no_grad():
-        teacher = torch.sigmoid(R @ weight0.T + bias0) if R.shape[0] else None
-    weight = torch.nn.Parameter(weight0.clone())
-    bias = torch.nn.Parameter(bias0.clone())
-    generator = torch.Generator().manual_seed(config.seed)
-    n, n_replay, losses = H.shape[0], R.shape[0], []
-    full_batch = config.optimizer == "lbfgs"
-    limit = config.batch_frames * (8 if full_batch else 1)
-
-    def sample(count: int) -> torch.Tensor | None:
-        return torch.randint(0, count, (limit,), generator=generator) if count > limit else None
-
-    def objective(idx: torch.Tensor | None, ridx: torch.Tensor | None):
-        h, y, m = (H, Y, M) if idx is None else (H[idx], Y[idx], M[idx])
-        bce = F.binary_cross_entropy_with_logits(h @ weight.T + bias, y, weight=m, reduction="sum")
-        bce = bce / m.sum().clamp_min(1.0)
-        loss = bce
-        if teacher is not None and config.distill > 0:
-            r, t = (R, teacher) if ridx is None else (R[ridx], teacher[ridx])
-            loss = loss + config.distill * F.binary_cross_entropy_with_logits(
-                r @ weight.T + bias, t
-            )
-        pull = ((weight - weight0) ** 2).sum() + ((bias - bias0) ** 2).sum()
-        return loss + config.anchor * pull, bce
-
-    if full_batch:  # the convex problem solved as such: moves only where the data pull
-        optimiser = torch.optim.LBFGS(
-            [weight, bias], lr=1.0, max_iter=1, history_size=20, line_search_fn="strong_wolfe"
-        )
-        idx, ridx = sample(n), sample(n_replay)
-
-        def closure() -> torch.Tensor:
-            optimiser.zero_grad(set_to_none=True)
-            loss, bce = objective(idx, ridx)
-            loss.backward()
-            closure.bce = float(bce.detach())  # type: ignore[attr-defined]
-            return loss
-
-        for step in range(config.steps):
-            check_cancelled(cancel, "fine-tuning")
-            optimiser.step(closure)
-            losses.append(closure.bce)  # type: ignore[attr-defined]
-            report(progress, (step + 1) / config.steps, f"fitting Θ, loss {losses[-1]:.4f}")
-    else:
-        optimiser = torch.optim.Adam([weight, bias], lr=config.lr)
-        for step in range(config.steps):
-            check_cancelled(cancel, "fine-tuning")
-            loss, bce = objective(sample(n), sample(n_replay))
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            optimiser.step()
-            losses.append(float(bce.detach()))
-            report(progress, (step + 1) / config.steps, f"fitting Θ, loss {losses[-1]:.4f}")
-    with torch.no_grad():
-        layer.weight[rows] = weight.detach().to(layer.weight)
-        layer.bias[rows] = bias.detach().to(layer.bias)
-    return losses
-
-
-def _fit_psi(
-    model: NMFSegmenter,
-    rows: list[int],
-    recordings: list[LabelledRecording],
-    config: FinetuneConfig,
-    progress: ProgressCallback | None,
-    cancel: threading.Event | None,
-) -> list[float]:
-    """Ψ and the Θ rows ``rows`` on random 4 s chunks of the confirmed recordings: the training
-    loss on the trained classes' labels only, plus ``distill`` × BCE towards the starting
-    model's posteriors for *every* class (Ψ moves them all). The other Θ rows are restored
-    after every step. The model stays in eval mode, so normalisation statistics learned on
-    the large training corpus are used as they are."""
-    import copy
-
-    from segmenter.inference import resolve_device
-    from segmenter.loss import segmenter_loss
-    from segmenter.training.data import RandomChunks
-
-    classes = tuple(model.classes)
-    chunks = RandomChunks(
-        [_recording(r, classes) for r in recordings], config.steps * config.psi_batch,
-        model.spectrogram, seed=config.seed,
-    )  # fmt: skip
-    device = resolve_device(config.device)
-    model.to(device).eval()
-    teacher = copy.deepcopy(model).eval()
-    for p in teacher.parameters():
-        p.requires_grad_(False)
-    frozen = [i for i in range(len(classes)) if i not in rows]
-    weight0 = model.classifier.weight.detach().clone()
-    bias0 = model.classifier.bias.detach().clone()
-    keep = torch.zeros(len(classes), 1, device=device)
-    keep[rows] = 1.0
-    psi, theta = list(model.psi.parameters()), list(model.classifier.parameters())
-    params = psi + theta
-    optimiser = torch.optim.Adam(
-        [{"params": psi, "lr": config.psi_lr}, {"params": theta, "lr": config.lr}]
-    )
-    losses = []
-    for step in range(config.steps):
-        check_cancelled(cancel, "fine-tuning")
-        items = [chunks[step * config.psi_batch + j] for j in range(config.psi_batch)]
-        wave, labels, mask, frames = (torch.stack(t).to(device) for t in zip(*items, strict=True))
-        output = model(wave)
-        loss, parts = segmenter_loss(output, labels, mask * keep, frames=frames)
-        if config.distill > 0:
-            with torch.no_grad():
-                target = torch.sigmoid(teacher(wave).logits)
-            loss = loss + config.distill * F.binary_cross_entropy_with_logits(output.logits, target)
-        optimiser.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 5.0)
-        optimiser.step()
-        with torch.no_grad():
-            model.classifier.weight[frozen] = weight0[frozen]
-            model.classifier.bias[frozen] = bias0[frozen]
-        losses.append(parts["bce"])
-        report(progress, (step + 1) / config.steps, f"fitting Ψ and Θ, BCE {parts['bce']:.4f}")
-    model.cpu()
-    return losses
-
-
-def _retune(
-    predictions: dict[str, Prediction],
-    recordings: list[Recording],
-    classes: tuple[str, ...],
-    trained: list[str],
-    pos: dict[str, float],
-    neg: dict[str, float],
-    start: dict[str, Thresholds],
-    config: FinetuneConfig,
-) -> tuple[dict[str, Thresholds], list[str]]:
-    """New thresholds for the trained classes with enough positives (onset/offset only, near
-    the starting values; everything else kept), and the changes as readable lines."""
-    out, changes = dict(start), []
-    if not config.tune_thresholds or not recordings:
-        return out, changes
-    steps = [round(0.05 * i, 2) for i in range(1, 20)]
-    for c in trained:
-        if min(pos[c], neg[c]) < config.tune_min_s:  # all-speech clips would pick the floor
-            continue
-        subset = [r for r in recordings if c in r.annotated]
-        if not subset:
-            continue
-        base, limit = start[c], config.max_threshold_change + 1e-9
-        grid = ThresholdGrid(
-            onsets=[s for s in steps if abs(s - base.onset) <= limit] or [base.onset],
-            offsets=[s for s in steps if abs(s - base.offset) <= limit] or [base.offset],
-            min_on=(base.min_on,), min_off=(base.min_off,),
-        )  # fmt: skip
-        row = classes.index(c)
-        tuned = tune_thresholds(
-            {r.uri: predictions[r.uri].posteriors[row : row + 1] for r in subset},
-            {r.uri: {c: r.spans.get(c, [])} for r in subset},
-            {r.uri: r.region for r in subset}, classes=(c,), grid=grid,
-        )[c]  # fmt: skip
-        new = dataclasses.replace(base, onset=tuned.onset, offset=tuned.offset)
-        if (new.onset, new.offset) != (base.onset, base.offset):
-            changes.append(
-                f"{c} onset {base.onset:g} → {new.onset:g}, offset {base.offset:g} → {new.offset:g}"
-            )
-        out[c] = new
-    return out, changes
 
 
 # ------------------------------------------------------------------------------------- job
@@ -636,13 +393,13 @@ def finetune_project(
     fit = sub_progress(progress, 0.4, 0.85)
     if config.train_psi:
         confirmed = [r for r in train_recs if r.confirmed]
-        losses = _fit_psi(model, rows, confirmed, config, fit, cancel)
+        losses = fit_psi(model, rows, confirmed, config, fit, cancel)
     else:
         seconds = sum(r.duration for r in train_recs if r.confirmed) or 1.0
         scaled = dataclasses.replace(
             config, anchor=config.anchor * max(1.0, config.anchor_seconds / seconds)
         )
-        losses = _fit_theta(model, rows, labelled, replay_frames.astype(np.float32), scaled, fit,
+        losses = fit_theta(model, rows, labelled, replay_frames.astype(np.float32), scaled, fit,
                             cancel)  # fmt: skip
     del labelled, replay_frames, distil, parts
 
@@ -662,10 +419,12 @@ def finetune_project(
     start = dict(info.thresholds)
     confirmed_train = [r for r in train_recs if r.confirmed]
     tune_recs = [
-        dataclasses.replace(_recording(r, classes), uri=f"train:{r.rel_path}")
+        dataclasses.replace(as_recording(r, classes), uri=f"train:{r.rel_path}")
         for r in confirmed_train
     ]
-    thresholds, changes = _retune(new_preds, tune_recs, classes, trained, pos, neg, start, config)
+    thresholds, changes = retune_thresholds(
+        new_preds, tune_recs, classes, trained, pos, neg, start, config
+    )
 
     def scored(name: str, prefix: str, recs: list[Recording]) -> SetScore:
         renamed = [dataclasses.replace(r, uri=f"{prefix}{r.uri}") for r in recs]
@@ -674,7 +433,7 @@ def finetune_project(
         return result
 
     held_score = scored("held-out confirmed recordings", "held:",
-                        [_recording(r, classes) for r in held]) if held else None  # fmt: skip
+                        [as_recording(r, classes) for r in held]) if held else None  # fmt: skip
     check_score = scored("forgetting check (shipped demo)" if check is None else
                          "forgetting check", "check:", check_set) if check_set else None  # fmt: skip
     forgotten = [
