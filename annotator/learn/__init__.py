@@ -3,8 +3,13 @@
 * :mod:`.collect` — which labels count as confirmed (recordings marked done; optionally human
   segments elsewhere, as positives);
 * :mod:`.split` — a hash-based train / held-out split that stays put as the project grows;
-* :mod:`.finetune` — the job (progress and cancel like every long job), before/after F1 on the
-  held-out recordings, and a new model file that never replaces the starting one.
+* :mod:`.config` — what a fine-tune may do (`FinetuneConfig`) and `LearnError`;
+* :mod:`.fit` — Θ rows of the classes with confirmed positives (anchored to the starting model),
+  Ψ when asked, thresholds near the starting ones;
+* :mod:`.report` — the truthful report: data per class, held-out F1 only where there is
+  reference time, the forgetting check on the shipped demo;
+* :mod:`.finetune` — the job (progress and cancel like every long job) and a new model file
+  with its provenance, never over the starting one, not written when a class is forgotten.
 
 Qt-free; the GUI runs :func:`finetune_project` in a worker, the CLI as ``annotator finetune``.
 """
