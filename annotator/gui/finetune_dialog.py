@@ -139,7 +139,10 @@ def report_rows(report) -> list[tuple[str, ...]]:
     return rows
 
 
-COLUMNS = ("Class", "Learned from", "Held-out before", "after", "Demo before", "after")
+COLUMNS = (
+    "Class", "Learned from", "Held-out F1 % before", "after", "Demo F1 % before", "after",
+)  # fmt: skip
+"""F1 in %; a class without reference time shows "FA n s" (false-alarm seconds) instead."""
 
 
 class FinetuneDialog(QDialog):
