@@ -194,7 +194,7 @@ def _add_finetune(sub: argparse._SubParsersAction) -> None:
     tune.add_argument(
         "--include", choices=("done", "done+human"), default="done",
         help="done: recordings marked done (default); done+human: also human segments "
-        "of other recordings, as positives only",
+        "of other recordings, as positives only (needs at least one file marked done)",
     )  # fmt: skip
     tune.add_argument(
         "--held-out", type=float, default=0.25, metavar="FRACTION",
@@ -207,7 +207,10 @@ def _add_finetune(sub: argparse._SubParsersAction) -> None:
         help="comma-separated classes to train, e.g. sp,ov (default: every class with at least "
         "1 s of confirmed positives and of negatives; a class with none is never trained)",
     )  # fmt: skip
-    tune.add_argument("--psi", action="store_true", help="also fine-tune Ψ (slower)")
+    tune.add_argument(
+        "--psi", action="store_true",
+        help="also fine-tune Ψ (slower; it moves every class, so the forgetting check decides)",
+    )  # fmt: skip
     tune.add_argument(
         "--allow-forgetting", action="store_true",
         help="save even when a class's F1 on the shipped demo drops by more than 0.02",
