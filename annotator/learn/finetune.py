@@ -64,6 +64,7 @@ from segmenter.decisions import Thresholds
 from segmenter.inference import Prediction, predict_file, predict_waveform
 from segmenter.model import NMFSegmenter
 from segmenter.progress import ProgressCallback, check_cancelled, report, sub_progress
+from segmenter.spans import intersect, total, union
 from segmenter.training.data import Recording
 from segmenter.training.labels import frame_coverage
 
@@ -137,24 +138,6 @@ def file_sha256(path: str | Path) -> str:
 
 
 # ------------------------------------------------------------------------------------- data
-def _seconds(spans: Sequence[tuple[float, float]]) -> float:
-    return float(sum(b - a for a, b in spans))
-
-
-def _intersect(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> float:
-    """Seconds of the intersection of two sorted, merged span lists."""
-    i = j = 0
-    out = 0.0
-    while i < len(a) and j < len(b):
-        lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
-        out += max(0.0, hi - lo)
-        if a[i][1] < b[j][1]:
-            i += 1
-        else:
-            j += 1
-    return out
-
-
 def class_seconds(
     recordings: Sequence[LabelledRecording], classes: Sequence[str]
 ) -> tuple[dict[str, float], dict[str, float]]:
@@ -164,9 +147,9 @@ def class_seconds(
     for rec in recordings:
         for c in classes:
             known = rec.known.get(c, [])
-            inside = _intersect(list(rec.spans.get(c, [])), list(known))
+            inside = total(intersect(union(rec.spans.get(c, [])), union(known)))
             pos[c] += inside
-            neg[c] += max(0.0, _seconds(known) - inside)
+            neg[c] += max(0.0, total(known) - inside)
     return pos, neg
 
 
