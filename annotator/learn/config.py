@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from annotator.core.errors import AnnotatorError
 from annotator.learn.collect import INCLUDE_POLICIES
 
 __all__ = ["FinetuneConfig", "LearnError"]
 
 
-class LearnError(ValueError):
+class LearnError(AnnotatorError, ValueError):
     """A fine-tune that cannot run (no confirmed labels, a forbidden output...): one line."""
 
 
