@@ -209,6 +209,9 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._update_actions()
         self._update_status()
+        # the keys go to the editor: a focused corpus table keeps the arrows (key_guard), and
+        # Tab plays the selection, so a keyboard user could never leave the table
+        self.timeline.rows["lanes"].setFocus()
         if previous is not None:  # the views show the new one: its file handles go now
             previous.close()
             previous.deleteLater()
