@@ -13,7 +13,7 @@ from annotator.core.sidecar import SIDECAR_SUFFIX
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".mp3", ".aiff", ".aif", ".opus", ".w64", ".caf"}
 #: Pickled PyTorch checkpoints are named too, so that ``info`` says why they are refused.
-MODEL_SUFFIXES = {".safetensors", ".pt", ".pth", ".ckpt"}
+MODEL_SUFFIXES = {".safetensors", ".pt", ".pth", ".ckpt", ".probe"}  # .probe: a taught lane
 
 
 def describe_audio(path: Path) -> list[str]:

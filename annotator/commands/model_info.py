@@ -17,6 +17,8 @@ def describe_model(path: Path) -> list[str]:
     from segmenter.checkpoint import load_model, read_model_info
     from segmenter.errors import FrontEndError, SegmenterError
 
+    if is_probe_file(path):
+        return describe_probe(path)
     try:
         info = read_model_info(path)
     except SegmenterError as exc:
@@ -39,6 +41,49 @@ def describe_model(path: Path) -> list[str]:
     for name, value in sorted(info.thresholds.items()):
         lines.append(f"  threshold    {name}: onset {value.onset:g}, offset {value.offset:g}")
     return lines + describe_finetune(info.training.get("finetune"))
+
+
+def is_probe_file(path: Path) -> bool:
+    """Whether ``path`` is a safetensors file whose header says it is a probe (read from the
+    header only; anything unreadable is left to the model reader's one-line error)."""
+    from safetensors import safe_open
+
+    from segmenter.probe.probe_file import PROBE_FORMAT
+
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            return (handle.metadata() or {}).get("format") == PROBE_FORMAT
+    except Exception:  # noqa: BLE001 (not a safetensors file: the model reader says why)
+        return False
+
+
+def describe_probe(path: Path) -> list[str]:
+    """A probe file (`segmenter.probe`, a lane taught from H): its classes, level, base model
+    and held-out figures, weights checked by the probe reader."""
+    from segmenter.probe.linear import ProbeError
+    from segmenter.probe.probe_file import load_probe
+
+    try:
+        probe = load_probe(path)
+    except ProbeError as exc:
+        raise CliError(" ".join(str(exc).split())) from exc
+    base = probe.base
+    lines = [
+        f"{path}: linear probe on H (a taught lane; use with `annotator label --probe`)",
+        f"  classes      {', '.join(probe.classes)}",
+        f"  level        {probe.level}, {probe.mode}, {probe.weight.shape[1]} NMF components",
+        f"  base model   {base.get('file') or '-'} (activation fingerprint "
+        f"{base.get('fingerprint') or '-'}; another base model is refused)",
+    ]
+    for name, value in sorted(probe.thresholds.items()):
+        lines.append(f"  threshold    {name}: onset {value.onset:g}, offset {value.offset:g}")
+    m = probe.metrics
+    if isinstance(m.get("accuracy"), (int, float)) and isinstance(m.get("uar"), (int, float)):
+        lines.append(
+            f"  held out     accuracy {m['accuracy']:.3f}, UAR {m['uar']:.3f}"
+            + (f" on {m['n']} examples" if isinstance(m.get("n"), int) else "")
+        )
+    return lines
 
 
 def _f1(value: Any) -> str:

@@ -131,3 +131,23 @@ def test_explain_reads_a_model_with_a_probe_head(
     summary = json.loads((out / "summary.json").read_text())
     assert list(summary["classes"])[-1] == "laugh"
     assert summary["logit_check"]["ok"] and summary["logit_check"]["max_abs_error"] < 1e-4
+
+
+@pytest.mark.parametrize("suffix", [".probe", ".safetensors"])
+def test_info_describes_a_probe_file(
+    model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], suffix: str
+) -> None:
+    from segmenter.probe.probe_file import save_probe
+
+    probe = _probe(model, ("en", "fr"), "file", [-3.0, 3.0])
+    probe.metrics = {"accuracy": 0.75, "uar": 0.7, "n": 40}
+    path = save_probe(probe, tmp_path / f"lang{suffix}")
+    assert main(["info", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "linear probe on H" in out and "classes      en, fr" in out
+    assert f"activation fingerprint {probe.base['fingerprint']}" in out
+    assert "accuracy 0.750, UAR 0.700 on 40 examples" in out
+    (tmp_path / "bad.probe").write_bytes(b"not a probe")
+    assert main(["info", str(tmp_path / "bad.probe")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "bad.probe" in err
