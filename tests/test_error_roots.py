@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BUILTIN_ERRORS = {
     "BaseException", "Exception", "ValueError", "RuntimeError", "OSError", "KeyError",
     "TypeError", "LookupError", "IOError", "ArithmeticError", "IndexError",
+    "FileNotFoundError", "PermissionError", "NotADirectoryError", "IsADirectoryError",
+    "FileExistsError", "EnvironmentError", "UnicodeError", "NotImplementedError",
 }  # fmt: skip
 
 

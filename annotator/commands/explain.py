@@ -14,16 +14,16 @@ from pathlib import Path
 from annotator.commands.outcome import EXIT_OK, CliError
 
 
-def default_model() -> Path:
-    from annotator.resources import ResourceMissing, resource_path
+def model_or_default(given: str | None) -> Path:
+    """``--model``, or the shipped default model; a `CliError` (one line) when neither."""
+    from annotator.resources import ResourceMissing, default_model
 
+    if given:
+        return Path(given)
     try:
-        return resource_path("models", "default.safetensors")
-    except ResourceMissing:
-        raise CliError(
-            "no default model is installed (resources/models/default.safetensors); "
-            "give one with --model FILE"
-        ) from None
+        return default_model()
+    except ResourceMissing as exc:
+        raise CliError(str(exc)) from None
 
 
 def parse_classes(spec: str | None) -> list[str] | None:
@@ -53,7 +53,7 @@ def run_explain(args: argparse.Namespace) -> int:
     audio = Path(args.file)
     if not audio.is_file():
         raise CliError(f"{audio}: no such recording")
-    model = Path(args.model) if args.model else default_model()
+    model = model_or_default(args.model)
     if not model.is_file():
         raise CliError(f"{model}: no such model file")
     if not 0.0 < args.threshold <= 1.0:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from annotator.commands.outcome import EXIT_FAILED, EXIT_OK, CliError
 
@@ -25,12 +24,12 @@ def _classes(text: str | None) -> tuple[str, ...] | None:
 
 
 def run_finetune(args: argparse.Namespace) -> int:
-    from annotator.commands.explain import default_model
+    from annotator.commands.explain import model_or_default
     from annotator.core import Project, ProjectError
     from annotator.learn import FinetuneConfig, LearnError, finetune_project, format_report
     from segmenter.errors import Cancelled, SegmenterError
 
-    model = Path(args.model) if args.model else default_model()
+    model = model_or_default(args.model)
     if not model.is_file():
         raise CliError(f"{model}: no such model file")
     try:

@@ -22,10 +22,10 @@ from annotator.commands.outcome import EXIT_OK, CliError
 
 
 def run_teach(args: argparse.Namespace) -> int:
-    from annotator.commands.explain import default_model
+    from annotator.commands.explain import model_or_default
     from annotator.teach import TeachError
 
-    model = Path(args.model) if args.model else default_model()
+    model = model_or_default(args.model)
     if not model.is_file():
         raise CliError(f"{model}: no such model file")
     out = Path(args.out)

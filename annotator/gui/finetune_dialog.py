@@ -218,10 +218,10 @@ class FinetuneDialog(QDialog):
         """Fill in the current model and a fresh output name (on every open)."""
         if self.running:
             return
-        from annotator.gui.prelabel_actions import default_model
+        from annotator.resources import installed_default_model
 
         chosen = str(self.window.settings.value(MODEL_SETTING, "") or "")
-        model = Path(chosen) if chosen else default_model()
+        model = Path(chosen) if chosen else installed_default_model()
         self.model.setText(str(model) if model else "")
         if model is not None:
             self.output.setText(str(default_output(self.window, model)))

@@ -31,6 +31,7 @@ from annotator.evidence.cache import Evidence, load_evidence, save_thresholds
 from annotator.extensions import PRELABELER_GROUP, Waveform, names
 from annotator.gui.prelabel_worker import FileResult, PrelabelJob, Target
 from annotator.gui.threshold_panel import ThresholdPanel, threshold_edit
+from annotator.resources import installed_default_model
 
 if TYPE_CHECKING:
     from annotator.core import RecordingEntry
@@ -40,16 +41,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_PRELABELER = "nmf"
-
-
-def default_model() -> Path | None:
-    """The shipped default model, or None when this installation has none."""
-    from annotator.resources import ResourceMissing, resource_path
-
-    try:
-        return resource_path("models", "default.safetensors")
-    except ResourceMissing:
-        return None
 
 
 class ApplyPrelabel(Edit):
@@ -379,7 +370,7 @@ class PrelabelController(QObject):
         w, doc = self.window, self.window.document
         if doc is None or doc.evidence is not None:
             return False
-        model = default_model()
+        model = installed_default_model()
         if model is None:
             w.statusBar().showMessage(
                 "No default model is installed: the demo opens unlabelled "

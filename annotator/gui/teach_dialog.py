@@ -34,6 +34,7 @@ from PyQt6.QtWidgets import (
 
 from annotator.core.annotation import CLASS_LANES
 from annotator.extensions import error_line
+from annotator.resources import installed_default_model
 
 MODEL_SETTING = "prelabel/nmf/model"
 
@@ -51,16 +52,6 @@ class TeachHost(Protocol):
     def save(self) -> bool: ...
 
     def statusBar(self) -> Any: ...  # noqa: N802 - Qt's name
-
-
-def default_model() -> Path | None:
-    """The shipped default model, or None when this installation has none."""
-    from annotator.resources import ResourceMissing, resource_path
-
-    try:
-        return resource_path("models", "default.safetensors")
-    except ResourceMissing:
-        return None
 
 
 class TeachJob(QObject):
@@ -186,7 +177,7 @@ class TeachDialog(QDialog):
             self.lane.setCurrentText(active)
         self.lane.blockSignals(False)
         chosen = str(self.window.settings.value(MODEL_SETTING, "") or "")
-        model = Path(chosen) if chosen else default_model()
+        model = Path(chosen) if chosen else installed_default_model()
         self.model.setText(str(model) if model else "")
         self._fresh_output()
         if not lanes:

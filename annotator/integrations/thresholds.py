@@ -18,7 +18,6 @@ from annotator.core.errors import AnnotatorError
 #: Lane names the NMF pre-labeler gives its classes (kept in step with nmf_prelabeler.convert,
 #: which the annotator package must not import).
 LANE_CODES: dict[str, str] = {"speech": "sp", "music": "mu", "noise": "no", "overlap": "ov"}
-DEFAULT_MODEL = ("models", "default.safetensors")
 
 
 class ThresholdError(AnnotatorError, ValueError):
@@ -77,8 +76,8 @@ def model_thresholds(model: str | Path | None) -> dict[str, dict[str, float]]:
     from segmenter.checkpoint import read_model_info
 
     if model is None:
-        from annotator.resources import resource_path
+        from annotator.resources import default_model
 
-        model = resource_path(*DEFAULT_MODEL)
+        model = default_model()
     info = read_model_info(model)
     return {code: t.to_dict() for code, t in info.thresholds.items()}

@@ -31,20 +31,16 @@ from segmenter.probe.probe_file import check_base, load_probe
 from segmenter.progress import ProgressCallback
 
 TOOL = "nmf-annotator NMF segmenter"
-DEFAULT_MODEL = ("models", "default.safetensors")
 
 
 def default_model_path() -> Path:
     """The shipped model, or a `ModelFileError` saying none is installed."""
-    from annotator.resources import ResourceMissing, resource_path
+    from annotator.resources import ResourceMissing, default_model
 
     try:
-        return resource_path(*DEFAULT_MODEL)
-    except ResourceMissing:
-        raise ModelFileError(
-            "no default model is installed (resources/models/default.safetensors); "
-            "give a model file (annotator label --model FILE)"
-        ) from None
+        return default_model()
+    except ResourceMissing as exc:
+        raise ModelFileError(str(exc)) from None
 
 
 def resolve_device(device: str) -> torch.device:

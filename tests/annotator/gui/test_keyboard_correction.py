@@ -14,7 +14,7 @@ from PyQt6.QtGui import QKeySequence
 from PyQt6.QtWidgets import QApplication
 
 from annotator.formats.textgrid import read_textgrid
-from annotator.gui.prelabel_actions import default_model
+from annotator.resources import installed_default_model
 from tests.benchmarks import load_benchmark
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -65,7 +65,7 @@ def test_the_keyboard_alone_brings_the_prelabelled_demo_to_its_reference(
     and the reference shortcuts (Shift+C copies the reference, D walks its disagreements) are
     never pressed; the cursor is compared with the plan's expectation after every key.
     """
-    assert default_model() is not None, "the shipped model is missing"
+    assert installed_default_model() is not None, "the shipped model is missing"
     demo = tmp_path / "demo"
     shutil.copytree(DEMO, demo)  # never the shipped folder: opening it writes a project there
     window = make_window()

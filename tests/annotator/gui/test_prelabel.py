@@ -243,14 +243,14 @@ def test_prelabel_all_recordings(win, qtbot, corpus):
 
 
 def test_demo_without_a_default_model_opens_unlabelled(win, monkeypatch):
-    monkeypatch.setattr(prelabel_actions, "default_model", lambda: None)
+    monkeypatch.setattr(prelabel_actions, "installed_default_model", lambda: None)
     assert not win.prelabel.prelabel_demo()
     assert "No default model is installed" in win.statusBar().currentMessage()
     assert win.prelabel.job is None
 
 
 def test_demo_with_a_model_is_prelabelled_on_first_open(win, qtbot, monkeypatch, tiny_model):
-    monkeypatch.setattr(prelabel_actions, "default_model", lambda: tiny_model)
+    monkeypatch.setattr(prelabel_actions, "installed_default_model", lambda: tiny_model)
     assert win.prelabel.prelabel_demo()
     qtbot.waitUntil(lambda: not win.prelabel.running, timeout=60000)
     qtbot.wait(10)
