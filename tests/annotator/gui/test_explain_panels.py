@@ -325,6 +325,15 @@ def test_learn_from_corrections_in_the_background(
     # the forgetting check runs on the shipped demo; a tiny test model may well fail it, so
     # the first run checks on nothing and the second on a set made to fail (below)
     monkeypatch.setattr(finetune_module, "demo_check_set", lambda classes: [])
+    import annotator.learn
+
+    real = annotator.learn.finetune_project
+
+    def slow(*args, **kwargs):  # a tiny model trains in milliseconds: long enough to observe
+        time.sleep(0.5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(annotator.learn, "finetune_project", slow)
     folder = tmp_path / "project"
     folder.mkdir()
     for i in range(3):
