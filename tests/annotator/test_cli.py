@@ -169,3 +169,14 @@ def test_bad_input_gives_one_line_and_exit_1(
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert run_cli("convert", cwd=tmp_path).returncode == 2
     assert run_cli("--no-such-flag", cwd=tmp_path).returncode == 2
+
+
+def test_every_subcommand_has_an_entry_point_in_the_table():
+    """`annotator.cli._command` is written out by hand: a subcommand added to the parser but
+    not to the table fails here, not at a user's first run."""
+    from annotator.cli import SUBCOMMANDS, _command
+
+    for name in SUBCOMMANDS:
+        assert _command(name).__name__ == f"run_{name}"
+    with pytest.raises(ValueError, match="unknown subcommand"):
+        _command("nope")
