@@ -12,7 +12,7 @@ Typical use (what ``python -m segmenter.training`` does)::
 
 from __future__ import annotations
 
-from segmenter.training.annotations import AnnotationError, Turn, read_rttm, read_uem
+from segmenter.training.annotations import ReferenceFileError, Turn, read_rttm, read_uem
 from segmenter.training.atoms import balanced_dictionary, class_frames, source_frames
 from segmenter.training.augment import AugmentConfig, Augmenter, combine_labels
 from segmenter.training.data import (
@@ -29,7 +29,7 @@ from segmenter.training.labels import frame_labels, map_turns
 from segmenter.training.loop import TrainConfig, TrainResult, train, validate
 
 __all__ = [
-    "AnnotationError",
+    "ReferenceFileError",
     "AugmentConfig",
     "Augmenter",
     "ChunkSource",

@@ -1,7 +1,7 @@
 """Strict readers for the two annotation files training needs: RTTM turns and UEM regions.
 
 The segmenter must not import the annotator, so these are deliberately tiny: plain data out,
-one :class:`AnnotationError` line naming the file and line for anything malformed. A corpus
+one :class:`ReferenceFileError` line naming the file and line for anything malformed. A corpus
 with a typo in one line should fail loudly before hours of training, not train on half its
 labels.
 
@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 from segmenter.errors import SegmenterError
 
-__all__ = ["AnnotationError", "Turn", "read_rttm", "read_uem"]
+__all__ = ["ReferenceFileError", "Turn", "read_rttm", "read_uem"]
 
 _OTHER_RTTM_TYPES = frozenset(
     {"SPKR-INFO", "SEGMENT", "NOSCORE", "NO_RT_METADATA", "LEXEME", "NON-LEX", "NON-SPEECH",
@@ -30,8 +30,9 @@ _OTHER_RTTM_TYPES = frozenset(
 )  # fmt: skip
 
 
-class AnnotationError(SegmenterError, ValueError):
-    """An RTTM or UEM file that cannot be read as training labels."""
+class ReferenceFileError(SegmenterError, ValueError):
+    """An RTTM or UEM file that cannot be read as training labels. (Not named
+    AnnotationError: that is the annotator's root for its own annotation model.)"""
 
 
 class Turn(NamedTuple):
@@ -46,9 +47,9 @@ def _lines(path: Path) -> Iterator[tuple[int, list[str]]]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise AnnotationError(f"{path}: file not found") from None
+        raise ReferenceFileError(f"{path}: file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise AnnotationError(f"{path}: cannot read ({exc})") from exc
+        raise ReferenceFileError(f"{path}: cannot read ({exc})") from exc
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if stripped and not stripped.startswith((";", "#")):
@@ -59,9 +60,9 @@ def _seconds(value: str, where: str, what: str) -> float:
     try:
         number = float(value)
     except ValueError:
-        raise AnnotationError(f"{where}: {what} {value!r} is not a number") from None
+        raise ReferenceFileError(f"{where}: {what} {value!r} is not a number") from None
     if not math.isfinite(number) or number < 0:
-        raise AnnotationError(f"{where}: {what} must be a finite number >= 0, got {value}")
+        raise ReferenceFileError(f"{where}: {what} must be a finite number >= 0, got {value}")
     return number
 
 
@@ -75,14 +76,16 @@ def read_rttm(path: str | Path) -> dict[str, list[Turn]]:
         if kind != "SPEAKER":
             if kind in _OTHER_RTTM_TYPES:
                 continue
-            raise AnnotationError(f"{where}: unknown RTTM record type {fields[0]!r}")
+            raise ReferenceFileError(f"{where}: unknown RTTM record type {fields[0]!r}")
         if len(fields) not in (9, 10):
-            raise AnnotationError(f"{where}: SPEAKER line needs 9 or 10 fields, got {len(fields)}")
+            raise ReferenceFileError(
+                f"{where}: SPEAKER line needs 9 or 10 fields, got {len(fields)}"
+            )
         onset = _seconds(fields[3], where, "onset")
         duration = _seconds(fields[4], where, "duration")
         label = fields[7]
         if label in ("<NA>", ""):
-            raise AnnotationError(f"{where}: SPEAKER line without a speaker name")
+            raise ReferenceFileError(f"{where}: SPEAKER line without a speaker name")
         out.setdefault(fields[1], []).append(Turn(onset, onset + duration, label))
     return out
 
@@ -94,10 +97,10 @@ def read_uem(path: str | Path) -> dict[str, list[tuple[float, float]]]:
     for number, fields in _lines(p):
         where = f"{p}:{number}"
         if len(fields) != 4:
-            raise AnnotationError(f"{where}: UEM line needs 4 fields, got {len(fields)}")
+            raise ReferenceFileError(f"{where}: UEM line needs 4 fields, got {len(fields)}")
         start = _seconds(fields[2], where, "start")
         end = _seconds(fields[3], where, "end")
         if end < start:
-            raise AnnotationError(f"{where}: region ends ({end}) before it starts ({start})")
+            raise ReferenceFileError(f"{where}: region ends ({end}) before it starts ({start})")
         out.setdefault(fields[0], []).append((start, end))
     return {uri: sorted(spans) for uri, spans in out.items()}

@@ -32,7 +32,7 @@ from segmenter.errors import SegmenterError
 from segmenter.features import SpectrogramConfig, num_frames
 from segmenter.model import CLASSES
 from segmenter.spans import union
-from segmenter.training.annotations import AnnotationError, read_rttm, read_uem
+from segmenter.training.annotations import ReferenceFileError, read_rttm, read_uem
 from segmenter.training.augment import Augmenter
 from segmenter.training.labels import (
     UNANNOTATED_POLICIES,
@@ -136,7 +136,7 @@ def load_corpus(
         for uri, items in read_rttm(path).items():
             turns.setdefault(uri, []).extend(items)
     if not turns:
-        raise AnnotationError(f"{', '.join(map(str, corpus.rttm))}: no SPEAKER turns")
+        raise ReferenceFileError(f"{', '.join(map(str, corpus.rttm))}: no SPEAKER turns")
     uems: dict[str, Spans] = {}
     for path in corpus.uem:
         for uri, spans in read_uem(path).items():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from segmenter.features import SpectrogramConfig, num_frames
-from segmenter.training.annotations import AnnotationError, Turn, read_rttm, read_uem
+from segmenter.training.annotations import ReferenceFileError, Turn, read_rttm, read_uem
 from segmenter.training.labels import frame_labels, infer_annotated, map_turns
 
 CFG = SpectrogramConfig()
@@ -57,7 +57,7 @@ def test_touching_turns_of_two_speakers_are_not_overlap():
 def test_rttm_errors_name_file_and_line(tmp_path, line, message):
     path = tmp_path / "bad.rttm"
     path.write_text("SPEAKER f1 1 0.0 1.0 <NA> <NA> a <NA> <NA>\n" + line + "\n")
-    with pytest.raises(AnnotationError, match=message) as info:
+    with pytest.raises(ReferenceFileError, match=message) as info:
         read_rttm(path)
     assert f"{path}:2:" in str(info.value)
 
@@ -67,9 +67,9 @@ def test_uem_reader(tmp_path):
     path.write_text("f1 1 3.0 4.0\nf1 1 0.0 1.0\n")
     assert read_uem(path) == {"f1": [(0.0, 1.0), (3.0, 4.0)]}
     path.write_text("f1 1 2.0 1.0\n")
-    with pytest.raises(AnnotationError, match="ends"):
+    with pytest.raises(ReferenceFileError, match="ends"):
         read_uem(path)
-    with pytest.raises(AnnotationError, match="not found"):
+    with pytest.raises(ReferenceFileError, match="not found"):
         read_uem(tmp_path / "missing.uem")
 
 
