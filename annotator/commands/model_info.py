@@ -38,9 +38,17 @@ def describe_model(path: Path) -> list[str]:
         f"  created      {info.created or '-'} by segmenter {info.segmenter_version or '-'}",
         f"  {weights}",
     ]
-    for name, value in sorted(info.thresholds.items()):
-        lines.append(f"  threshold    {name}: onset {value.onset:g}, offset {value.offset:g}")
-    return lines + describe_finetune(info.training.get("finetune"))
+    return (
+        lines + threshold_lines(info.thresholds) + describe_finetune(info.training.get("finetune"))
+    )
+
+
+def threshold_lines(thresholds: Any) -> list[str]:
+    """One line per class: its onset and offset (a model's classes or a probe's lanes)."""
+    return [
+        f"  threshold    {name}: onset {value.onset:g}, offset {value.offset:g}"
+        for name, value in sorted(thresholds.items())
+    ]
 
 
 def is_probe_file(path: Path) -> bool:
@@ -74,9 +82,7 @@ def describe_probe(path: Path) -> list[str]:
         f"  level        {probe.level}, {probe.mode}, {probe.weight.shape[1]} NMF components",
         f"  base model   {base.get('file') or '-'} (activation fingerprint "
         f"{base.get('fingerprint') or '-'}; another base model is refused)",
-    ]
-    for name, value in sorted(probe.thresholds.items()):
-        lines.append(f"  threshold    {name}: onset {value.onset:g}, offset {value.offset:g}")
+    ] + threshold_lines(probe.thresholds)
     m = probe.metrics
     if isinstance(m.get("accuracy"), (int, float)) and isinstance(m.get("uar"), (int, float)):
         lines.append(
