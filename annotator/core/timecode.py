@@ -37,14 +37,18 @@ def clock(seconds: float, decimals: int = 3, hours: bool | None = None) -> str:
     return f"{sign}{h * 60 + m}:{s:02d}{tail}"
 
 
-def tick_labels(values: Sequence[float], spacing: float, span: float) -> list[str]:
-    """Labels for time-axis ticks ``spacing`` apart on a view ``span`` seconds wide: plain
-    seconds (never an SI prefix) under a minute, clock time from a minute on, with hours on
-    every label when any tick reaches an hour (so labels line up)."""
+def tick_labels(
+    values: Sequence[float], spacing: float, span: float, view_end: float = 0.0
+) -> list[str]:
+    """Labels for time-axis ticks ``spacing`` apart on a view ``span`` seconds wide that ends
+    at ``view_end``: plain seconds (never an SI prefix) under a minute, clock time from a
+    minute on, with hours on every label when the view or any tick reaches an hour. The axis
+    labels its major and minor ticks in separate calls; deciding by the view keeps "8:20" and
+    "0:01:40" from standing side by side on one axis."""
     decimals = decimals_for(spacing)
     if span < CLOCK_FROM_SPAN_S:
         return [f"{v:.{decimals}f}" for v in values]
-    hours = any(abs(v) >= 3600 for v in values)
+    hours = abs(view_end) >= 3600 or any(abs(v) >= 3600 for v in values)
     return [clock(v, decimals, hours) for v in values]
 
 

@@ -19,7 +19,9 @@ class TimeAxis(pg.AxisItem):
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
         low, high = self.range
-        return tick_labels([v * scale for v in values], spacing * scale, abs(high - low))
+        return tick_labels(
+            [v * scale for v in values], spacing * scale, abs(high - low), max(abs(low), abs(high))
+        )
 
     def visible_tick_labels(self) -> list[str]:
         """The labels drawn now (major and minor ticks), for tests and the GUI benchmark."""

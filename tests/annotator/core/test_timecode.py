@@ -34,6 +34,14 @@ def test_ticks_on_an_hour_a_minute_and_a_second():
     assert not any("k" in label for label in hour + minute + second)
 
 
+def test_every_tick_level_of_a_view_reaching_an_hour_shows_hours():
+    """pyqtgraph labels major and minor ticks in separate calls: the majors of a 0–1 h view
+    (all under an hour) must not read "8:20" while its minors read "0:01:40"."""
+    majors = tick_labels([0, 500, 1000, 3500], 500, 3600, view_end=3600)
+    assert majors == ["0:00:00", "0:08:20", "0:16:40", "0:58:20"]
+    assert tick_labels([500, 1000], 500, 1200, view_end=1200) == ["8:20", "16:40"]
+
+
 def test_the_cursor_reads_in_clock_time_on_long_recordings_only():
     assert cursor_text(12.3456, 30) == "12.346 s"
     assert cursor_text(1799.85, 3600) == "0:29:59.850 (1799.850 s)"

@@ -31,6 +31,7 @@ def test_an_hour_long_view_reads_in_clock_time_at_every_zoom(qtbot):
     for labels in (whole, minute, second):
         assert labels and not any("k" in label or "e+" in label for label in labels), labels
     assert "0:30:00" in whole or "0:20:00" in whole, whole
+    assert all(label.count(":") == 2 for label in whole), whole  # one format on the whole axis
     assert any(label.startswith("29:") or label.startswith("30:") for label in minute), minute
     assert all(1799 <= float(label) <= 1801 for label in second), second
     assert view.time_axis.visible_tick_labels() == second
