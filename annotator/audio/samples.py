@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import soundfile
 
+from annotator.core.audio_header import native_name
+
 #: libsndfile subtypes whose decoded values fit int16 exactly (PCM up to 16 bits, companded
 #: and ADPCM codes): kept as int16. Anything else (24/32-bit, float, lossy) stays float32.
 INT16_SUBTYPES = frozenset(
@@ -96,7 +98,7 @@ def decode(path: Path) -> tuple[Samples, int]:
     Several channels are averaged block by block (never a whole-file float copy per channel);
     for 16-bit sources the mean is rounded back to int16, half a least significant bit at most.
     """
-    with soundfile.SoundFile(str(path)) as f:
+    with soundfile.SoundFile(native_name(path)) as f:
         compact = f.subtype in INT16_SUBTYPES
         rate = int(f.samplerate)
         if f.channels == 1:

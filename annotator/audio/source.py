@@ -38,6 +38,7 @@ import numpy as np
 import soundfile
 
 from annotator.audio.samples import INT16_SCALE, INT16_SUBTYPES, Samples, decode
+from annotator.core.audio_header import native_name
 from annotator.core.errors import AnnotatorError
 
 #: decoded sizes above this are read from the file on demand (about 35 minutes of 16 kHz int16)
@@ -87,7 +88,7 @@ class FileSamples:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._file = soundfile.SoundFile(str(self.path))
+        self._file = soundfile.SoundFile(native_name(self.path))
         self._lock = threading.Lock()
         self.closed = False
         self.compact = self._file.subtype in INT16_SUBTYPES
@@ -215,7 +216,7 @@ class FileSamples:
         on a handle of its own (no seeking, so it also serves formats that cannot seek)."""
         if self.closed:
             raise _closed_error(self.path)
-        with soundfile.SoundFile(str(self.path)) as f:
+        with soundfile.SoundFile(native_name(self.path)) as f:
             dtype = self.raw_dtype.name
             for block in f.blocks(max(int(frames), 1), dtype=dtype, always_2d=True):
                 out = self._convert(block, count=True)
@@ -240,7 +241,7 @@ def open_samples(path: Path) -> tuple[Samples | FileSamples | MappedSamples, int
     """A recording's mono samples and rate: decoded into memory when short, read from the file
     on demand when long (decoded once into a mapped temporary file when its format seeks
     slowly). libsndfile errors propagate, as from `decode`."""
-    info = soundfile.info(str(path))
+    info = soundfile.info(native_name(path))
     if decoded_bytes(info) <= RESIDENT_BYTES:
         return decode(path)
     if info.format in SLOW_SEEK_FORMATS or not _seekable(path):
@@ -254,7 +255,7 @@ def in_memory(samples: object) -> bool:
 
 
 def _seekable(path: Path) -> bool:
-    with soundfile.SoundFile(str(path)) as f:
+    with soundfile.SoundFile(native_name(path)) as f:
         return bool(f.seekable())
 
 

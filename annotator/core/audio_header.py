@@ -32,6 +32,14 @@ _KINDS = (
 )
 
 
+def native_name(path: str | Path) -> str | bytes:
+    """The name to hand libsndfile: on POSIX the file's own bytes. soundfile encodes a ``str``
+    strictly and would refuse a name that is not valid UTF-8 (lone surrogates from
+    ``os.fsdecode``), which libsndfile opens fine given the bytes. Every soundfile call on a
+    user's recording goes through this (the header check, the editor's decoding and streaming)."""
+    return os.fsencode(path) if os.name == "posix" else str(path)
+
+
 class AudioHeaderError(AnnotatorError):
     """A file is not a usable recording; ``problem`` says why, ``str()`` adds the file's name."""
 
@@ -99,9 +107,7 @@ def read_header(path: Path) -> AudioHeader:
     if kind is not None:
         raise AudioHeaderError(path, f"is {kind}, not a regular file; not opened")
     try:
-        # the name's own bytes: soundfile encodes a str strictly and would refuse a name that
-        # is not valid UTF-8 (lone surrogates from os.fsdecode), which libsndfile opens fine
-        info = soundfile.info(os.fsencode(path) if os.name == "posix" else str(path))
+        info = soundfile.info(native_name(path))
     except Exception as exc:  # libsndfile raises several types, all meaning "cannot read"
         detail = " ".join(str(exc).split(":")[-1].split()) or type(exc).__name__
         raise AudioHeaderError(path, f"not a readable audio file ({detail})") from None

@@ -34,6 +34,7 @@ from typing import Any
 from annotator.core.annotation import Annotation
 from annotator.core.atomic import SaveError, atomic_write_text
 from annotator.core.errors import AnnotationError
+from annotator.core.json_text import escape_lone_surrogates
 
 FORMAT = "nmf-annotator-sidecar"
 SCHEMA_VERSION = 1
@@ -133,7 +134,7 @@ def save_sidecar(path: str | Path, state: SidecarState, *, backup: bool = True) 
     """
     path = Path(path)
     saved_at = now_iso()
-    text = dumps_document(state.to_document(saved_at)) + "\n"
+    text = escape_lone_surrogates(dumps_document(state.to_document(saved_at))) + "\n"
     ensure_folder(path.parent, path)
     atomic_write_text(path, text, backup=backup)
     return replace(state, saved_at=saved_at, recovered_from=None, warnings=[])

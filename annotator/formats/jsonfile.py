@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from pathlib import Path
 from typing import Any
 
 from annotator.core.annotation import Annotation
 from annotator.core.errors import AnnotationError
+from annotator.core.json_text import escape_lone_surrogates
 from annotator.core.segment import Source
 from annotator.formats._io import read_text, write_text
 from annotator.formats.errors import FormatError
@@ -28,10 +28,6 @@ VERSION = 1
 #: Confidences are model posteriors: 3 decimals say all they mean (times and labels, what
 #: people type, are written exactly).
 CONFIDENCE_DECIMALS = 3
-#: A lone surrogate is how Python holds a byte of a file name that is not valid UTF-8 (a
-#: recording's path); no UTF-8 file can hold it raw, but JSON's ``\udce9`` escape can, and
-#: reads back to the same name, so the file stays lossless.
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _Bad(Exception):
@@ -166,7 +162,7 @@ def json_text(annotation: Annotation) -> str:
                 segment["confidence"] = round(segment["confidence"], CONFIDENCE_DECIMALS)
     envelope = {"format": FORMAT_NAME, "version": VERSION, **body}
     text = json.dumps(envelope, ensure_ascii=False, allow_nan=False, indent=1) + "\n"
-    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return escape_lone_surrogates(text)
 
 
 def write_json(annotation: Annotation, path: str | Path) -> None:

@@ -74,3 +74,24 @@ def test_a_bad_file_with_an_undecodable_name_is_one_escaped_line(corpus: Path) -
     assert outcome.code == 1 and "Traceback" not in outcome.err, outcome.err
     assert line.startswith("annotator: ") and "bad\\xff.wav: not a readable audio file" in line
     assert "surrogate" not in line, line  # libsndfile's reason, not an encoding failure
+
+
+def test_the_editor_opens_it_and_saves_the_labels(corpus: Path) -> None:
+    """The editor's own reader decodes it (it passed the scan, then failed to open: "cannot
+    read audio ... surrogates not allowed"), and its labels are saved and read back under the
+    same name (the sidecar's JSON could not be encoded: the save raised)."""
+    from annotator.core import Annotation, Lane, RecordingInfo, RecordingStatus, Segment, Source
+    from annotator.gui.document import load_audio, project_for
+
+    audio = load_audio(undecodable(corpus))
+    assert audio.sample_rate == 16000 and len(audio.samples) == 8000
+    project = project_for(corpus)
+    [entry] = project.recordings
+    assert entry.audio_error is None
+    speech = Lane("speech", [Segment(0.1, 0.4, "speech", None, Source.HUMAN)])
+    info = RecordingInfo(entry.rel_path, entry.duration, 16000)  # as the editor keeps it
+    project.save(entry, Annotation([speech], info), RecordingStatus.DONE)
+    again = project_for(corpus)
+    loaded = again.load(again.recordings[0])
+    assert loaded.lane("speech")[0].end == 0.4 and loaded.recording.path == os.fsdecode(NAME)
+    assert again.recordings[0].rel_path == os.fsdecode(NAME)
