@@ -87,7 +87,9 @@ class MixConfig:
     * ``noise_floor_p``: an unlabelled generated noise floor (hiss, rumble or mains hum)
       ``noise_floor_below_db`` under the labelled content, or at ``noise_floor_dbfs`` in a silent
       chunk — what real recordings carry under everything. Without it the model only ever hears
-      digital silence beneath a talker and takes a faint hum under speech for bass music;
+      digital silence beneath a talker and takes a faint hum under speech for bass music.
+      ``floor_kinds`` are the floors drawn from (uniformly; a kind named twice is drawn twice as
+      often): :data:`.noises.KINDS` by default, :data:`.noises.FLOOR_ONLY_KINDS` on request;
     * ``gsm_p``: whole chunks through the GSM 06.10 telephone codec (:mod:`.codec`), after a
       narrowband line whose labels follow what it keeps;
     * ``reverb_p``: whole chunks heard in one random room (:mod:`.rooms`: RT60 in
@@ -142,6 +144,7 @@ class MixConfig:
     partial_p: float = 0.3
     silence_dbfs: float = -90.0
     noise_floor_p: float = 0.0
+    floor_kinds: tuple[str, ...] = noises.KINDS
     noise_floor_below_db: tuple[float, float] = (30.0, 50.0)
     noise_floor_dbfs: tuple[float, float] = (-85.0, -60.0)
     gsm_p: float = 0.0
@@ -437,7 +440,7 @@ class ChunkGenerator:
         if cfg.room_tone_p > 0 and self._room_tones and rng.random() < cfg.room_tone_p:
             kind, floor = "room", room_tone.draw(rng, self._room_tones, audio.size)
         else:
-            kind = cfg.generated_kinds[int(rng.integers(len(cfg.generated_kinds)))]
+            kind = cfg.floor_kinds[int(rng.integers(len(cfg.floor_kinds)))]
             floor = noises.generate(kind, audio.size, rng)
         if heard.any():
             level_db = 10 * np.log10(active_power(audio, heard)) - rng.uniform(

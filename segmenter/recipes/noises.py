@@ -9,10 +9,18 @@ seed reproduces them, and return unit-RMS float32 signals (the mixer sets the le
 from __future__ import annotations
 
 import numpy as np
+from scipy.signal import butter, sosfilt
 
-__all__ = ["KINDS", "EVENT_KINDS", "generate"]
+__all__ = ["KINDS", "EVENT_KINDS", "FLOOR_ONLY_KINDS", "generate"]
 
 KINDS = ("white", "pink", "brown", "hum")
+FLOOR_ONLY_KINDS = ("rumble",)
+"""Steady backgrounds offered only as unlabelled floors (``--floor-kinds``), never as labelled
+noise: a room's ventilation or traffic through a wall, energy almost all under a few hundred Hz.
+Why: the bass-only music augmentation teaches that a spectrum empty above ~300 Hz is music, and
+nothing in the stream said otherwise, so the quiet parts of AMI meeting rooms (ventilation
+rumble at -45 dBFS, nothing above 1 kHz) were labelled music, as was low-passed white noise at
+-60 dBFS (music posterior 0.95, shipped W2)."""
 EVENT_KINDS = ("engine", "ticks", "siren", "wind")
 """Non-stationary generated noises (opt-in, ``--event-noises``): tonal or rhythmic sounds that
 are not music — what the shipped model mistakes for music out of domain (engines, clocks,
@@ -82,8 +90,19 @@ def _wind(rng: np.random.Generator, n: int, rate: int) -> np.ndarray:
     return _coloured(rng, n, rng.uniform(1.5, 2.5), rate) * gust
 
 
+def _rumble(rng: np.random.Generator, n: int, rate: int) -> np.ndarray:
+    """Ventilation or distant traffic: noise through a 4th-order low-pass at 50-400 Hz
+    (log-uniform), with a faint pink hiss 30-50 dB down (a room is never empty above it)."""
+    cutoff = float(np.exp(rng.uniform(np.log(50.0), np.log(400.0))))
+    sos = butter(4, cutoff, "low", fs=rate, output="sos")
+    low = _unit_rms(sosfilt(sos, rng.standard_normal(n)))
+    hiss = _unit_rms(_coloured(rng, n, 1.0, rate)) * 10 ** (-rng.uniform(30.0, 50.0) / 20)
+    return low + hiss
+
+
 def generate(kind: str, n: int, rng: np.random.Generator, rate: int = 16000) -> np.ndarray:
-    """``n`` samples of noise ``kind`` (one of :data:`KINDS`) at unit RMS."""
+    """``n`` samples of noise ``kind`` (one of :data:`KINDS`, :data:`EVENT_KINDS` or
+    :data:`FLOOR_ONLY_KINDS`) at unit RMS."""
     if n <= 0:
         return np.zeros(0, dtype=np.float32)
     if kind == "white":
@@ -94,7 +113,11 @@ def generate(kind: str, n: int, rng: np.random.Generator, rate: int = 16000) -> 
         return _unit_rms(_coloured(rng, n, 2.0, rate))
     if kind == "hum":
         return _unit_rms(_hum(rng, n, rate))
-    events = {"engine": _engine, "ticks": _ticks, "siren": _siren, "wind": _wind}
+    events = {
+        "engine": _engine, "ticks": _ticks, "siren": _siren, "wind": _wind, "rumble": _rumble,
+    }  # fmt: skip
     if kind in events:
         return _unit_rms(events[kind](rng, n, rate))
-    raise ValueError(f"unknown noise kind {kind!r}; expected one of {KINDS + EVENT_KINDS}")
+    raise ValueError(
+        f"unknown noise kind {kind!r}; expected one of {KINDS + EVENT_KINDS + FLOOR_ONLY_KINDS}"
+    )

@@ -114,6 +114,7 @@ class RecipeConfig:
     narrowband_p: float = 0.1
     noise_speed_p: float = 0.5
     noise_floor_p: float = 0.3
+    floor_kinds: tuple[str, ...] = MixConfig.floor_kinds
     gsm_p: float = 0.1
     reverb_p: float = 0.0
     lossy_p: float = 0.0
@@ -199,6 +200,7 @@ def mix_config(config: RecipeConfig) -> MixConfig:
         narrowband_p=config.narrowband_p,
         noise_speed_p=config.noise_speed_p,
         noise_floor_p=config.noise_floor_p,
+        floor_kinds=tuple(config.floor_kinds),
         gsm_p=config.gsm_p,
         reverb_p=config.reverb_p,
         lossy_p=config.lossy_p,

@@ -14,7 +14,7 @@ from typing import Any
 
 from segmenter.recipes.codec import LOSSY_CODECS
 from segmenter.recipes.mixing import SCENARIOS
-from segmenter.recipes.noises import EVENT_KINDS
+from segmenter.recipes.noises import EVENT_KINDS, FLOOR_ONLY_KINDS, KINDS
 from segmenter.recipes.sources import DEFAULT_AMI_DIR
 from segmenter.recipes.train import RecipeConfig
 
@@ -106,6 +106,14 @@ def add_train_parser(sub: argparse._SubParsersAction) -> None:
         default=d.noise_floor_p,
         help="share of chunks given an unlabelled hiss, rumble or hum 30-50 dB under the "
         "labelled content (a recording's noise floor)",
+    )
+    a(
+        "--floor-kinds",
+        type=_names_from((*KINDS, *FLOOR_ONLY_KINDS), required=True),
+        default=d.floor_kinds,
+        help="generated noise floors --noise-floor-p draws from, comma-separated, from "
+        f"{','.join((*KINDS, *FLOOR_ONLY_KINDS))} (default {','.join(d.floor_kinds)}); a kind "
+        "named twice is drawn twice as often",
     )
     a(
         "--gsm-p",
@@ -278,14 +286,17 @@ def tune_objective(given: list[dict[str, str]], default: dict[str, str]) -> dict
     return out
 
 
-def _names_from(known: tuple[str, ...]):
-    """An argparse type: comma-separated names, each one of ``known``."""
+def _names_from(known: tuple[str, ...], required: bool = False):
+    """An argparse type: comma-separated names, each one of ``known`` (repeats kept, in order);
+    ``required``: at least one."""
 
     def parse(text: str) -> tuple[str, ...]:
         names = tuple(name.strip() for name in text.split(",") if name.strip())
         unknown = sorted(set(names) - set(known))
         if unknown:
             raise argparse.ArgumentTypeError(f"unknown {unknown}; expected from {known}")
+        if required and not names:
+            raise argparse.ArgumentTypeError(f"name at least one of {known}")
         return names
 
     return parse
@@ -346,6 +357,7 @@ def recipe_config(args: argparse.Namespace) -> RecipeConfig:
         music_lowpass_p=args.music_lowpass_p, narrowband_p=args.narrowband_p,
         music_lowpass_keeps_level=args.music_lowpass_keeps_level,
         noise_speed_p=args.noise_speed_p, noise_floor_p=args.noise_floor_p,
+        floor_kinds=args.floor_kinds,
         gsm_p=args.gsm_p, reverb_p=args.reverb_p, lossy_p=args.lossy_p,
         lossy_codecs=args.lossy_codecs,
         level_dbfs=args.level_dbfs, noise_floor_dbfs=args.noise_floor_dbfs,

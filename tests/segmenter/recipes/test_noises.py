@@ -12,7 +12,7 @@ from segmenter.recipes.mixing import ChunkGenerator, MixConfig
 from .conftest import make_bank
 
 
-@pytest.mark.parametrize("kind", noises.KINDS + noises.EVENT_KINDS)
+@pytest.mark.parametrize("kind", noises.KINDS + noises.EVENT_KINDS + noises.FLOOR_ONLY_KINDS)
 def test_each_kind_is_finite_unit_rms_and_seeded(kind):
     a = noises.generate(kind, 32000, np.random.default_rng(3))
     b = noises.generate(kind, 32000, np.random.default_rng(3))
@@ -33,6 +33,27 @@ def test_event_kinds_are_not_stationary():
     assert steady < 3.0
     assert spread(noises.generate("ticks", 64000, rng)) > steady + 10.0
     assert spread(noises.generate("wind", 64000, rng)) > steady + 3.0
+
+
+def test_rumble_is_all_low_frequency_with_a_faint_hiss():
+    """What it is for: a room's ventilation, energy under a few hundred Hz (the spectrum the
+    bass-only music augmentation otherwise teaches to be music), never digital silence above."""
+    for seed in range(5):
+        x = noises.generate("rumble", 64000, np.random.default_rng(seed)).astype(np.float64)
+        power = np.abs(np.fft.rfft(x)) ** 2
+        freqs = np.fft.rfftfreq(x.size, 1 / 16000)
+        assert power[freqs < 800].sum() > 0.99 * power.sum()
+        assert power[freqs > 2000].sum() > 1e-7 * power.sum()
+
+
+def test_floor_kinds_are_a_mixing_setting_and_default_to_the_stationary_kinds():
+    assert MixConfig().floor_kinds == noises.KINDS
+    config = MixConfig(noise_floor_p=1.0, floor_kinds=("rumble",))
+    gen = ChunkGenerator(make_bank(), config)
+    rng = np.random.default_rng(1)
+    chunks = [gen.chunk(rng, "silence") for _ in range(10)]
+    assert {p for c in chunks for p in c.parts if p.startswith("floor/")} == {"floor/rumble"}
+    assert not any(c.masks.any() for c in chunks)  # a floor is never labelled
 
 
 def test_unknown_kind_is_refused():
@@ -78,3 +99,19 @@ def test_the_recipe_adds_event_noises_only_when_asked(monkeypatch, tmp_path):
     for validation in (seen[1], seen[3]):  # validation, tuning, scores: the plain stream
         assert validation.event_kinds == () and validation.music_lowpass_p == 0.0
         assert validation.narrowband_p == 0.0 and validation.noise_speed_p == 0.0
+
+
+def test_floor_kinds_option_reaches_the_training_stream_only():
+    from segmenter.recipes import cli
+    from segmenter.recipes.train_options import recipe_config
+
+    parse = cli._parser().parse_args
+    args = parse(["train", "--cache", "c", "--out", "o", "--floor-kinds", "brown,rumble,rumble"])
+    mix = recipe.mix_config(recipe_config(args))
+    assert mix.floor_kinds == ("brown", "rumble", "rumble")  # a repeat weighs the draw
+    assert recipe.plain(mix).noise_floor_p == 0.0  # validation hears no floor at all
+    default = parse(["train", "--cache", "c", "--out", "o"])
+    assert recipe.mix_config(recipe_config(default)).floor_kinds == noises.KINDS
+    for bad in ("thunder", ","):
+        with pytest.raises(SystemExit):
+            parse(["train", "--cache", "c", "--out", "o", "--floor-kinds", bad])
