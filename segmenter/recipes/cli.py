@@ -61,7 +61,7 @@ def _retune_parser(sub: argparse._SubParsersAction) -> None:
     a("--model", type=Path, required=True, help="a model file the recipe trained")
     a("--out", type=Path, required=True, help="model file to write (never the input)")
     a("--force", action="store_true", help="replace --out if it exists")
-    tuning_options(a, RecipeConfig())
+    tuning_options(a, RecipeConfig(), retune=True)
     a("--ami", type=Path, default=DEFAULT_AMI_DIR, help="AMI clips folder (dev.rttm is scored)")
     a("--demo", type=Path, default=Path("resources/demo"), help="demo folder (demo.rttm scored)")
 
@@ -113,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
             objective = tune_objective(args.tune_objective, RecipeConfig().tune_objective)
             retune_model(
                 args.cache, args.model, args.out, objective=objective,
-                f1_tolerance=args.tune_f1_tolerance, ami_dir=args.ami, demo_dir=args.demo,
+                f1_tolerance=args.tune_f1_tolerance, tune_stream=args.tune_stream,
+                ami_dir=args.ami, demo_dir=args.demo,
                 force=args.force,
             )  # fmt: skip
         elif args.command == "stats":

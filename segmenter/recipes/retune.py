@@ -20,7 +20,14 @@ from segmenter.recipes import RecipeError
 from segmenter.recipes.bank import SourceBank
 from segmenter.recipes.mixing import ChunkGenerator
 from segmenter.recipes.report import format_metrics, write_metrics_json
-from segmenter.recipes.train import RecipeConfig, demo_and_ami, mix_config, plain, score_sets
+from segmenter.recipes.train import (
+    RecipeConfig,
+    demo_and_ami,
+    mix_config,
+    plain,
+    score_sets,
+    tuning_mix,
+)
 from segmenter.recipes.tuning import objectives_of, tune_decisions, tuning_set
 
 __all__ = ["recipe_config_of", "retune_model"]
@@ -48,13 +55,15 @@ def retune_model(
     *,
     objective: str | Mapping[str, str] = "edits",
     f1_tolerance: float = 0.02,
+    tune_stream: str | None = None,
     ami_dir: Path | None = None,
     demo_dir: Path | None = None,
     force: bool = False,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Tune ``model_path``'s decisions again and write the result to ``out`` (never in place:
-    the input stays as it was). Returns the new metrics."""
+    the input stays as it was); ``tune_stream`` None keeps the stream the model was tuned on.
+    Returns the new metrics."""
     if out.resolve() == model_path.resolve():
         raise RecipeError(f"{out}: --out must differ from --model (the input is kept as it was)")
     if out.exists() and not force:
@@ -66,13 +75,16 @@ def retune_model(
         tune_objective=objectives_of(objective, model.classes),
         tune_f1_tolerance=f1_tolerance,
     )
+    if tune_stream is not None:
+        config = replace(config, tune_stream=tune_stream)
     held = info.training.get("hold_out")
     held_sources = tuple(held.get("sources", ())) if isinstance(held, dict) else ()
     # a model trained with packages held out is tuned without them, as its own run was
     val_bank = SourceBank.from_cache(cache, "validation", (*config.exclude_sources, *held_sources))
     val_gen = ChunkGenerator(val_bank, plain(mix_config(config)))
+    tune_gen = ChunkGenerator(val_bank, tuning_mix(mix_config(config), config.tune_stream))
     recordings = tuning_set(
-        val_gen, config.tune_chunks, config.chunks_per_recording, config.seed,
+        tune_gen, config.tune_chunks, config.chunks_per_recording, config.seed,
         config.tune_longest_run,
     )  # fmt: skip
     thresholds, how = tune_decisions(model, recordings, config.tune_objective, f1_tolerance)

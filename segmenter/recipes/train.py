@@ -130,6 +130,7 @@ class RecipeConfig:
         default_factory=lambda: {"sp": "edits", "mu": "f1", "no": "edits", "ov": "edits"}
     )
     tune_f1_tolerance: float = 0.02
+    tune_stream: str = "plain"  # or "training": tune on the training stream's realism (rooms...)
     hold_out_packages: float = 0.0  # > 0: train without these packages, score them (.unseen)
     hold_out_seed: int = 0
     hold_out_ami: bool = False
@@ -187,6 +188,22 @@ def plain(mix: MixConfig) -> MixConfig:
         overlap_sets_level=False,
         event_kinds=(),
     )
+
+
+TUNE_STREAMS = ("plain", "training")
+
+
+def tuning_mix(mix: MixConfig, stream: str) -> MixConfig:
+    """The stream decisions are tuned on: ``plain`` (the validation stream) or ``training`` —
+    the validation sources heard as the training stream hears them (rooms, loudness spread,
+    noise floors, codecs). Why the second: thresholds tuned on clean, levelled mixtures do not
+    carry to real recordings (the overlap lane tuned on them costs more edits than an empty one
+    on the demo and AMI dev); the issue asks for decisions tuned on realistic stretches. Scores
+    stay on the plain stream either way. Real room tone is left out (``room_tone_p`` 0): the
+    validation bank's conversations are the AMI dev clips, whose quiet parts are a benchmark."""
+    if stream not in TUNE_STREAMS:
+        raise RecipeError(f"tuning stream {stream!r}; expected one of {', '.join(TUNE_STREAMS)}")
+    return plain(mix) if stream == "plain" else replace(mix, room_tone_p=0.0)
 
 
 def mix_config(config: RecipeConfig) -> MixConfig:
@@ -388,7 +405,8 @@ def _train_stages(
 
     t = time.perf_counter()
     per = config.chunks_per_recording
-    tune_set = tuning_set(val_gen, config.tune_chunks, per, config.seed, config.tune_longest_run)
+    tune_gen = ChunkGenerator(val_bank, tuning_mix(mix, config.tune_stream))
+    tune_set = tuning_set(tune_gen, config.tune_chunks, per, config.seed, config.tune_longest_run)
     thresholds, how = tune_decisions(
         model, tune_set, config.tune_objective, config.tune_f1_tolerance
     )

@@ -16,7 +16,7 @@ from segmenter.recipes.codec import LOSSY_CODECS
 from segmenter.recipes.mixing import SCENARIOS
 from segmenter.recipes.noises import EVENT_KINDS, FLOOR_ONLY_KINDS, KINDS
 from segmenter.recipes.sources import DEFAULT_AMI_DIR
-from segmenter.recipes.train import RecipeConfig
+from segmenter.recipes.train import TUNE_STREAMS, RecipeConfig
 
 __all__ = ["add_train_parser", "recipe_config", "tune_objective", "tuning_options"]
 
@@ -249,7 +249,9 @@ def add_train_parser(sub: argparse._SubParsersAction) -> None:
     )
 
 
-def tuning_options(a: Callable[..., Any], d: Any) -> None:
+def tuning_options(a: Callable[..., Any], d: Any, retune: bool = False) -> None:
+    """The decision-tuning options of ``train`` and ``retune`` (``retune``: a stream not given
+    keeps the one the model was tuned on)."""
     a(
         "--tune-objective",
         action="append",
@@ -261,6 +263,14 @@ def tuning_options(a: Callable[..., Any], d: Any) -> None:
         + " ".join(f"{c}={o}" for c, o in d.tune_objective.items()),
     )
     a("--tune-f1-tolerance", type=float, default=d.tune_f1_tolerance)
+    a(
+        "--tune-stream",
+        choices=TUNE_STREAMS,
+        default=None if retune else d.tune_stream,
+        help="mixtures the decisions are tuned on: plain (the validation stream) or training "
+        "(validation sources heard as training hears them: rooms, levels, floors, codecs); "
+        f"default {d.tune_stream} (retune: the one the model was tuned on)",
+    )
 
 
 def _objective(text: str) -> dict[str, str]:
@@ -365,7 +375,7 @@ def recipe_config(args: argparse.Namespace) -> RecipeConfig:
         balance_sources=args.balance_sources,
         room_tone_p=args.room_tone_p, overlap_sets_level=args.overlap_sets_level,
         tune_objective=tune_objective(args.tune_objective, RecipeConfig().tune_objective),
-        tune_f1_tolerance=args.tune_f1_tolerance,
+        tune_f1_tolerance=args.tune_f1_tolerance, tune_stream=args.tune_stream,
         class_weights={**RecipeConfig().class_weights, **dict(args.class_weight)},
         hold_out_packages=args.hold_out_packages, hold_out_seed=args.hold_out_seed,
         hold_out_ami=args.hold_out_ami, init_from=args.init_from,

@@ -85,3 +85,32 @@ def test_retune_leaves_out_the_packages_its_model_was_trained_without(tmp_path, 
     with pytest.raises(RecipeError, match="stop here"):
         retune_model(tmp_path, model, tmp_path / "out.safetensors")
     assert seen["exclude"] == ("asc-music", "asterisk-fr")
+
+
+def test_the_tuning_stream_is_plain_by_default_or_the_training_stream_without_real_room_tone():
+    from segmenter.recipes.train import mix_config, plain, tuning_mix
+
+    config = RecipeConfig(reverb_p=0.3, lossy_p=0.06, room_tone_p=0.5, noise_floor_p=0.5)
+    mix = mix_config(config)
+    assert RecipeConfig().tune_stream == "plain"
+    assert tuning_mix(mix, "plain") == plain(mix)
+    realistic = tuning_mix(mix, "training")
+    assert (realistic.reverb_p, realistic.lossy_p, realistic.noise_floor_p) == (0.3, 0.06, 0.5)
+    assert realistic.room_tone_p == 0.0  # the validation conversations' quiet: a benchmark
+    with pytest.raises(RecipeError, match="tuning stream 'loud'"):
+        tuning_mix(mix, "loud")
+
+
+def test_train_takes_the_tuning_stream_and_retune_keeps_the_models_unless_told() -> None:
+    from segmenter.recipes import cli
+    from segmenter.recipes.train_options import recipe_config
+
+    parse = cli._parser().parse_args
+    train = parse(["train", "--cache", "c", "--out", "o", "--tune-stream", "training"])
+    assert recipe_config(train).tune_stream == "training"
+    assert recipe_config(parse(["train", "--cache", "c", "--out", "o"])).tune_stream == "plain"
+    retune = ["retune", "--cache", "c", "--model", "m", "--out", "o"]
+    assert parse(retune).tune_stream is None
+    assert parse([*retune, "--tune-stream", "plain"]).tune_stream == "plain"
+    with pytest.raises(SystemExit):
+        parse([*retune, "--tune-stream", "loud"])
