@@ -29,19 +29,6 @@ ROOT = Path(__file__).resolve().parent.parent
 KNOWN_CYCLES = [
     # autosave type-hints Project; project imports autosave_path_for
     {"annotator.core.autosave", "annotator.core.project"},
-    # the helpers type-hint MainWindow, which imports them (finetune_dialog through
-    # explain_tools, which imports it inside a function); issue 18 item 1 removes it
-    {
-        "annotator.gui.explain_tools",
-        "annotator.gui.finetune_dialog",
-        "annotator.gui.lane_actions",
-        "annotator.gui.main_window",
-        "annotator.gui.menus",
-        "annotator.gui.playback_controls",
-        "annotator.gui.prelabel_actions",
-        "annotator.gui.review_tools",
-        "annotator.gui.settings_dialog",
-    },
     # base's FRONT_ENDS registry imports the wavlm front end inside a function; wavlm subclasses
     # base's FrontEnd
     {"segmenter.features.base", "segmenter.features.wavlm"},
@@ -236,8 +223,7 @@ KNOWN = "; ".join(" <-> ".join(sorted(cycle)) for cycle in KNOWN_CYCLES)
 
 @pytest.mark.xfail(
     strict=True,
-    reason=f"import cycles exist today: {KNOWN}; issue 18 item 1 removes the main_window one, "
-    "the four others each need a fix of their own (see KNOWN_CYCLES)",
+    reason=f"import cycles exist today: {KNOWN}; each needs a fix of its own (see KNOWN_CYCLES)",
 )
 def test_no_import_cycle_among_project_modules() -> None:
     graph, cycles = project_cycles()

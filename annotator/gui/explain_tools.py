@@ -1,9 +1,9 @@
-"""`ExplainTools`: the "show why" side of the editor, wired into the window in a few lines.
+"""`ExplainTools`: the "show why" side of the editor, docked beside the views it explains.
 
 Four dock panels — component inspector, why this label, review queue, compare with a reference —
-a picker on the activation heatmap, a player for sonified clips, and the fine-tune dialog. The
-window creates this object before its actions (`menus.build_actions` asks it for its own),
-calls `show_document` when a recording is shown and `shutdown` when it closes.
+a picker on the activation heatmap, a player for sonified clips, the fine-tune and teach
+dialogs, and the actions and keys that open them. The window calls `show_document` when a
+recording is shown and `shutdown` when it closes.
 
 Panels are recomputed when what they show changes: the evidence (a new pre-label, an undo), its
 thresholds (the sliders), the labels (any edit), the selection, the visible range. Work that
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PyQt6.QtCore import QObject, Qt
 from PyQt6.QtGui import QAction
-from PyQt6.QtWidgets import QDockWidget, QMenu
+from PyQt6.QtWidgets import QDockWidget, QMainWindow
 
 from annotator.evidence.explain_source import (
     ExplainUnavailable,
@@ -32,11 +32,18 @@ from annotator.evidence.explain_source import (
 from annotator.gui.heatmap_picker import HeatmapPicker
 from annotator.gui.inspector_panel import InspectorPanel
 from annotator.gui.review_tools import ReviewTools
+from annotator.gui.shortcuts import key_actions
 from annotator.gui.why_panel import WhyPanel, clip_gain
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from annotator.gui.context import EditorContext
+    from annotator.gui.corpus_panel import CorpusPanel
     from annotator.gui.document import Document
-    from annotator.gui.main_window import MainWindow
+    from annotator.gui.editor import EditorController
+    from annotator.gui.player import Player
+    from annotator.gui.timeline_view import TimelineView
 
 PANELS = {
     "inspector": "Component inspector",
@@ -47,14 +54,28 @@ PANELS = {
 
 
 class ExplainTools(QObject):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(
+        self,
+        context: EditorContext,
+        controller: EditorController,
+        timeline: TimelineView,
+        corpus: CorpusPanel,
+        player: Player,
+        prelabel: Callable[[str], bool],
+        host: QMainWindow,
+    ) -> None:
+        super().__init__(host)
+        self.context = context
+        self.controller = controller
+        self.timeline = timeline
+        self.player = player
+        self.prelabel = prelabel  # for the teach dialog: pre-label "current" or "all"
+        self.host = host  # holds the docks; the dialogs' parent
         self.inspector = InspectorPanel()
         self.why = WhyPanel()
-        self.reviewing = ReviewTools(window)
-        self.picker = HeatmapPicker(window.timeline, self)
-        self.clip_player = window.player.sibling(self)
+        self.reviewing = ReviewTools(context, controller, timeline, corpus, self)
+        self.picker = HeatmapPicker(timeline, self)
+        self.clip_player = player.sibling(self)
         self.last_clip = None  # the Sonification last asked for (what the Listen buttons play)
         self.finetune = None  # FinetuneDialog, made on first use
         self.teach = None  # TeachDialog, made on first use
@@ -70,20 +91,20 @@ class ExplainTools(QObject):
             "compare": self.reviewing.compare_panel,
         }
         for name, title in PANELS.items():  # fmt: skip
-            dock = QDockWidget(title, window)
+            dock = QDockWidget(title, host)
             dock.setObjectName(f"dock-{name}")
             dock.setWidget(widgets[name])
             dock.setAllowedAreas(
                 Qt.DockWidgetArea.RightDockWidgetArea | Qt.DockWidgetArea.LeftDockWidgetArea
                 | Qt.DockWidgetArea.BottomDockWidgetArea
             )  # fmt: skip
-            window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            host.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
             # a bound method: PyQt drops it with this object, while the window is torn down
             dock.visibilityChanged.connect(self._on_dock_visibility)
             dock.hide()
             self.docks[name] = dock
-        window.tabifyDockWidget(self.docks["inspector"], self.docks["why"])
-        window.tabifyDockWidget(self.docks["review"], self.docks["compare"])
+        host.tabifyDockWidget(self.docks["inspector"], self.docks["why"])
+        host.tabifyDockWidget(self.docks["review"], self.docks["compare"])
         self.picker.hovered.connect(self._on_hover)
         self.picker.clicked.connect(self._on_heatmap_click)
         self.inspector.filterChanged.connect(self._apply_filter)
@@ -91,12 +112,27 @@ class ExplainTools(QObject):
         self.why.countChanged.connect(lambda _n: self.refresh_why())
         self.why.componentChosen.connect(self.inspect)
         self.why.listenRequested.connect(self.listen)
-        window.controller.selectionChanged.connect(self._on_selection)
-        window.timeline.rangeChanged.connect(self._on_range)
+        controller.selectionChanged.connect(self._on_selection)
+        timeline.rangeChanged.connect(self._on_range)
+        self._add_actions()
 
-    # --- the window's hooks -------------------------------------------------------------------
-    def add_actions(self, actions: dict[str, QAction]) -> None:
-        w = self.window
+    def _add_actions(self) -> None:
+        actions, w = self.context.actions, self.host
+        reviewing = self.reviewing
+        actions.update(
+            key_actions(
+                w,
+                {
+                    "review_next": lambda: reviewing.review_step(1),
+                    "review_prev": lambda: reviewing.review_step(-1),
+                    "disagreement_next": lambda: reviewing.disagreement_step(1),
+                    "disagreement_prev": lambda: reviewing.disagreement_step(-1),
+                    "copy_reference": lambda: reviewing.copy_reference(),
+                    "why": lambda: self.show_panel("why"),
+                    "inspector": lambda: self.show_panel("inspector"),
+                },
+            )
+        )
         for name, dock in self.docks.items():
             action = dock.toggleViewAction()
             action.setText(PANELS[name])
@@ -119,16 +155,7 @@ class ExplainTools(QObject):
             "Teach a new lane from this lane…", w, triggered=self.open_teach
         )
 
-    def fill_menus(self, view: QMenu, tools: QMenu) -> None:
-        a = self.window.actions
-        panels = view.addMenu("Panels")
-        for name in PANELS:
-            panels.addAction(a[f"panel_{name}"])
-        tools.addSeparator()
-        for name in ("load_reference", "reference_speakers", "sort_by_effort", "finetune",
-                     "teach_lane"):  # fmt: skip
-            tools.addAction(a[name])
-
+    # --- the window's hooks -------------------------------------------------------------------
     def show_document(self, document: Document) -> None:
         if self.document is not None:
             with contextlib.suppress(TypeError):  # it was never connected
@@ -211,7 +238,7 @@ class ExplainTools(QObject):
             self.inspector.set_unavailable(str(exc))
             return
         self.inspector.set_evidence(ev, H)
-        self.inspector.show_range(*self.window.timeline.visible_range())
+        self.inspector.show_range(*self.timeline.visible_range())
         self._apply_filter(str(self.inspector.filter.currentData() or ""))
 
     def inspect(self, k: int) -> None:
@@ -253,7 +280,7 @@ class ExplainTools(QObject):
 
             text = describe_component(np.asarray(ev.W)[:, k], frequencies(ev))
             self._descriptions[k] = text
-        self.window.statusBar().showMessage(f"component {k}: {text} (click to inspect)", 3000)
+        self.context.say(f"component {k}: {text} (click to inspect)", 3000)
 
     def _on_range(self, start: float, end: float) -> None:
         if self.docks["inspector"].isVisible():
@@ -261,7 +288,7 @@ class ExplainTools(QObject):
 
     # --- why this label -----------------------------------------------------------------------
     def _on_selection(self) -> None:
-        c = self.window.controller
+        c = self.controller
         if c.selection:
             self.why.set_class(c.selection[0][0])
         self.refresh_why()
@@ -272,7 +299,7 @@ class ExplainTools(QObject):
             return None
         from annotator.review.evidence import ReviewError
 
-        span = self.window.controller.span
+        span = self.controller.span
         try:
             ev, _H = self._evidence()
         except ExplainUnavailable as exc:
@@ -303,16 +330,16 @@ class ExplainTools(QObject):
             clip = listen_selection(ev, doc.audio.samples, doc.audio.sample_rate,
                                     why.start, why.end, self.why.ticked())  # fmt: skip
         except (ExplainUnavailable, ReviewError) as exc:
-            self.window.statusBar().showMessage(str(exc), 6000)
+            self.context.say(str(exc), 6000)
             return str(exc)
         self.last_clip = clip
         samples = {"selected": clip.selected, "rest": clip.rest}.get(which, clip.mixture)
-        self.window.player.stop()
+        self.player.stop()
         self.clip_player.set_audio(clip_gain(samples), clip.sample_rate)
         problem = self.clip_player.play(0.0)
         share = clip.selected_energy_share
         what = {"selected": f"components {list(clip.components)}", "rest": "the rest"}
-        self.window.statusBar().showMessage(
+        self.context.say(
             problem or f"Playing {what.get(which, 'the original')} "
             f"({100 * share:.0f} % of the energy in the ticked components)", 6000
         )  # fmt: skip
@@ -327,7 +354,7 @@ class ExplainTools(QObject):
         from annotator.gui.finetune_dialog import FinetuneDialog
 
         if self.finetune is None:
-            self.finetune = FinetuneDialog(self.window)
+            self.finetune = FinetuneDialog(self.context, self.host)
         self.finetune.reset()
         self.finetune.show()
         self.finetune.raise_()
@@ -338,7 +365,7 @@ class ExplainTools(QObject):
         from annotator.gui.teach_dialog import TeachDialog
 
         if self.teach is None:
-            self.teach = TeachDialog(self.window)
+            self.teach = TeachDialog(self.context, self.controller, self.prelabel, self.host)
         self.teach.reset()
         self.teach.show()
         self.teach.raise_()

@@ -37,12 +37,14 @@ from PyQt6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
 
 from annotator.extensions import error_line
 
 if TYPE_CHECKING:
-    from annotator.gui.main_window import MainWindow
+    from annotator.core.project import Project
+    from annotator.gui.context import EditorContext
 
 MODEL_SETTING = "prelabel/nmf/model"
 
@@ -98,9 +100,8 @@ class FinetuneJob(QObject):
             self.progress.emit(float(fraction), str(message))
 
 
-def default_output(window: MainWindow, model: Path) -> Path:
+def default_output(project: Project | None, model: Path) -> Path:
     """A new file in the project's state folder, named after the model and the time."""
-    project = window.project
     folder = (project.state_dir if project is not None else model.parent) / "models"
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     return folder / f"{model.stem}-finetuned-{stamp}.safetensors"
@@ -148,9 +149,9 @@ COLUMNS = (
 class FinetuneDialog(QDialog):
     """Model, output, a few settings, Start / Cancel, progress, and the before/after table."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, context: EditorContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
         self.setWindowTitle("Learn from corrections")
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
@@ -220,11 +221,11 @@ class FinetuneDialog(QDialog):
             return
         from annotator.resources import installed_default_model
 
-        chosen = str(self.window.settings.value(MODEL_SETTING, "") or "")
+        chosen = str(self.context.settings.value(MODEL_SETTING, "") or "")
         model = Path(chosen) if chosen else installed_default_model()
         self.model.setText(str(model) if model else "")
         if model is not None:
-            self.output.setText(str(default_output(self.window, model)))
+            self.output.setText(str(default_output(self.context.project, model)))
         self._buttons()
 
     @property
@@ -242,7 +243,7 @@ class FinetuneDialog(QDialog):
     def start(self) -> bool:
         from annotator.learn import FinetuneConfig, LearnError
 
-        w = self.window
+        w = self.context
         if self.running:
             return False
         if w.project is None:
@@ -295,7 +296,7 @@ class FinetuneDialog(QDialog):
             self.progress.setValue(1000)
             self._fill(result)
         # the dialog may have been closed while the job ran on: say it in the window too
-        self.window.statusBar().showMessage(f"Fine-tuning: {self.status.text()}", 8000)
+        self.context.say(f"Fine-tuning: {self.status.text()}", 8000)
         self._buttons()
 
     def _fill(self, result) -> None:
@@ -347,14 +348,12 @@ class FinetuneDialog(QDialog):
 
     def keep_old(self) -> None:
         """Leave pre-labelling on the model it uses now (the new file, if any, stays on disk)."""
-        current = str(self.window.settings.value(MODEL_SETTING, "") or "") or "the shipped model"
+        current = str(self.context.settings.value(MODEL_SETTING, "") or "") or "the shipped model"
         self.status.setText(f"Kept the old model: pre-labelling still uses {current}")
-        self.window.statusBar().showMessage("Fine-tuning: kept the old model", 6000)
+        self.context.say("Fine-tuning: kept the old model", 6000)
 
     def use_model(self) -> None:
         if self.result is not None and self.result.saved:
-            self.window.settings.setValue(MODEL_SETTING, str(self.result.output))
-            self.window.statusBar().showMessage(
-                f"Pre-labelling will use {self.result.output.name}", 6000
-            )
+            self.context.settings.setValue(MODEL_SETTING, str(self.result.output))
+            self.context.say(f"Pre-labelling will use {self.result.output.name}", 6000)
             self.status.setText(f"Pre-labelling now uses {self.result.output}")

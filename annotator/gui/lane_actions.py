@@ -15,33 +15,32 @@ from PyQt6.QtWidgets import QInputDialog, QMessageBox
 from annotator.core.lane_edits import AddLane, RemoveLane, RenameLane
 
 if TYPE_CHECKING:
-    from PyQt6.QtWidgets import QMenu
+    from PyQt6.QtWidgets import QWidget
 
-    from annotator.gui.main_window import MainWindow
+    from annotator.gui.context import EditorContext
+    from annotator.gui.editor import EditorController
 
 
 class LaneActions:
-    def __init__(self, window: MainWindow) -> None:
-        self.window = window
+    def __init__(self, context: EditorContext, controller: EditorController, host: QWidget) -> None:
+        self.context = context
+        self.controller = controller
+        self.host = host  # the questions' parent window
         self.actions = {
-            "lane_add": QAction("Add lane…", window, triggered=lambda: self.add_lane()),
-            "lane_rename": QAction("Rename lane…", window, triggered=lambda: self.rename_lane()),
-            "lane_remove": QAction("Remove lane…", window, triggered=lambda: self.remove_lane()),
+            "lane_add": QAction("Add lane…", host, triggered=lambda: self.add_lane()),
+            "lane_rename": QAction("Rename lane…", host, triggered=lambda: self.rename_lane()),
+            "lane_remove": QAction("Remove lane…", host, triggered=lambda: self.remove_lane()),
         }
-        window.actions.update(self.actions)
-
-    def fill_menu(self, menu: QMenu) -> None:
-        for action in self.actions.values():
-            menu.addAction(action)
+        context.actions.update(self.actions)
 
     # --- questions (replaced in tests) --------------------------------------------------------
     def ask_name(self, title: str, default: str) -> str | None:
-        text, ok = QInputDialog.getText(self.window, title, "Lane name:", text=default)
+        text, ok = QInputDialog.getText(self.host, title, "Lane name:", text=default)
         return text.strip() if ok and text.strip() else None
 
     def confirm_remove(self, lane: str, count: int) -> bool:
         answer = QMessageBox.question(
-            self.window,
+            self.host,
             "Remove lane",
             f"Remove lane {lane!r} with its {count} segment{'s' * (count != 1)}? (Undo restores)",
         )
@@ -49,17 +48,17 @@ class LaneActions:
 
     # --- verbs --------------------------------------------------------------------------------
     def _current(self) -> str | None:
-        controller = self.window.controller
+        controller = self.controller
         annotation = controller.annotation
         lane = controller.selection[0][0] if controller.selection else controller.current_lane
         if annotation is None or lane is None or lane not in annotation:
-            self.window.statusBar().showMessage("Click a lane first", 4000)
+            self.context.say("Click a lane first", 4000)
             return None
         return lane
 
     def add_lane(self, name: str | None = None) -> bool:
         """A new empty lane below the current one (at the bottom when there is none)."""
-        controller = self.window.controller
+        controller = self.controller
         annotation = controller.annotation
         if annotation is None:
             return False
@@ -82,16 +81,16 @@ class LaneActions:
         new_name = new_name or self.ask_name(f"Rename lane {lane!r}", lane)
         if new_name is None or new_name == lane:
             return False
-        if not self.window.controller.push(RenameLane(lane, new_name), select=False):
+        if not self.controller.push(RenameLane(lane, new_name), select=False):
             return False
-        self.window.controller.current_lane = new_name
+        self.controller.current_lane = new_name
         return True
 
     def remove_lane(self) -> bool:
         lane = self._current()
         if lane is None:
             return False
-        controller = self.window.controller
+        controller = self.controller
         count = len(controller.annotation.lane(lane))
         if count and not self.confirm_remove(lane, count):
             return False

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PyQt6.QtCore import QSettings, Qt, QTimer
-from PyQt6.QtGui import QAction, QCloseEvent
+from PyQt6.QtGui import QAction, QCloseEvent, QKeySequence
 from PyQt6.QtWidgets import (
     QApplication,
     QLabel,
@@ -27,19 +27,23 @@ from annotator.core.project import Project, ProjectError
 from annotator.core.sidecar import RecordingStatus
 from annotator.core.timecode import cursor_text
 from annotator.formats import FormatError
-from annotator.gui import file_actions, key_guard, settings_dialog
+from annotator.gui import edit_actions, file_actions, key_guard
+from annotator.gui.context import EditorContext
 from annotator.gui.corpus_panel import CorpusPanel
 from annotator.gui.document import Document, DocumentError, project_for
 from annotator.gui.editor import EditorController
 from annotator.gui.explain_tools import ExplainTools
 from annotator.gui.floor_actions import FloorActions
 from annotator.gui.label_editor import InlineLabelEditor
-from annotator.gui.menus import build_actions, build_menus
+from annotator.gui.lane_actions import LaneActions
+from annotator.gui.menus import build_menus
 from annotator.gui.overview import OverviewStrip
+from annotator.gui.playback_controls import PlaybackControls
 from annotator.gui.player import Player
 from annotator.gui.prelabel_actions import PrelabelController
 from annotator.gui.prompts import Prompts
-from annotator.gui.shortcuts import CheatSheet
+from annotator.gui.settings_dialog import SettingsActions, SettingsDialog, export_format
+from annotator.gui.shortcuts import BINDINGS, CheatSheet, key_actions
 from annotator.gui.timeline_view import TimelineView
 
 APP_TITLE = "nmf-annotator"
@@ -50,19 +54,27 @@ STATUS_GAP_PX = 12
 
 
 class MainWindow(QMainWindow):
+    """Builds the views, then the helpers, each given the `EditorContext` and the views it
+    works on (so none can be made before what it needs), then the menus from the actions the
+    helpers registered; the saved geometry is restored last, once the docks and the toolbar it
+    places exist."""
+
     def __init__(self, settings: QSettings | None = None, player: Player | None = None) -> None:
         super().__init__()
         key_guard.install(QApplication.instance())  # focused inputs keep their own keys
-        self.settings = settings or QSettings()
-        self.prompts = Prompts(self)
-        self.document: Document | None = None
-        self.project: Project | None = None
+        self.context = EditorContext(settings or QSettings(), Prompts(self), self)
+        self.actions = self.context.actions
         self.player = player or Player(self)
         self.timeline = TimelineView()
         self.overview = OverviewStrip()
         self.controller = EditorController(self.timeline, self)
         self.corpus = CorpusPanel()
-        self.prelabel = PrelabelController(self)
+        self._build_status_bar()
+        self.prelabel = PrelabelController(
+            self.context, self.controller, self.timeline, self.corpus, self.model_label, self
+        )
+        for widget in self.prelabel.status_widgets:
+            self.statusBar().addWidget(widget)
         self.floors = FloorActions(self.controller, self.timeline, self)
         editor = QWidget()
         column = QVBoxLayout(editor)
@@ -80,11 +92,15 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([300, 1100])
         self.setCentralWidget(self.splitter)
-        self.actions: dict[str, QAction] = {}
-        self.explain = ExplainTools(self)
-        build_actions(self)
-        build_menus(self)
-        self._build_status_bar()
+        self.explain = ExplainTools(
+            self.context, self.controller, self.timeline, self.corpus, self.player,
+            lambda scope: self.prelabel.run(scope=scope), self,
+        )  # fmt: skip
+        self._build_actions()
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("main-toolbar")
+        groups = {"prelabelers": self.prelabel.menu_entries()}
+        build_menus(self.menuBar(), toolbar, self.actions, groups)
         self._connect()
         self.cheat_sheet: CheatSheet | None = None
         self.autosave_timer = QTimer(self, interval=1000)
@@ -93,6 +109,27 @@ class MainWindow(QMainWindow):
         self._restore_settings()
         self._update_title()
         self._update_actions()
+
+    # --- the shared state lives in the context; these names stay for scripts and tests ----------
+    @property
+    def settings(self) -> QSettings:
+        return self.context.settings
+
+    @property
+    def prompts(self) -> Prompts:
+        return self.context.prompts
+
+    @prompts.setter
+    def prompts(self, prompts: Prompts) -> None:
+        self.context.prompts = prompts
+
+    @property
+    def document(self) -> Document | None:
+        return self.context.document
+
+    @property
+    def project(self) -> Project | None:
+        return self.context.project
 
     # --- construction -------------------------------------------------------------------------
     def _build_status_bar(self) -> None:
@@ -114,16 +151,71 @@ class MainWindow(QMainWindow):
             label.setMinimumWidth(1)  # may shrink below its text (clipped), never pushes out
             label.setMaximumWidth(STATUS_LABEL_MAX_PX)
 
+    def _build_actions(self) -> None:
+        """Each helper makes and registers its own actions; the window adds its file, undo
+        and help verbs."""
+        c, timeline = self.controller, self.timeline
+        self.actions.update(edit_actions.edit_actions(c, timeline, self))
+        self.playback = PlaybackControls(
+            self.context, self.player, c, timeline, self.playback_label, self
+        )
+        self.lane_actions = LaneActions(self.context, c, self)
+        self.view_settings = SettingsActions(self.context, c, timeline, self)
+        self.actions["floor_hide"] = self.floors.action
+        self.actions.update(
+            key_actions(
+                self,
+                {
+                    "relabel": self.start_relabel,
+                    "undo": self.undo,
+                    "redo": self.redo,
+                    "save": self.save,
+                    "open_files": self.choose_files,
+                    "open_folder": self.choose_folder,
+                    "export": lambda: self.export(export_format(self.settings)),
+                    "next_file": lambda: self.step_file(1),
+                    "prev_file": lambda: self.step_file(-1),
+                    "keys": self.show_keys,
+                },
+            )
+        )
+        for name in ("textgrid", "rttm", "audacity", "json"):
+            action = QAction(f"Export {file_actions.FORMATS[name].description}…", self)
+            action.triggered.connect(lambda _c=False, n=name: self.export(n))
+            self.actions[f"export_{name}"] = action
+        self.actions["import"] = QAction(
+            "Import labels…", self, triggered=lambda: self.import_labels()
+        )
+        self.actions["mark_done"] = QAction(
+            "Mark recording done", self, triggered=lambda: self.save(RecordingStatus.DONE)
+        )
+        self.actions["quit"] = QAction(
+            "Quit", self, shortcut=QKeySequence("Ctrl+Q"), triggered=self.close
+        )
+        unbound = [b.action for b in BINDINGS if b.action not in self.actions]
+        if unbound:  # a key in the map that nothing answers: a programming error, said at once
+            raise RuntimeError(f"keyboard map entries without an action: {unbound}")
+        self.view_settings.apply()
+
+    @property
+    def settings_dialog(self) -> SettingsDialog | None:
+        """The Settings dialog last opened."""
+        return self.view_settings.dialog
+
     def _connect(self) -> None:
+        self.context.message.connect(self.statusBar().showMessage)
+        self.context.failure.connect(self._fail)
+        self.context.saved.connect(self._after_save)
         c = self.controller
-        c.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        c.message.connect(lambda text: self.context.say(text, 5000))
         c.selectionChanged.connect(self._update_status)
         c.labelEditRequested.connect(self._open_label_editor)
         self.label_editor.committed.connect(lambda text: self.controller.relabel(text))
         self.timeline.rangeChanged.connect(self.overview.show_range)
         self.overview.rangeRequested.connect(self.timeline.set_visible_range)
         self.corpus.openRequested.connect(self.open_path)
-        self.player.positionChanged.connect(self._follow_playback)
+        # after `PlaybackControls` moved the cursor with playback
+        self.player.positionChanged.connect(lambda _t: self._update_status())
 
     # --- opening and switching ----------------------------------------------------------------
     def open_paths(self, paths: list[Path]) -> bool:
@@ -167,7 +259,7 @@ class MainWindow(QMainWindow):
         return True
 
     def _set_project(self, project: Project) -> None:
-        self.project = project
+        self.context.project = project
         self._offer_recovery(project)
         self.corpus.set_project(project)
 
@@ -184,7 +276,8 @@ class MainWindow(QMainWindow):
                 discard_recovery(item)
 
     def _show_document(self, document: Document) -> None:
-        previous, self.document = self.document, document
+        previous = self.document
+        self.context.document = document
         document.setParent(self)
         audio = document.audio
         self.player.set_audio(audio.samples, audio.sample_rate)
@@ -195,7 +288,7 @@ class MainWindow(QMainWindow):
         self.overview.show_range(*self.timeline.visible_range())
         self.controller.set_document(document)
         self.floors.set_document(document)
-        settings_dialog.apply(self, document)  # autosave delay, snapping from the Settings
+        self.view_settings.apply(document)  # autosave delay, snapping from the Settings
         self.prelabel.show_document(document)
         self.explain.show_document(document)
         document.cleanChanged.connect(lambda _clean: self._update_title())
@@ -215,6 +308,7 @@ class MainWindow(QMainWindow):
         if previous is not None:  # the views show the new one: its file handles go now
             previous.close()
             previous.deleteLater()
+        self.context.documentChanged.emit(document)
 
     def _leave_document(self) -> bool:
         """Before showing another recording: save the one being left (never lose work)."""
@@ -244,19 +338,14 @@ class MainWindow(QMainWindow):
 
     # --- saving, import, export ---------------------------------------------------------------
     def save(self, status: RecordingStatus | None = None) -> bool:
-        if self.document is None:
-            return False
-        try:
-            self.document.save(status)
-        except DocumentError as exc:
-            self._fail(str(exc))
-            return False
-        self.prelabel.after_save(self.document)
+        return self.context.save(status)
+
+    def _after_save(self, document: Document) -> None:
+        self.prelabel.after_save(document)
         self.corpus.refresh()
-        self.corpus.mark_current(self.document.path)
-        self.statusBar().showMessage(f"Saved {self.document.path.name}", 4000)
+        self.corpus.mark_current(document.path)
+        self.statusBar().showMessage(f"Saved {document.path.name}", 4000)
         self._update_title()
-        return True
 
     def export(self, format_name: str, path: Path | None = None) -> bool:
         if self.document is None:
@@ -322,38 +411,7 @@ class MainWindow(QMainWindow):
             )
 
     def go_to(self, t: float) -> None:
-        self.controller.set_cursor(t)
-        self.timeline.ensure_visible(t)
-
-    # --- playback -----------------------------------------------------------------------------
-    def play_pause(self) -> None:
-        if self.player.playing:
-            self.player.stop()
-            return
-        self._play(self.timeline.cursor_time, None)
-
-    def escape(self) -> None:
-        """Escape: stop playback and drop the selection (ELAN's and Praat's reflex)."""
-        self.player.stop()
-        self.controller.clear()
-
-    def play_span(self) -> None:
-        span = self.controller.span
-        if span is None:
-            self.statusBar().showMessage("Nothing selected to play", 3000)
-            return
-        self._play(*span)
-
-    def _play(self, start: float, end: float | None) -> None:
-        problem = self.player.play(start, end)
-        if problem:
-            self.playback_label.setText("playback unavailable" if not self.player.available else "")
-            self.statusBar().showMessage(problem, 5000)
-
-    def _follow_playback(self, t: float) -> None:
-        self.timeline.set_cursor(t)
-        self.timeline.ensure_visible(t)
-        self._update_status()
+        edit_actions.go_to(self.controller, self.timeline, t)
 
     # --- status, title, settings --------------------------------------------------------------
     def _update_status(self) -> None:

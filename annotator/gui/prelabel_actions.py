@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from PyQt6.QtCore import QObject, QThreadPool
 from PyQt6.QtGui import QAction
-from PyQt6.QtWidgets import QFileDialog, QLabel, QMenu, QProgressBar, QToolButton
+from PyQt6.QtWidgets import QFileDialog, QLabel, QProgressBar, QToolButton, QWidget
 
 from annotator.audio.source import in_memory
 from annotator.core import Annotation, Edit, InvalidEdit, RecordingStatus, SaveError, SidecarError
@@ -35,8 +35,11 @@ from annotator.resources import installed_default_model
 
 if TYPE_CHECKING:
     from annotator.core import RecordingEntry
+    from annotator.gui.context import EditorContext
+    from annotator.gui.corpus_panel import CorpusPanel
     from annotator.gui.document import Document
-    from annotator.gui.main_window import MainWindow
+    from annotator.gui.editor import EditorController
+    from annotator.gui.timeline_view import TimelineView
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +86,22 @@ class ApplyPrelabel(Edit):
 class PrelabelController(QObject):
     """Owns the pre-label actions, the running job, the threshold sliders and the evidence views."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(
+        self,
+        context: EditorContext,
+        controller: EditorController,
+        timeline: TimelineView,
+        corpus: CorpusPanel,
+        model_label: QLabel,
+        host: QWidget,
+    ) -> None:
+        super().__init__(host)
+        self.context = context
+        self.controller = controller
+        self.timeline = timeline
+        self.corpus = corpus
+        self.model_label = model_label  # the status bar's "model: …"
+        self.host = host  # the file dialog's parent window
         self.job: PrelabelJob | None = None
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
@@ -100,9 +116,14 @@ class PrelabelController(QObject):
         self.cancel_button = QToolButton()
         self.cancel_button.setText("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
-        for widget in (self.progress_label, self.progress_bar, self.cancel_button):
-            window.statusBar().addWidget(widget)
+        for widget in self.status_widgets:
             widget.hide()
+        self._add_actions()
+
+    @property
+    def status_widgets(self) -> tuple[QWidget, ...]:
+        """The progress strip, for the window's status bar (shown while a job runs)."""
+        return (self.progress_label, self.progress_bar, self.cancel_button)
 
     # --- actions and menu ---------------------------------------------------------------------
     @property
@@ -110,8 +131,8 @@ class PrelabelController(QObject):
         found = names(PRELABELER_GROUP)
         return sorted(found, key=lambda n: (n != DEFAULT_PRELABELER, n))
 
-    def add_actions(self, actions: dict[str, QAction]) -> None:
-        w = self.window
+    def _add_actions(self) -> None:
+        actions, w = self.context.actions, self.host
         actions["prelabel"] = QAction("Pre-label this recording", w, triggered=lambda: self.run())
         actions["prelabel"].setToolTip("Pre-label the open recording with the default pre-labeler")
         actions["prelabel_all"] = QAction(
@@ -131,34 +152,32 @@ class PrelabelController(QObject):
                 f"{name}: all recordings", w, triggered=lambda _c=False, n=name: self.run(n, "all")
             )
 
-    def fill_menu(self, menu: QMenu) -> None:
-        a = self.window.actions
+    def menu_entries(self) -> list[str | None]:
+        """The "Pre-label with" submenu: each pre-labeler found, then cancel and the model."""
+        entries: list[str | None] = []
         for name in self.prelabelers:
-            menu.addAction(a[f"prelabel:{name}"])
-            menu.addAction(a[f"prelabel_all:{name}"])
-            menu.addSeparator()
-        menu.addAction(a["prelabel_cancel"])
-        menu.addAction(a["prelabel_model"])
+            entries += [f"prelabel:{name}", f"prelabel_all:{name}", None]
+        return [*entries, "prelabel_cancel", "prelabel_model"]
 
     def update_actions(self) -> None:
         busy = self.running
-        has_doc = self.window.document is not None
-        has_project = self.window.project is not None
+        has_doc = self.context.document is not None
+        has_project = self.context.project is not None
         available = bool(self.prelabelers)
-        for key, action in self.window.actions.items():
+        for key, action in self.context.actions.items():
             if key.startswith("prelabel") and key not in ("prelabel_cancel", "prelabel_model"):
                 needs = has_project if key.startswith("prelabel_all") else has_doc
                 action.setEnabled(available and needs and not busy)
-        self.window.actions["prelabel_cancel"].setEnabled(busy)
+        self.context.actions["prelabel_cancel"].setEnabled(busy)
 
     def choose_model(self) -> None:
-        current = str(self.window.settings.value("prelabel/nmf/model", "") or "")
+        current = str(self.context.settings.value("prelabel/nmf/model", "") or "")
         name, _ = QFileDialog.getOpenFileName(
-            self.window, "NMF model file", current, "Model files (*.safetensors);;All files (*)"
+            self.host, "NMF model file", current, "Model files (*.safetensors);;All files (*)"
         )
         if name:
-            self.window.settings.setValue("prelabel/nmf/model", name)
-            self.window.statusBar().showMessage(f"Pre-labelling will use {name}", 5000)
+            self.context.settings.setValue("prelabel/nmf/model", name)
+            self.context.say(f"Pre-labelling will use {name}", 5000)
 
     # --- running ------------------------------------------------------------------------------
     @property
@@ -167,24 +186,24 @@ class PrelabelController(QObject):
 
     def options(self, name: str) -> tuple[dict, dict]:
         """What the user configured (``options``) and host defaults passed where accepted."""
-        model = str(self.window.settings.value(f"prelabel/{name}/model", "") or "")
+        model = str(self.context.settings.value(f"prelabel/{name}/model", "") or "")
         # H goes to an unlinked temporary file, mapped (ten hours of K = 256 are 1.8 GB)
         optional = {"device": "auto", "activations": "mmap"}
         return ({"model": model} if model else {}), optional
 
     def run(self, name: str | None = None, scope: str = "current") -> bool:
         """Start pre-labelling the open recording (or every recording) in the background."""
-        w = self.window
+        w = self.context
         if self.running:
-            w.statusBar().showMessage("Pre-labelling is running already", 4000)
+            w.say("Pre-labelling is running already", 4000)
             return False
         name = name or (self.prelabelers[0] if self.prelabelers else None)
         if name is None:
-            w.statusBar().showMessage("No pre-labeler is installed", 6000)
+            w.say("No pre-labeler is installed", 6000)
             return False
         targets = self._targets(scope)
         if not targets:
-            w.statusBar().showMessage("Nothing to pre-label", 4000)
+            w.say("Nothing to pre-label", 4000)
             return False
         options, optional = self.options(name)
         self.failures = []
@@ -202,7 +221,7 @@ class PrelabelController(QObject):
         return True
 
     def _targets(self, scope: str) -> list[Target]:
-        w, doc = self.window, self.window.document
+        w, doc = self.context, self.context.document
         self._entries = {}
         targets: list[Target] = []
         if scope == "current" or w.project is None:
@@ -239,7 +258,7 @@ class PrelabelController(QObject):
         let the evidence views go of their (perhaps mapped) arrays."""
         self.cancel()
         self.pool.waitForDone(wait_ms)
-        self.window.timeline.set_evidence(None, None)
+        self.timeline.set_evidence(None, None)
         self.panel.set_evidence(None)
 
     def _on_progress(self, fraction: float, text: str) -> None:
@@ -248,27 +267,27 @@ class PrelabelController(QObject):
 
     def _on_file_failed(self, target: Target, line: str) -> None:
         self.failures.append(line)
-        self.window.statusBar().showMessage(line, 8000)
+        self.context.say(line, 8000)
 
     def _on_finished(self, outcome: str) -> None:
         for widget in (self.progress_label, self.progress_bar, self.cancel_button):
             widget.hide()
-        w = self.window
+        w = self.context
         if outcome.startswith("failed: "):
-            w._fail(f"Pre-labelling failed: {outcome[8:]}")
+            w.fail(f"Pre-labelling failed: {outcome[8:]}")
         elif outcome == "cancelled":
-            w.statusBar().showMessage("Pre-labelling cancelled; labels left as they were", 6000)
+            w.say("Pre-labelling cancelled; labels left as they were", 6000)
         elif self.failures:
-            w.statusBar().showMessage("; ".join(self.failures[:3]), 10000)
+            w.say("; ".join(self.failures[:3]), 10000)
         self.update_actions()
         if w.project is not None and w.document is not None:
-            w.corpus.refresh()
-            w.corpus.mark_current(w.document.path)
+            self.corpus.refresh()
+            self.corpus.mark_current(w.document.path)
 
     def _on_file_done(self, result: FileResult) -> None:
         if self.job is not None and self.job.cancelled:
             return  # cancelled while the result was on its way: leave the labels alone
-        doc = self.window.document
+        doc = self.context.document
         if doc is not None and doc.path == result.target.path:
             self._merge_into_document(doc, result)
         else:
@@ -292,13 +311,13 @@ class PrelabelController(QObject):
         plan = plan_merge(doc.annotation, proposal)
         edit = ApplyPrelabel(doc, plan, evidence, self.job.name if self.job else "model",
                              self.refresh_evidence)  # fmt: skip
-        if self.window.controller.push(edit, select=False):
-            self.window.statusBar().showMessage(
+        if self.controller.push(edit, select=False):
+            self.context.say(
                 f"Pre-labelled {doc.path.name} ({result.seconds:.1f} s): {plan.summary()}", 8000
             )
 
     def _merge_into_sidecar(self, entry: RecordingEntry, result: FileResult) -> None:
-        project = self.window.project
+        project = self.context.project
         if project is None:
             return
         if project.autosave_path(entry).exists():
@@ -326,9 +345,9 @@ class PrelabelController(QObject):
         self.update_actions()
 
     def refresh_evidence(self) -> None:
-        doc = self.window.document
+        doc = self.context.document
         ev = doc.evidence if doc is not None else None
-        timeline = self.window.timeline
+        timeline = self.timeline
         if ev is None:
             timeline.set_evidence(None, None)
         else:
@@ -336,25 +355,25 @@ class PrelabelController(QObject):
                 ev.heat, ev.posteriors, ev.lanes, ev.onsets(), ev.frame_s, theta=ev.theta
             )
         self.panel.set_evidence(ev)
-        self.window.model_label.setText(f"model: {ev.model if ev else 'none'}")
+        self.model_label.setText(f"model: {ev.model if ev else 'none'}")
 
     def refresh_thresholds(self) -> None:
-        doc = self.window.document
+        doc = self.context.document
         ev = doc.evidence if doc is not None else None
         if ev is None or not ev.tunable:
             return
         self.panel.show_values(ev)
-        lines = self.window.timeline.posteriors.thresholds
+        lines = self.timeline.posteriors.thresholds
         for lane, onset in zip(ev.lanes, ev.onsets() or (), strict=False):
             if lane in lines:
                 lines[lane].setValue(onset)
 
     def _on_threshold(self, code: str, onset: float, key: int) -> None:
-        doc = self.window.document
+        doc = self.context.document
         if doc is None or doc.evidence is None or not doc.evidence.tunable:
             return
         edit = threshold_edit(doc, doc.annotation, code, onset, self.refresh_thresholds)
-        self.window.controller.push(edit, merge_key=key, select=False)
+        self.controller.push(edit, merge_key=key, select=False)
 
     def after_save(self, doc: Document) -> None:
         """Tuned thresholds are kept with the evidence once the labels they made are saved."""
@@ -367,18 +386,18 @@ class PrelabelController(QObject):
     # --- the demo -----------------------------------------------------------------------------
     def prelabel_demo(self) -> bool:
         """``annotator --demo``: pre-label the demo with the shipped model on its first open."""
-        w, doc = self.window, self.window.document
+        w, doc = self.context, self.context.document
         if doc is None or doc.evidence is not None:
             return False
         model = installed_default_model()
         if model is None:
-            w.statusBar().showMessage(
+            w.say(
                 "No default model is installed: the demo opens unlabelled "
                 "(Tools ▸ Pre-label ▸ Choose NMF model file…)"
             )
-            w.model_label.setText("model: none installed")
+            self.model_label.setText("model: none installed")
             return False
         if DEFAULT_PRELABELER not in self.prelabelers:
-            w.statusBar().showMessage("The built-in nmf pre-labeler is not available")
+            w.say("The built-in nmf pre-labeler is not available")
             return False
         return self.run(DEFAULT_PRELABELER)

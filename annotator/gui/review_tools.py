@@ -21,7 +21,10 @@ from annotator.review.speaker_lanes import SPEAKER_MAPPING, as_class_lanes, spea
 
 if TYPE_CHECKING:
     from annotator.core import Annotation
-    from annotator.gui.main_window import MainWindow
+    from annotator.gui.context import EditorContext
+    from annotator.gui.corpus_panel import CorpusPanel
+    from annotator.gui.editor import EditorController
+    from annotator.gui.timeline_view import TimelineView
 
 CONTEXT_S = 1.0  # seconds shown either side of a place jumped to
 MAPPING_SETTING = "reference_speaker_lanes"
@@ -32,9 +35,19 @@ MAPPING_SETTING = "reference_speaker_lanes"
 class ReviewTools(QObject):
     """Owns the review and compare panels' data; the explain tools forward events here."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(
+        self,
+        context: EditorContext,
+        controller: EditorController,
+        timeline: TimelineView,
+        corpus: CorpusPanel,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.controller = controller
+        self.timeline = timeline
+        self.corpus = corpus
         self.review = ReviewPanel()
         self.compare_panel = ComparePanel()
         self.queue = None
@@ -50,7 +63,7 @@ class ReviewTools(QObject):
         # in the scene from the start: a graphics item left to Python's garbage collector could
         # be destroyed on a worker thread
         self.marks = DisagreementMarks()
-        window.timeline.lanes_plot.addItem(self.marks, ignoreBounds=True)
+        timeline.lanes_plot.addItem(self.marks, ignoreBounds=True)
         self.review.jumpRequested.connect(self.review_jump)
         self.compare_panel.loadRequested.connect(lambda: self.load_reference())
         self.compare_panel.clearRequested.connect(self.clear_reference)
@@ -70,7 +83,7 @@ class ReviewTools(QObject):
         from annotator.review.queue import Band, ReviewQueue, review_items
 
         self.queue_stale = False
-        doc = self.window.document
+        doc = self.context.document
         ev = doc.evidence if doc is not None else None
         if doc is None or ev is None:
             self.queue = None
@@ -99,12 +112,12 @@ class ReviewTools(QObject):
         if self.queue_stale:
             self.refresh_queue(force=True)
         if self.queue is None or not len(self.queue):
-            self.window.statusBar().showMessage("Nothing in the review queue", 3000)
+            self.context.say("Nothing in the review queue", 3000)
             return False
         item = self.queue.next() if step > 0 else self.queue.previous()
         if item is None:
             where = "last" if step > 0 else "first"
-            self.window.statusBar().showMessage(f"That was the {where} place to review", 3000)
+            self.context.say(f"That was the {where} place to review", 3000)
             return False
         self._go(item.lane, item.start, item.end, item.detail)
         self.review.show_position()
@@ -117,18 +130,18 @@ class ReviewTools(QObject):
 
     def _go(self, lane: str, start: float, end: float, message: str) -> None:
         """Select ``[start, end)`` in ``lane`` and show it with some context around it."""
-        w = self.window
-        c = w.controller
+        w = self.context
+        c = self.controller
         c.time_span = (start, end)
         if w.document is not None and lane in w.document.annotation:
             c.current_lane = lane
         c.set_selection([])
         c.set_cursor(start)
-        x0, x1 = w.timeline.visible_range()
+        x0, x1 = self.timeline.visible_range()
         span = end - start + 2 * CONTEXT_S
         if not (x0 <= start and end <= x1) or (x1 - x0) > 8 * span:
-            w.timeline.set_visible_range(start - CONTEXT_S, end + CONTEXT_S)
-        w.statusBar().showMessage(message, 6000)
+            self.timeline.set_visible_range(start - CONTEXT_S, end + CONTEXT_S)
+        w.say(message, 6000)
 
     # --- the reference ------------------------------------------------------------------------
     def load_reference(self, path: Path | None = None) -> bool:
@@ -136,7 +149,7 @@ class ReviewTools(QObject):
         from annotator.formats import FormatError, annotation_of_recording
         from annotator.gui import file_actions
 
-        w = self.window
+        w = self.context
         if w.document is None:
             return False
         if path is None:
@@ -149,30 +162,30 @@ class ReviewTools(QObject):
                 path, w.document.path, choose=lambda ids: w.prompts.choose_recording(path.name, ids)
             )
         except (FormatError, OSError) as exc:
-            w._fail(f"{path}: {exc}" if str(path) not in str(exc) else str(exc))
+            w.fail(f"{path}: {exc}" if str(path) not in str(exc) else str(exc))
             return False
         if reference is None:
             return False
         if not len(reference):
-            w._fail(f"{path}: holds no lanes to compare with")
+            w.fail(f"{path}: holds no lanes to compare with")
             return False
         self.reference_as_read, self.reference_path = reference, Path(path)
         self.reference = self._mapped(reference, Path(path))
         self.refresh_comparison()
-        w.statusBar().showMessage(f"Comparing with {Path(path).name}", 5000)
+        w.say(f"Comparing with {Path(path).name}", 5000)
         return True
 
     def _mapped(self, reference: Annotation, path: Path, ask: bool = True) -> Annotation:
         """The reference as compared: speaker lanes as speech and overlap when the corpus's
         setting says so (asked once per corpus, then remembered in its project)."""
         speakers = speaker_lane_names(reference)
-        names = self.window.document.annotation.lane_names if self.window.document else ()
+        names = self.context.document.annotation.lane_names if self.context.document else ()
         self.mapping = None
         if not speakers or any(name in names for name in speakers):
             return reference
         answer = self.speaker_setting()
         if answer is None and ask:
-            answer = "speech" if self.window.prompts.map_speakers(path.name, speakers) else "names"
+            answer = "speech" if self.context.prompts.map_speakers(path.name, speakers) else "names"
             self.set_speaker_setting(answer)
         if answer != "speech":
             return reference
@@ -180,18 +193,18 @@ class ReviewTools(QObject):
         return as_class_lanes(reference, speakers)
 
     def speaker_setting(self) -> str | None:
-        project = self.window.project
+        project = self.context.project
         return None if project is None else project.settings.get(MAPPING_SETTING)
 
     def set_speaker_setting(self, answer: str) -> None:
         """Remember how this corpus compares speaker lanes, and apply it to the open reference."""
-        project = self.window.project
+        project = self.context.project
         if project is not None and project.settings.get(MAPPING_SETTING) != answer:
             project.settings[MAPPING_SETTING] = answer
             try:
                 project.save_settings()
             except OSError as exc:  # the comparison still works; only the memory is lost
-                self.window.statusBar().showMessage(f"Could not save the project: {exc}", 6000)
+                self.context.say(f"Could not save the project: {exc}", 6000)
         self.show_speaker_setting()
         if self.reference_as_read is not None and self.reference_path is not None:
             self.reference = self._mapped(self.reference_as_read, self.reference_path, ask=False)
@@ -199,7 +212,7 @@ class ReviewTools(QObject):
 
     def show_speaker_setting(self) -> None:
         """Tick the Tools menu's mapping action as the open corpus's setting says."""
-        action = self.window.actions.get("reference_speakers")
+        action = self.context.actions.get("reference_speakers")
         if action is not None:
             blocked = action.blockSignals(True)
             action.setChecked(self.speaker_setting() == "speech")
@@ -213,7 +226,7 @@ class ReviewTools(QObject):
     def refresh_comparison(self) -> None:
         from annotator.review.compare import compare
 
-        doc = self.window.document
+        doc = self.context.document
         if doc is None or self.reference is None:
             self.comparison = None
             self.compare_panel.show_comparison(None)
@@ -245,7 +258,7 @@ class ReviewTools(QObject):
 
         from annotator.review.edit_effort import prelabel_as_given
 
-        doc = self.window.document
+        doc = self.context.document
         ev = doc.evidence if doc is not None else None
         if ev is None or not ev.tunable:
             return None
@@ -257,7 +270,7 @@ class ReviewTools(QObject):
         return self._prelabel[1]
 
     def _draw_marks(self) -> None:
-        timeline = self.window.timeline
+        timeline = self.timeline
         lanes = timeline.lanes
         if lanes is None:
             return
@@ -275,11 +288,11 @@ class ReviewTools(QObject):
         items = self.compare_panel.disagreements
         if not items:
             text = "No reference loaded" if self.reference is None else "No disagreements"
-            self.window.statusBar().showMessage(text, 3000)
+            self.context.say(text, 3000)
             return False
         index = self.compare_panel.current() + step
         if not 0 <= index < len(items):
-            self.window.statusBar().showMessage("No further disagreement", 3000)
+            self.context.say("No further disagreement", 3000)
             return False
         self.disagreement_jump(index)
         return True
@@ -297,33 +310,33 @@ class ReviewTools(QObject):
         into its working lane, as one undoable edit."""
         from annotator.review.compare import copy_reference_segment
 
-        w, items = self.window, self.compare_panel.disagreements
+        w, items = self.context, self.compare_panel.disagreements
         index = self.compare_panel.current() if index is None else index
         if w.document is None or self.comparison is None or not 0 <= index < len(items):
-            w.statusBar().showMessage("Choose a disagreement first (D jumps to the largest)", 4000)
+            w.say("Choose a disagreement first (D jumps to the largest)", 4000)
             return False
         d = items[index]
         reference_lane = self.comparison.lanes[d.lane].reference_lane
         segment = self.reference.lane(reference_lane).at(0.5 * (d.start + d.end))
         if segment is None:
-            w.statusBar().showMessage("The reference has no segment there to copy", 4000)
+            w.say("The reference has no segment there to copy", 4000)
             return False
         edit = copy_reference_segment(w.document.annotation, d.lane, segment)
-        return w.controller.push(edit)
+        return self.controller.push(edit)
 
     # --- the corpus ---------------------------------------------------------------------------
     def sort_corpus_by_effort(self) -> bool:
         """Order the corpus panel by expected review effort (most first)."""
         from annotator.review.queue import corpus_effort
 
-        w = self.window
+        w = self.context
         if w.project is None:
             return False
         if w.document is not None and w.document.dirty:
             w.save()
         efforts = corpus_effort(w.project)
-        w.corpus.set_effort(efforts)
+        self.corpus.set_effort(efforts)
         if w.document is not None:
-            w.corpus.mark_current(w.document.path)
-        w.statusBar().showMessage("Corpus sorted by expected review effort", 4000)
+            self.corpus.mark_current(w.document.path)
+        w.say("Corpus sorted by expected review effort", 4000)
         return True

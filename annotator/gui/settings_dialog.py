@@ -9,9 +9,11 @@ falls back to the default instead of breaking the window.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PyQt6.QtCore import QSettings
+from PyQt6.QtGui import QAction
 from PyQt6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -29,7 +31,9 @@ from annotator.gui.editor import SNAP_PX
 from annotator.gui.spectrogram_item import PRAAT, SpectrogramSettings
 
 if TYPE_CHECKING:
-    from annotator.gui.main_window import MainWindow
+    from annotator.gui.context import EditorContext
+    from annotator.gui.editor import EditorController
+    from annotator.gui.timeline_view import TimelineView
 
 AUTOSAVE_KEY, EXPORT_KEY, SNAP_KEY = "edit/autosave_s", "export/default_format", "edit/snap_px"
 AUTOSAVE_RANGE, SNAP_RANGE = (5, 600), (0.0, 40.0)
@@ -79,41 +83,79 @@ def _flag(settings: QSettings, key: str, default: bool) -> bool:
     return str(settings.value(key, default)).lower() in ("true", "1")
 
 
-def set_view_option(window: MainWindow, key: str, on: bool) -> None:
-    """A View menu toggle of the waveform: remembered, and in effect at once."""
-    window.settings.setValue(key, on)
-    apply(window)
+class SettingsActions:
+    """The Settings… action and the waveform's View toggles, and putting the stored values
+    into effect on the views they change."""
 
+    def __init__(
+        self,
+        context: EditorContext,
+        controller: EditorController,
+        timeline: TimelineView,
+        host: QWidget,
+    ) -> None:
+        self.context = context
+        self.controller = controller
+        self.timeline = timeline
+        self.host = host
+        self.dialog: SettingsDialog | None = None  # the last one opened (tests fill it in)
+        actions = {}
+        for name, text, key in (
+            ("waveform_local", "Waveform scaled to the view", WAVEFORM_LOCAL_KEY),
+            ("waveform_db", "Waveform in dB", WAVEFORM_DB_KEY),
+        ):
+            action = QAction(text, host, checkable=True)
+            action.toggled.connect(lambda on, k=key: self.set_view_option(k, on))
+            actions[name] = action
+        actions["settings"] = QAction("Settings…", host, triggered=lambda: self.show_settings())
+        context.actions.update(actions)
 
-def apply(window: MainWindow, document: Document | None = None) -> None:
-    """Put the stored values into effect (at start, after OK, and for each opened recording)."""
-    window.controller.snap_px = snap_px(window.settings)
-    local = _flag(window.settings, WAVEFORM_LOCAL_KEY, True)
-    db = _flag(window.settings, WAVEFORM_DB_KEY, False)
-    for name, on in (("waveform_local", local), ("waveform_db", db)):
-        action = window.actions.get(name)
-        if action is not None and action.isChecked() != on:
-            blocked = action.blockSignals(True)
-            action.setChecked(on)
-            action.blockSignals(blocked)
-    timeline = window.timeline
-    if (timeline.waveform_scaled_to_view, timeline.waveform.db) != (local, db):
-        timeline.set_waveform_scale(to_view=local, db=db)
-    chosen = spectrogram_settings(window.settings)
-    if window.timeline.spectrogram.settings != chosen:
-        window.timeline.spectrogram.settings = chosen
-        window.timeline._refresh_spectrogram()
-    document = document or window.document
-    if document is not None:
-        document.autosaver.interval_s = autosave_seconds(window.settings)
+    def set_view_option(self, key: str, on: bool) -> None:
+        """A View menu toggle of the waveform: remembered, and in effect at once."""
+        self.context.settings.setValue(key, on)
+        self.apply()
+
+    def apply(self, document: Document | None = None) -> None:
+        """Put the stored values into effect (at start, after OK, and for each opened
+        recording)."""
+        settings = self.context.settings
+        self.controller.snap_px = snap_px(settings)
+        local = _flag(settings, WAVEFORM_LOCAL_KEY, True)
+        db = _flag(settings, WAVEFORM_DB_KEY, False)
+        for name, on in (("waveform_local", local), ("waveform_db", db)):
+            action = self.context.actions.get(name)
+            if action is not None and action.isChecked() != on:
+                blocked = action.blockSignals(True)
+                action.setChecked(on)
+                action.blockSignals(blocked)
+        timeline = self.timeline
+        if (timeline.waveform_scaled_to_view, timeline.waveform.db) != (local, db):
+            timeline.set_waveform_scale(to_view=local, db=db)
+        chosen = spectrogram_settings(settings)
+        if timeline.spectrogram.settings != chosen:
+            timeline.spectrogram.settings = chosen
+            timeline._refresh_spectrogram()
+        document = document or self.context.document
+        if document is not None:
+            document.autosaver.interval_s = autosave_seconds(settings)
+
+    def show_settings(self) -> SettingsDialog:
+        """Open the dialog window-modally without blocking (so tests can fill it in)."""
+        dialog = SettingsDialog(self.context.settings, self.apply, self.host)
+        dialog.open()
+        self.dialog = dialog
+        return dialog
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, window: MainWindow, parent: QWidget | None = None) -> None:
-        super().__init__(parent or window)
-        self.window_ = window
+    def __init__(
+        self, settings: QSettings, apply: Callable[[], None], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.apply = apply  # puts the accepted values into effect
         self.setWindowTitle("Settings")
-        s = window.settings
+        s = settings
         self.autosave = QSpinBox(suffix=" s")
         self.autosave.setRange(*AUTOSAVE_RANGE)
         self.autosave.setValue(int(_number(s, AUTOSAVE_KEY, AUTOSAVE_INTERVAL_S, *AUTOSAVE_RANGE)))
@@ -161,20 +203,12 @@ class SettingsDialog(QDialog):
             self.spectrogram[key].setValue(getattr(chosen, name) * scale)
 
     def accept(self) -> None:
-        s = self.window_.settings
+        s = self.settings
         s.setValue(AUTOSAVE_KEY, self.autosave.value())
         s.setValue(EXPORT_KEY, self.export.currentData())
         s.setValue(SNAP_KEY, self.snap.value())
         for key, box in self.spectrogram.items():
             s.setValue(key, box.value())
         s.sync()
-        apply(self.window_)
+        self.apply()
         super().accept()
-
-
-def show_settings(window: MainWindow) -> SettingsDialog:
-    """Open the dialog window-modally without blocking (so tests can fill it in)."""
-    dialog = SettingsDialog(window)
-    dialog.open()
-    window.settings_dialog = dialog
-    return dialog

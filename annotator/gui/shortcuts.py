@@ -6,11 +6,12 @@ rendered from the very list the actions are built from, so it cannot lie.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from html import escape
 
 from PyQt6.QtCore import Qt
-from PyQt6.QtGui import QKeySequence
+from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import QDialog, QTextBrowser, QVBoxLayout, QWidget
 
 
@@ -125,6 +126,23 @@ def binding(action: str) -> Binding:
 
 def key_sequences(action: str) -> list[QKeySequence]:
     return [QKeySequence(k) for k in binding(action).keys]
+
+
+def key_actions(host: QWidget, handlers: Mapping[str, Callable[[], object]]) -> dict[str, QAction]:
+    """The actions of the bindings named in ``handlers``, each calling its handler, with the
+    map's keys active anywhere in ``host``'s window (so they work without a menu)."""
+    made = {}
+    for b in BINDINGS:
+        handler = handlers.get(b.action)
+        if handler is None:
+            continue
+        action = QAction(b.text, host)
+        action.setShortcuts([QKeySequence(k) for k in b.keys])
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(lambda _checked=False, h=handler: h())
+        host.addAction(action)
+        made[b.action] = action
+    return made
 
 
 def cheat_sheet_html() -> str:

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING
 
 from PyQt6.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal
 from PyQt6.QtWidgets import (
@@ -30,28 +31,18 @@ from PyQt6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QVBoxLayout,
+    QWidget,
 )
 
 from annotator.core.annotation import CLASS_LANES
 from annotator.extensions import error_line
 from annotator.resources import installed_default_model
 
+if TYPE_CHECKING:
+    from annotator.gui.context import EditorContext
+    from annotator.gui.editor import EditorController
+
 MODEL_SETTING = "prelabel/nmf/model"
-
-
-class TeachHost(Protocol):
-    """What the dialog needs of the editor window, named here rather than imported, so the
-    dialog stays out of the window's import cycle (tests/test_import_cycles.py)."""
-
-    document: Any  # the open Document (annotation, evidence, dirty) or None
-    project: Any  # the open Project or None
-    settings: Any  # QSettings
-    controller: Any  # has current_lane
-    prelabel: Any  # has run(scope=...)
-
-    def save(self) -> bool: ...
-
-    def statusBar(self) -> Any: ...  # noqa: N802 - Qt's name
 
 
 class TeachJob(QObject):
@@ -106,9 +97,18 @@ class TeachJob(QObject):
 class TeachDialog(QDialog):
     """Lane, model, output, Start / Cancel, progress, held-out figures, Use and pre-label."""
 
-    def __init__(self, window: TeachHost) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(
+        self,
+        context: EditorContext,
+        controller: EditorController,
+        prelabel: Callable[[str], bool],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.controller = controller
+        #: pre-label with the model now chosen: "current" recording or "all"
+        self.prelabel = prelabel
         self.setWindowTitle("Teach a new lane")
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
@@ -156,7 +156,7 @@ class TeachDialog(QDialog):
 
     def user_lanes(self) -> list[str]:
         """Lanes of the open recording a person labels (not the model's class lanes)."""
-        document = self.window.document
+        document = self.context.document
         if document is None:
             return []
         ev = document.evidence
@@ -169,14 +169,14 @@ class TeachDialog(QDialog):
         if self.running:
             return
         lanes = self.user_lanes()
-        active = getattr(self.window.controller, "current_lane", None)
+        active = self.controller.current_lane
         self.lane.blockSignals(True)
         self.lane.clear()
         self.lane.addItems(lanes)
         if active in lanes:
             self.lane.setCurrentText(active)
         self.lane.blockSignals(False)
-        chosen = str(self.window.settings.value(MODEL_SETTING, "") or "")
+        chosen = str(self.context.settings.value(MODEL_SETTING, "") or "")
         model = Path(chosen) if chosen else installed_default_model()
         self.model.setText(str(model) if model else "")
         self._fresh_output()
@@ -191,18 +191,18 @@ class TeachDialog(QDialog):
         text = self.model.text().strip()
         lane = self.lane.currentText()
         if text and lane and not self.running:
-            self.output.setText(str(default_output(self.window.project, Path(text), lane)))
+            self.output.setText(str(default_output(self.context.project, Path(text), lane)))
 
     def _buttons(self) -> None:
         self.start_button.setEnabled(not self.running and self.lane.count() > 0)
         self.cancel_button.setEnabled(self.running)
         self.use_button.setEnabled(not self.running and self.result is not None)
         self.use_all_button.setEnabled(
-            not self.running and self.result is not None and self.window.project is not None
+            not self.running and self.result is not None and self.context.project is not None
         )
 
     def start(self) -> bool:
-        w = self.window
+        w = self.context
         if self.running:
             return False
         if w.project is None:
@@ -247,7 +247,7 @@ class TeachDialog(QDialog):
         else:
             self.progress.setValue(1000)
             self.status.setText(result.summary() + "".join(f"; {w}" for w in result.warnings))
-        self.window.statusBar().showMessage(f"Teach a lane: {self.status.text()}", 8000)
+        self.context.say(f"Teach a lane: {self.status.text()}", 8000)
         self._buttons()
 
     def use_model(self, scope: str = "current") -> bool:
@@ -256,8 +256,8 @@ class TeachDialog(QDialog):
         the person's, pre-labelling leaves them alone)."""
         if self.result is None:
             return False
-        self.window.settings.setValue(MODEL_SETTING, str(self.result.output))
+        self.context.settings.setValue(MODEL_SETTING, str(self.result.output))
         self.status.setText(f"Pre-labelling now uses {self.result.output.name}")
-        if scope == "all" or self.window.document is not None:
-            return bool(self.window.prelabel.run(scope=scope))
+        if scope == "all" or self.context.document is not None:
+            return bool(self.prelabel(scope))
         return True

@@ -389,7 +389,7 @@ def test_a_model_that_forgets_is_not_adopted(make_window, qtbot, tmp_path, tiny_
     from annotator.gui.finetune_dialog import FinetuneDialog
 
     w = make_window()
-    dialog = FinetuneDialog(w)
+    dialog = FinetuneDialog(w.context, w)
     dialog.show()
     report = _forgetting_report()
     out = tmp_path / "refused.safetensors"
