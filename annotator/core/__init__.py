@@ -16,9 +16,9 @@ from annotator.core.autosave import (
     find_recoverable,
     load_recovery,
 )
+from annotator.core.change import Change
 from annotator.core.edits import (
     AddSegment,
-    Change,
     ChangeLane,
     Edit,
     MergeSegments,

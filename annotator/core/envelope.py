@@ -91,7 +91,7 @@ class EnvelopePyramid:
 
     @property
     def duration(self) -> float:
-        return self.samples.shape[0] / self.sample_rate
+        return int(self.samples.shape[0]) / self.sample_rate
 
     @property
     def nbytes(self) -> int:
@@ -112,7 +112,7 @@ class EnvelopePyramid:
             empty = np.zeros(0, dtype=np.float32)
             return EnvelopeSlice(np.zeros(0), empty, empty, 1)
         if i1 - i0 <= max_blocks or not self.levels:
-            times = np.arange(i0, i1) / self.sample_rate
+            times: np.ndarray = np.arange(i0, i1) / self.sample_rate
             chunk = self._drawn(self.samples[i0:i1])
             return EnvelopeSlice(times, chunk, chunk, 1)
         for mins, maxs, block in self.levels:

@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from annotator.core.annotation import Annotation
-from annotator.core.edits import Change, Edit
+from annotator.core.change import Change
+from annotator.core.edits import Edit
 from annotator.core.errors import InvalidEdit
 from annotator.core.lane import Lane
 from annotator.core.segment import Segment, Source

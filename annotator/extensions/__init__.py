@@ -50,7 +50,9 @@ from annotator.extensions.discovery import (
 )
 from annotator.extensions.formats import available_formats, builtin_formats, load_format
 from annotator.extensions.prelabelers import (
+    AnnotatedResult,
     Prelabeler,
+    PrelabelOutput,
     ProgressCallback,
     Waveform,
     create_prelabeler,
@@ -60,6 +62,7 @@ from annotator.extensions.prelabelers import (
 from annotator.extensions.results import lanes_to_annotation, to_annotation
 
 __all__ = [
+    "AnnotatedResult",
     "BUILTINS",
     "FORMAT_GROUP",
     "GROUPS",
@@ -68,6 +71,7 @@ __all__ = [
     "Plugin",
     "PluginError",
     "Prelabeler",
+    "PrelabelOutput",
     "ProgressCallback",
     "Waveform",
     "available_formats",

@@ -22,7 +22,7 @@ import site
 import sys
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from annotator.core.errors import AnnotationError
 
@@ -70,7 +70,7 @@ class Plugin:
         """Not known to be broken (a plugin never loaded is presumed usable)."""
         return self.error is None
 
-    def load(self) -> Any:
+    def load(self) -> object:
         """Import the entry point once; a failure is remembered and raised as `PluginError`."""
         if self.error is not None:
             raise PluginError(self.error)
@@ -88,7 +88,7 @@ class Plugin:
                 self.fail(f"cannot be loaded ({self.value}): {one_line(exc)}")
         return self._object
 
-    def fail(self, reason: str) -> None:
+    def fail(self, reason: str) -> NoReturn:
         self.error = f"{_kind(self.group)} {self.name!r} from {self.distribution}: {reason}"
         raise PluginError(self.error)
 

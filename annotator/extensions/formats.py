@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from annotator.extensions.discovery import (
     FORMAT_GROUP,
@@ -13,6 +13,9 @@ from annotator.extensions.discovery import (
     find,
     one_line,
 )
+
+if TYPE_CHECKING:
+    from annotator.formats import Format
 
 
 class _BuiltinFormats:
@@ -34,7 +37,7 @@ class _BuiltinFormats:
 builtin_formats = _BuiltinFormats()
 
 
-def _as_format(plugin: Plugin, obj: Any) -> Any:
+def _as_format(plugin: Plugin, obj: Any) -> Format:
     from annotator.formats import Format
 
     if callable(obj) and not hasattr(obj, "extensions"):
@@ -44,7 +47,7 @@ def _as_format(plugin: Plugin, obj: Any) -> Any:
             plugin.fail(f"its factory failed: {one_line(exc)}")
     if isinstance(obj, Format):
         return obj
-    extensions = getattr(obj, "extensions", None)
+    extensions: Any = getattr(obj, "extensions", None)  # checked below
     if isinstance(extensions, str):
         extensions = (extensions,)
     reader, writer = getattr(obj, "reader", None), getattr(obj, "writer", None)
@@ -81,15 +84,15 @@ def _unsupported(name: str, what: str) -> Callable[..., Any]:
     return refuse
 
 
-def load_format(name: str) -> Any:
+def load_format(name: str) -> Format:
     """The format registered as ``name`` (an :class:`annotator.formats.Format`)."""
     plugin = find(FORMAT_GROUP, name.lower())
     return _as_format(plugin, plugin.load())
 
 
-def available_formats() -> dict[str, Any]:
+def available_formats() -> dict[str, Format]:
     """Every format that loads, by entry-point name; broken ones are skipped (see `discover`)."""
-    formats: dict[str, Any] = {}
+    formats: dict[str, Format] = {}
     for plugin in discover(FORMAT_GROUP):
         if not plugin.usable:
             continue

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import inspect
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeAlias, cast, runtime_checkable
 
+from annotator.core.annotation import Annotation
 from annotator.extensions.discovery import PRELABELER_GROUP, PluginError, error_line, find
 
 ProgressCallback = Callable[[float, str], None]
@@ -23,6 +24,19 @@ class Waveform:
     name: str = ""
 
 
+class AnnotatedResult(Protocol):
+    """A pre-labeler's result that carries more than its annotation (model evidence, say)."""
+
+    @property
+    def annotation(self) -> Annotation: ...
+
+
+#: What a pre-labeler returns: an `Annotation`, a result with an ``annotation``, or plain lanes
+#: (``{lane name: [Segment | (start, end[, label[, confidence]]) | {"start": ...}]}``); the host
+#: reads it with `annotator.extensions.to_annotation`, which checks it at run time.
+PrelabelOutput: TypeAlias = "Annotation | AnnotatedResult | Mapping[str, Iterable[Any]]"
+
+
 @runtime_checkable
 class Prelabeler(Protocol):
     """What a pre-labeler factory returns (attributes ``depends_on``/``description`` optional)."""
@@ -33,11 +47,13 @@ class Prelabeler(Protocol):
         *,
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
-    ) -> Any: ...
+    ) -> PrelabelOutput: ...
 
 
-def _accepted_keywords(factory: Callable[..., Any]) -> set[str] | None:
+def _accepted_keywords(factory: object) -> set[str] | None:
     """Keyword names ``factory`` accepts; None when it takes ``**kwargs`` (or hides its signature)."""
+    if not callable(factory):
+        return None  # as inspect.signature's TypeError would say; building it will fail
     try:
         signature = inspect.signature(factory)
     except (TypeError, ValueError):
@@ -60,7 +76,7 @@ def create_prelabeler(
     options: Mapping[str, Any] | None = None,
     *,
     optional: Mapping[str, Any] | None = None,
-) -> Any:
+) -> Prelabeler:
     """Load pre-labeler ``name`` and build it with ``options``.
 
     ``options`` are what the user asked for: one the factory does not take is an error naming
@@ -89,10 +105,12 @@ def create_prelabeler(
         raise PluginError(f"pre-labeler {name!r}: {error_line(exc)}") from exc
     if not callable(prelabeler):
         raise PluginError(f"pre-labeler {name!r}: its factory returned a non-callable")
-    return prelabeler
+    # Callable is all that can be checked before the first call; `to_annotation` checks what
+    # the call returns.
+    return cast(Prelabeler, prelabeler)
 
 
-def describe(obj: Any) -> str:
+def describe(obj: object) -> str:
     """One line about a loaded plugin object: its ``description`` or its docstring's first line."""
     text = getattr(obj, "description", None)
     if not isinstance(text, str) or not text.strip():

@@ -60,7 +60,7 @@ def lanes_to_annotation(
 
 
 def to_annotation(
-    result: Any, recording: RecordingInfo | None = None, provenance: Provenance | None = None
+    result: object, recording: RecordingInfo | None = None, provenance: Provenance | None = None
 ) -> Annotation:
     """Whatever a pre-labeler returned, as an `Annotation` for ``recording``.
 

@@ -184,7 +184,9 @@ def parse_textgrid(text: str, path: str | Path) -> dict[str, Any]:
     return {"xmin": xmin, "xmax": xmax, "tiers": tiers}
 
 
-def _parse_tier(cur: _Cursor, number: int, total: int, tg_xmin: float, tg_xmax: float) -> dict:
+def _parse_tier(
+    cur: _Cursor, number: int, total: int, tg_xmin: float, tg_xmax: float
+) -> dict[str, Any]:
     where = f"tier {number} of {total}"
     class_token = cur.take("text", f"the class of {where}")
     tier_class = class_token.value
@@ -199,6 +201,7 @@ def _parse_tier(cur: _Cursor, number: int, total: int, tg_xmin: float, tg_xmax: 
     if xmin < tg_xmin - OVERLAP_TOLERANCE or xmax > tg_xmax + OVERLAP_TOLERANCE:
         raise cur.fail(f"{where} runs outside the TextGrid's time range", class_token.line)
     size = cur.count(f"the number of entries of {where}")
+    entries: list[tuple[float, float, str]] | list[tuple[float, str]]
     if tier_class == INTERVAL_TIER:
         entries = _parse_intervals(cur, size, where, xmin, xmax)
     else:
@@ -213,7 +216,9 @@ def _parse_tier(cur: _Cursor, number: int, total: int, tg_xmin: float, tg_xmax: 
     }
 
 
-def _parse_intervals(cur: _Cursor, size: int, where: str, xmin: float, xmax: float) -> list:
+def _parse_intervals(
+    cur: _Cursor, size: int, where: str, xmin: float, xmax: float
+) -> list[tuple[float, float, str]]:
     entries: list[tuple[float, float, str]] = []
     previous_end = -math.inf
     for k in range(1, size + 1):
@@ -243,7 +248,9 @@ def _parse_intervals(cur: _Cursor, size: int, where: str, xmin: float, xmax: flo
     return entries
 
 
-def _parse_points(cur: _Cursor, size: int, where: str, xmin: float, xmax: float) -> list:
+def _parse_points(
+    cur: _Cursor, size: int, where: str, xmin: float, xmax: float
+) -> list[tuple[float, str]]:
     entries: list[tuple[float, str]] = []
     for k in range(1, size + 1):
         what = f"point {k} of {size} in {where}"

@@ -101,7 +101,8 @@ def parse_xml(data: bytes | str, path: str | Path = "<text>") -> XmlTree:
     except DefusedXmlException as exc:
         raise FormatError(path, _refusal(exc)) from None
     except (DefusedParseError, ET.ParseError, SyntaxError) as exc:
-        line = exc.position[0] if getattr(exc, "position", None) else None
+        position = getattr(exc, "position", None)  # ParseError's (line, column)
+        line = position[0] if position else None
         message = re.sub(r":\s*line \d+, column \d+$", "", str(exc))
         if message == "no element found":  # expat's words for a file cut short
             message = "ends before its elements are closed"

@@ -293,7 +293,9 @@ def _is_lane(tier: ET.Element, types: dict[Any, ET.Element]) -> bool:
     )  # fmt: skip
 
 
-def _lane(r: _Reader, tier: ET.Element, slots: dict[str, int | None]) -> tuple[Lane, dict]:
+def _lane(
+    r: _Reader, tier: ET.Element, slots: dict[str, int | None]
+) -> tuple[Lane, dict[str, Any]]:
     name = tier.get("TIER_ID", "")
     rows: list[tuple[int, int, str, ET.Element]] = []
     for wrapper in tier:
@@ -343,8 +345,8 @@ def _media_path(header: ET.Element) -> str:
     """The recording a HEADER links: the first audio MEDIA_DESCRIPTOR, else the first one."""
     media = [m for m in header if m.tag == "MEDIA_DESCRIPTOR" and m.get("MEDIA_URL")]
     audio = [m for m in media if (m.get("MIME_TYPE") or "").startswith("audio")]
-    chosen = (audio or media or [None])[0]
-    return "" if chosen is None else path_of_url(chosen.get("MEDIA_URL", ""))
+    chosen = audio or media
+    return path_of_url(chosen[0].get("MEDIA_URL", "")) if chosen else ""
 
 
 def path_of_url(url: str) -> str:
@@ -378,7 +380,7 @@ def _carried(annotation: Annotation) -> tuple[dict[str, Any] | None, list[dict[s
 class _Planned:
     """One lane annotation to write: its id (or None: new), times, label, the one it was."""
 
-    def __init__(self, segment: Segment, start: int, end: int, was: list | None) -> None:
+    def __init__(self, segment: Segment, start: int, end: int, was: list[Any] | None) -> None:
         self.segment, self.start, self.end, self.was = segment, start, end, was
         self.id: str | None = was[0] if was else None
         self.slots: tuple[SlotKey, SlotKey] = ("", "")
@@ -394,7 +396,7 @@ def _ms(lane: Lane, segment: Segment) -> tuple[int, int]:
     return start, end
 
 
-def _plan_lane(lane: Lane, originals: list[list]) -> list[_Planned]:
+def _plan_lane(lane: Lane, originals: list[list[Any]]) -> list[_Planned]:
     """Pair segments with the annotations they were read as: same times first, then most
     overlap; the rest are new. The originals of a lane do not overlap, so sorted by start
     they are sorted by end too, and the overlapping ones of a segment are found by bisection

@@ -34,5 +34,6 @@ class FormatError(AnnotationError):
         where = self.path if self.line is None else f"{self.path}:{self.line}"
         return _one_line(f"{where}: {self.reason}")
 
-    def __reduce__(self):  # keep pickling (multiprocessing workers) working with our signature
+    def __reduce__(self) -> tuple[type[FormatError], tuple[str, str, int | None]]:
+        # keep pickling (multiprocessing workers) working with our signature
         return (type(self), (self.path, self.reason, self.line))

@@ -42,7 +42,7 @@ def _kind(value: Any) -> str:
             list: "a list", dict: "an object"}.get(type(value), type(value).__name__)  # fmt: skip
 
 
-def _check_object(value: Any, where: str, required: set[str], optional: set[str]) -> dict:
+def _check_object(value: Any, where: str, required: set[str], optional: set[str]) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise _Bad(where, f"expected an object, found {_kind(value)}")
     missing = required - value.keys()

@@ -138,9 +138,10 @@ def textgrid_text(annotation: Annotation, *, format: Literal["long", "short"] = 
         raise ValueError(f"TextGrid format must be 'long' or 'short', not {format!r}")
     tg = textgrid_dict(annotation)
     # Interval tiers must tile their range for Praat; point tiers pass through as they are.
-    return textgrid_io.getTextgridAsStr(
+    text: str = textgrid_io.getTextgridAsStr(
         tg, _LAYOUTS[format], includeBlankSpaces=True, minimumIntervalLength=None
     )
+    return text
 
 
 def write_textgrid(

@@ -14,6 +14,14 @@ from annotator.core import Annotation, Lane, Provenance, RecordingInfo, Segment,
 from annotator.review.evidence import RunEvidence
 from segmenter.classes import LANE_OF_CLASS, lane_name
 
+__all__ = [
+    "CLASS_LANE_NAMES",
+    "ModelEvidence",
+    "PrelabelResult",
+    "decisions_to_annotation",
+    "lane_name",
+]
+
 #: Segmenter class codes → the annotator's lane names (the plug-in's public name for
 #: `segmenter.classes.LANE_OF_CLASS`; other codes keep their code as lane name, `lane_name`).
 CLASS_LANE_NAMES = LANE_OF_CLASS

@@ -12,16 +12,17 @@ import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
 from annotator.core import Lane, Provenance, RecordingInfo, Segment, Source
 from annotator.extensions import Waveform
-from nmf_prelabeler.convert import ModelEvidence, PrelabelResult, decisions_to_annotation, lane_name
+from nmf_prelabeler.convert import ModelEvidence, PrelabelResult, decisions_to_annotation
 from segmenter.audio import audio_info, resample, to_mono
 from segmenter.checkpoint import load_model
+from segmenter.classes import lane_name
 from segmenter.decisions import Thresholds
 from segmenter.errors import ModelFileError, SegmenterError
 from segmenter.inference import ACTIVATION_MODES, Prediction, predict_file, predict_waveform
@@ -29,6 +30,9 @@ from segmenter.inference import resolve_device as _resolve
 from segmenter.probe.linear import LinearProbe
 from segmenter.probe.probe_file import check_base, load_probe
 from segmenter.progress import ProgressCallback
+
+if TYPE_CHECKING:
+    from annotator.extensions import Prelabeler
 
 TOOL = "nmf-annotator NMF segmenter"
 
@@ -196,6 +200,13 @@ class NMFPrelabeler:
         )
 
 
+if TYPE_CHECKING:
+
+    def _fits_the_host(prelabeler: NMFPrelabeler) -> Prelabeler:
+        """The type checker's proof that the host can call what `make_prelabeler` builds."""
+        return prelabeler
+
+
 def probe_lane_names(path: Path, probe: LinearProbe) -> tuple[str, ...]:
     """A frame-level probe's lanes are its classes; a file-level probe has one lane, named by
     ``training["lane"]`` (``segmenter probe train --lane``) or else by the file's first stem."""
@@ -211,12 +222,15 @@ def probe_lanes(
     the probe's thresholds), or one segment over the whole file labelled with the class it
     chose and its posterior as confidence (file level)."""
     end = float(duration) if duration is not None else prediction.duration
+    H = prediction.H
+    if H is None:  # NMFPrelabeler keeps H whenever it has probes
+        raise ValueError(f"{path}: the probe reads the activations H, which were not kept")
     if probe.level == "file":
-        label, confidence = probe.file_label(prediction.H)
+        label, confidence = probe.file_label(H)
         (name,) = probe_lane_names(path, probe)
         segments = [Segment(0.0, end, label, min(1.0, max(0.0, confidence)), Source.MODEL)]
         return [Lane(name, segments if end > 0 else [])]
-    decided = probe.segments(prediction.H, prediction.frame_duration, prediction.duration)
+    decided = probe.segments(H, prediction.frame_duration, prediction.duration)
     lanes = []
     for code in probe.classes:
         name = lane_name(code)
