@@ -73,7 +73,7 @@ class ExplainTools(QObject):
         self.host = host  # holds the docks; the dialogs' parent
         self.inspector = InspectorPanel()
         self.why = WhyPanel()
-        self.reviewing = ReviewTools(context, controller, timeline, corpus, self)
+        self.reviewing = ReviewTools(context, controller, timeline, corpus, host)
         self.picker = HeatmapPicker(timeline, self)
         self.clip_player = player.sibling(self)
         self.last_clip = None  # the Sonification last asked for (what the Listen buttons play)

@@ -1,4 +1,4 @@
-"""The review queue and the reference comparison of the open recording, driven from the window.
+"""The review queue and the reference comparison of the open recording, for the explain tools.
 
 Both are recomputed from scratch when the labels change (a pass over the posteriors, a sweep
 over segment boundaries), so what the panels list is never stale; the review queue only while
