@@ -295,7 +295,9 @@ def _build_front_end(p: Path, config: ModelConfig) -> FrontEnd:
         raise ModelFileError(f"{p}: model config cannot be built ({exc})") from exc
 
 
-def _implied_shapes(p: Path, config: ModelConfig, front_end: FrontEnd) -> dict[str, tuple]:
+def _implied_shapes(
+    p: Path, config: ModelConfig, front_end: FrontEnd
+) -> dict[str, tuple[int, ...]]:
     """The weight shapes ``config`` implies, from a model built on the meta device (shapes
     without storage), so that a config larger than the file's weights costs no memory."""
     try:
@@ -306,7 +308,9 @@ def _implied_shapes(p: Path, config: ModelConfig, front_end: FrontEnd) -> dict[s
     return {k: tuple(v.shape) for k, v in skeleton.portable_state_dict().items()}
 
 
-def _check_shapes(p: Path, stored: dict[str, tuple], implied: dict[str, tuple]) -> None:
+def _check_shapes(
+    p: Path, stored: dict[str, tuple[int, ...]], implied: dict[str, tuple[int, ...]]
+) -> None:
     missing = sorted(set(implied) - set(stored))
     unexpected = sorted(set(stored) - set(implied))
     if missing or unexpected:

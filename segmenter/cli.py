@@ -21,17 +21,19 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from segmenter.checkpoint import load_model, update_metadata
+from segmenter.checkpoint import ModelInfo, load_model, update_metadata
+from segmenter.decisions import Decision
 from segmenter.errors import Cancelled, SegmenterError
-from segmenter.inference import segment_file
+from segmenter.inference import Prediction, segment_file
+from segmenter.model import NMFSegmenter
 from segmenter.training import cli as train_cli
 from segmenter.training.assess import predict_recordings, score, tune_on, tune_on_edits
-from segmenter.training.data import Corpus, load_corpus
+from segmenter.training.data import Corpus, Recording, load_corpus
 
 __all__ = ["main"]
 
 
-def _rttm_lines(uri: str, segments: dict) -> list[str]:
+def _rttm_lines(uri: str, segments: dict[str, list[Decision]]) -> list[str]:
     rows = [
         (d.start, d.end, cls) for cls, items in segments.items() for d in items if d.end > d.start
     ]
@@ -99,7 +101,9 @@ def _corpus_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto")
 
 
-def _load(args: argparse.Namespace):
+def _load(
+    args: argparse.Namespace,
+) -> tuple[NMFSegmenter, ModelInfo, list[Recording], dict[str, Prediction]]:
     model, info = load_model(args.model)
     corpus = Corpus(
         rttm=args.rttm, audio_dir=args.audio_dir, uem=args.uem,

@@ -43,7 +43,8 @@ class NMFResult(NamedTuple):
 
 
 def _normalise_columns(W: torch.Tensor) -> torch.Tensor:
-    return W / W.norm(dim=0, keepdim=True).clamp_min(_EPS)
+    normalised: torch.Tensor = W / W.norm(dim=0, keepdim=True).clamp_min(_EPS)
+    return normalised
 
 
 def nmf_cost(X: torch.Tensor, W: torch.Tensor, H: torch.Tensor, mu: float) -> float:

@@ -131,6 +131,8 @@ class ModelOutput:
 class NMFSegmenter(nn.Module):
     """Front end + Ψ (TCN) + frozen dictionary W + linear probe Θ."""
 
+    dictionary: torch.Tensor  # W, a buffer (registered in __init__)
+
     def __init__(
         self,
         config: ModelConfig | None = None,

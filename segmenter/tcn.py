@@ -15,6 +15,8 @@ Two normalisations matter for what the network *is*:
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 from torch import nn
 
@@ -104,7 +106,8 @@ class TCNBlock(nn.Module):
         return self.dilation * (self.kernel_size - 1) // 2
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.net(x)
+        out: torch.Tensor = x + self.net(x)
+        return out
 
 
 class TemporalConvNet(nn.Module):
@@ -139,8 +142,9 @@ class TemporalConvNet(nn.Module):
     @property
     def receptive_field(self) -> int:
         """Exact receptive field in frames: 1 + 2·Σ reach of the blocks (29 by default)."""
-        return 1 + 2 * sum(block.reach for block in self.blocks)
+        return 1 + 2 * sum(cast(TCNBlock, block).reach for block in self.blocks)
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         x = self.bottleneck(self.input_norm(features))
-        return self.head(self.blocks(x))
+        out: torch.Tensor = self.head(self.blocks(x))
+        return out

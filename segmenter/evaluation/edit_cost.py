@@ -31,6 +31,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 from segmenter.decisions import CLASSES
 from segmenter.evaluation.detection import Labels
@@ -116,7 +117,7 @@ def count_prepared(
     """Steps 1–3 on spans already through :func:`prepare_spans` with the same rule."""
     counts = dict.fromkeys(EDIT_KINDS, 0)
     ref_starts = [s for s, _ in ref]
-    kept_hyp = []
+    kept_hyp: list[tuple[float, float]] = []
     for h in hyp:
         if _covered(h, ref, ref_starts) < rule.cover * (h[1] - h[0]):
             counts["delete"] += 1
@@ -151,7 +152,8 @@ def count_prepared(
                 linked[i] = linked[n_hyp + j] = True
                 parent[find(i)] = find(n_hyp + j)
             j += 1
-    groups: dict[int, tuple[list, list]] = defaultdict(lambda: ([], []))
+    groups: dict[int, tuple[list[tuple[float, float]], list[tuple[float, float]]]]
+    groups = defaultdict(lambda: ([], []))
     for i, seg in enumerate(nodes):
         is_hyp = i < n_hyp
         if not linked[i]:  # bridges a gap of the other side
@@ -223,7 +225,7 @@ class CorpusEdits:
         n = sum(self.totals[c].total for c in self.classes)
         return n / self.minutes if self.minutes > 0 else float("nan")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready, with the same keys as the shared tool's ``--json`` output."""
         return {
             "classes": list(self.classes),

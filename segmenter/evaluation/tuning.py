@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from segmenter.decisions import (
     CLASSES,
@@ -86,9 +87,12 @@ def _layout(
     """Concatenate all files: posteriors (C, N), file id per frame, per class the prefix sums
     of reference and UEM coverage plus the total reference time, and each file's scored region
     (its UEM, or everything the posteriors or the reference cover)."""
-    chunks, ids, regions = [], [], []
-    ref_cov = {c: [] for c in classes}
-    uem_cov, relevant = [], dict.fromkeys(classes, 0.0)
+    chunks: list[np.ndarray] = []
+    ids: list[ArrayLike] = []
+    regions: list[list[tuple[float, float]]] = []
+    ref_cov: dict[str, list[ArrayLike]] = {c: [] for c in classes}
+    uem_cov: list[ArrayLike] = []
+    relevant = dict.fromkeys(classes, 0.0)
     for i, uri in enumerate(posteriors):
         if uri not in references:
             raise EvaluationError(f"no reference for {uri!r}")

@@ -45,7 +45,10 @@ def soft_mask(W: Any, H: Any, components: Iterable[int], eps: float = 1e-8) -> n
     chosen = _indices(components, W.shape[1])
     selected = W[:, chosen] @ H[chosen, :]
     denominator = W @ H + eps
-    return np.divide(selected, denominator, out=np.zeros_like(selected), where=denominator > 0)
+    mask: np.ndarray = np.divide(
+        selected, denominator, out=np.zeros_like(selected), where=denominator > 0
+    )
+    return mask
 
 
 def sonify(
@@ -68,6 +71,7 @@ def sonify(
             f"mixture STFT is {shape} but W·H is {mask.shape}: the STFT must use "
             f"the model's n_fft and hop"
         )
+    m: Any  # a tensor like mixture_stft, or the numpy mask
     if hasattr(mixture_stft, "detach"):  # torch tensor: keep its device and precision
         import torch
 

@@ -123,7 +123,8 @@ def _weighted_quantiles(values: np.ndarray, weights: np.ndarray, levels: np.ndar
     order = np.argsort(values)
     v, w = values[order], weights[order]
     cumulative = (np.cumsum(w) - 0.5 * w) / w.sum()
-    return np.interp(levels, cumulative, v)
+    quantiles: np.ndarray = np.interp(levels, cumulative, v)
+    return quantiles
 
 
 def _band(norm: np.ndarray, edges: Sequence[float]) -> np.ndarray:

@@ -399,7 +399,8 @@ class CalibrationBuilder:
                 places=len(rows), seconds=float(w.sum()) * frame_duration,
                 wrong_share=float(np.average(y, weights=w)),
             )  # fmt: skip
-        return WrongnessCalibration(models=models, source=source, **constants)
+        # constants are the float fields (floor, join_s, ...); mypy cannot tell them from checks
+        return WrongnessCalibration(models=models, source=source, **constants)  # type: ignore[arg-type]
 
     def check(self, calibration: WrongnessCalibration) -> dict[str, dict[str, float]]:
         """Held-out figures of ``calibration`` on the rows collected here (not those it was

@@ -8,6 +8,7 @@ front end means adding a class here and a name in :data:`FRONT_ENDS`, nothing el
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import torch
@@ -128,7 +129,7 @@ def _build_wavlm(spectrogram: SpectrogramConfig, **params: Any) -> FrontEnd:
     return WavLMFrontEnd(spectrogram=spectrogram, **params)
 
 
-FRONT_ENDS: dict[str, Any] = {
+FRONT_ENDS: dict[str, Callable[..., FrontEnd]] = {
     "spectrogram": lambda spectrogram, **params: SpectrogramFrontEnd(spectrogram, **params),
     "wavlm": _build_wavlm,
 }

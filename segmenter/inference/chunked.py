@@ -50,7 +50,10 @@ def _run_chunk(
     X = log_power_spectrogram(samples.unsqueeze(0), cfg, padded=False)
     if X.shape[-1] != hi - lo:  # pragma: no cover - guards the framing arithmetic
         raise RuntimeError(f"chunk gave {X.shape[-1]} frames, expected {hi - lo}")
-    H = model.activations(model.front_end.from_target(X))[..., s - lo : e - lo]
+    features = model.front_end.from_target(X)
+    if features is None:  # pragma: no cover - run_chunked takes local models: spectrogram features
+        raise RuntimeError("chunked inference needs features computed from the spectrogram")
+    H = model.activations(features)[..., s - lo : e - lo]
     logits = model.classify(H)
     norms = None
     if sink.keeps_reconstruction:

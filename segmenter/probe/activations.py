@@ -43,7 +43,8 @@ class ActivationCache:
             return None
         entry = self.folder / f"{self.key(path)}.npy"
         try:
-            return np.load(entry, allow_pickle=False)
+            stored: np.ndarray = np.load(entry, allow_pickle=False)
+            return stored
         except (OSError, ValueError):
             return None
 

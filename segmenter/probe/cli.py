@@ -58,7 +58,9 @@ def _labelled(args: argparse.Namespace) -> tuple[str, list[tuple[str, Path, Any]
     return "frame", [(uri, find_audio(args.audio_dir, uri), turns[uri]) for uri in sorted(turns)]
 
 
-def _classes(args: argparse.Namespace, labelled: list[tuple[str, Path, Any]], level: str) -> tuple:
+def _classes(
+    args: argparse.Namespace, labelled: list[tuple[str, Path, Any]], level: str
+) -> tuple[str, ...]:
     if args.classes:
         classes = tuple(c.strip() for c in args.classes.split(",") if c.strip())
     elif level == "file":
@@ -73,7 +75,7 @@ def _classes(args: argparse.Namespace, labelled: list[tuple[str, Path, Any]], le
 def _examples(
     model: Any,
     labelled: list[tuple[str, Path, Any]],
-    classes: tuple,
+    classes: tuple[str, ...],
     level: str,
     mode: str,
     args: argparse.Namespace,

@@ -76,7 +76,8 @@ def pool(H: np.ndarray) -> np.ndarray:
     H = np.asarray(H)
     if H.ndim != 2 or H.shape[1] == 0:
         raise ProbeError(f"H must be (K, T) with T > 0, got shape {H.shape}")
-    return H.mean(axis=1, dtype=np.float64)
+    pooled: np.ndarray = H.mean(axis=1, dtype=np.float64)
+    return pooled
 
 
 @dataclass
@@ -170,21 +171,27 @@ class LinearProbe:
         return self._squash(w @ pooled + b[:, None])
 
     def _squash(self, z: np.ndarray) -> np.ndarray:
+        squashed: np.ndarray
         if self.mode == "multilabel":
-            return 1.0 / (1.0 + np.exp(-z))
+            squashed = 1.0 / (1.0 + np.exp(-z))
+            return squashed
         z = z - z.max(axis=0, keepdims=True)
         e = np.exp(z)
-        return e / e.sum(axis=0, keepdims=True)
+        squashed = e / e.sum(axis=0, keepdims=True)
+        return squashed
 
     def contributions(self, H: np.ndarray) -> np.ndarray:
         """``w[c, k] · H[k, t]`` (C, K, T) at frame level, ``w[c, k] · mean_t H[k, t]`` (C, K)
         at file level: with the bias they add up to :meth:`logits` exactly."""
         H = self._check_H(H).astype(np.float64)
         w = self.weight.astype(np.float64)
+        per_component: np.ndarray
         if self.level == "file":
             pooled = pool(H) if H.ndim == 2 else H
-            return w * pooled[None, :]
-        return _contributions(H, w)
+            per_component = w * pooled[None, :]
+        else:
+            per_component = _contributions(H, w)
+        return per_component
 
     def segments(
         self, H: np.ndarray, frame_duration: float, duration: float | None = None

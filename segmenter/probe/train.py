@@ -78,6 +78,7 @@ def _rows(
         H = np.asarray(ex.features, dtype=np.float32)
         if level == "file":
             x = (pool(H) if H.ndim == 2 else H).astype(np.float32)[None, :]
+            y: np.ndarray  # int64 class indices (single) or float32 targets (multilabel)
             if mode == "single":
                 y = np.asarray([int(ex.target)], dtype=np.int64)
             else:
@@ -199,11 +200,12 @@ def train_probe(
     train_ex = [ex for ex in examples if ex.group not in held]
     val_ex = [ex for ex in examples if ex.group in held]
     X, y, _ = _rows(train_ex, level, mode, len(classes))
-    Xv, yv = (None, None)
+    Xv: np.ndarray | None = None
+    yv: np.ndarray | None = None
     if val_ex:
         Xv, yv, _ = _rows(val_ex, level, mode, len(classes))
     counts = np.bincount(y, minlength=len(classes)) if mode == "single" else y.sum(axis=0)
-    if val_ex:
+    if yv is not None:  # val_ex
         counts = counts + (np.bincount(yv, minlength=len(classes)) if mode == "single"
                            else yv.sum(axis=0))  # fmt: skip
     unlabelled = [c for c, n in zip(classes, counts, strict=True) if n == 0]

@@ -87,7 +87,8 @@ def _scaled(base: np.ndarray, other: np.ndarray, snr_db: float) -> np.ndarray:
     if p_other <= 0:
         return other
     p_base = max(_power(base), _FLOOR_POWER)
-    return (other * np.sqrt(p_base / p_other * 10 ** (-snr_db / 10))).astype(np.float32)
+    scaled: np.ndarray = other * np.sqrt(p_base / p_other * 10 ** (-snr_db / 10))
+    return scaled.astype(np.float32)
 
 
 def combine_labels(

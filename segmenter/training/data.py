@@ -205,7 +205,7 @@ class _ChunkReader:
         return wave, labels, mask, num_frames(real, self.cfg)
 
 
-class RandomChunks(Dataset):
+class RandomChunks(Dataset[Item]):
     """``length`` random chunks per epoch of a corpus, augmented on the fly."""
 
     def __init__(
@@ -253,7 +253,7 @@ class RandomChunks(Dataset):
         return _item(wave, labels, mask, real)
 
 
-class SequentialChunks(Dataset):
+class SequentialChunks(Dataset[Item]):
     """Every recording tiled in consecutive chunks (the last one zero-padded), no randomness."""
 
     def __init__(
@@ -282,7 +282,7 @@ class SequentialChunks(Dataset):
         return _item(*self.reader.read(rec, start))
 
 
-class SourceChunks(Dataset):
+class SourceChunks(Dataset[Item]):
     """``length`` chunks per epoch from a chunk source; all must have the same length."""
 
     def __init__(

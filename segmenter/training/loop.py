@@ -15,10 +15,10 @@ import json
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sized
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import torch
 from torch.utils.data import DataLoader, Dataset
@@ -28,6 +28,9 @@ from segmenter.loss import segmenter_loss
 from segmenter.model import NMFSegmenter
 from segmenter.progress import ProgressCallback, check_cancelled, report
 from segmenter.training.state import TrainingState, load_state, save_state
+
+if TYPE_CHECKING:
+    from segmenter.training.data import Item
 
 __all__ = ["TrainConfig", "TrainResult", "train", "learning_rate", "CHECKPOINT_NAME"]
 
@@ -113,7 +116,7 @@ class TrainResult:
     stopped_early: bool = False
 
 
-def _loader(data: Dataset, config: TrainConfig, epoch: int) -> DataLoader:
+def _loader(data: Dataset[Item], config: TrainConfig, epoch: int) -> DataLoader[Item]:
     if hasattr(data, "set_epoch"):
         data.set_epoch(epoch)
     return DataLoader(
@@ -150,7 +153,7 @@ def _mean(parts: list[tuple[int, dict[str, float]]]) -> dict[str, float]:
 
 def validate(
     model: NMFSegmenter,
-    data: Dataset,
+    data: Dataset[Item],
     config: TrainConfig,
     device: torch.device | None = None,
     teacher: NMFSegmenter | None = None,
@@ -179,8 +182,8 @@ def _state_copy(model: NMFSegmenter) -> dict[str, torch.Tensor]:
 
 def train(
     model: NMFSegmenter,
-    train_data: Dataset,
-    val_data: Dataset | None = None,
+    train_data: Dataset[Item],
+    val_data: Dataset[Item] | None = None,
     config: TrainConfig | None = None,
     *,
     checkpoint_dir: str | Path | None = None,
@@ -219,7 +222,8 @@ def train(
     best = state.best
     result = TrainResult(list(state.history), state.best_epoch, state.best_loss)
     bad = state.bad_epochs
-    steps = max(1, math.ceil(len(train_data) / config.batch_size))
+    # map-style datasets with a length, as all of segmenter.training.data's are
+    steps = max(1, math.ceil(len(cast(Sized, train_data)) / config.batch_size))
     total_steps = max(1, config.epochs * steps)
     for epoch in range(state.epoch, config.epochs):
         if val_data is not None and bad >= config.patience:
