@@ -86,7 +86,8 @@ class Samples:
         """The whole signal as float32 (no copy when it is stored as float32)."""
         return self._as_float(self.raw)
 
-    def _as_float(self, values: Any) -> np.ndarray:
+    def _as_float(self, values: Any) -> Any:
+        """float32 values: an array for an array, a scalar for a scalar (an integer key)."""
         if self.raw.dtype == np.float32 and self.scale == 1.0:
             return values if isinstance(values, np.ndarray) else np.float32(values)
         return np.multiply(values, np.float32(self.scale), dtype=np.float32)

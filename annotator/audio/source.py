@@ -163,10 +163,10 @@ class FileSamples:
                 return self.read_raw(start, stop)[::step] if stop > start else self.read_raw(0, 0)
             return self.read_raw_key(np.arange(start, stop, step))
         if isinstance(key, (int, np.integer)):
-            index = int(key) + (self.frames if key < 0 else 0)
-            if not 0 <= index < self.frames:
+            position = int(key) + (self.frames if key < 0 else 0)
+            if not 0 <= position < self.frames:
                 raise IndexError(f"index {key} out of range for {self.frames} samples")
-            return self.read_raw(index, index + 1)[0]
+            return self.read_raw(position, position + 1)[0]
         index = np.asarray(key)
         if index.dtype.kind not in "iu":
             raise TypeError(f"cannot index samples with {key!r}")
@@ -282,7 +282,8 @@ class MappedSamples(Samples):
             return True
         self.closed = True
         arrays = [self.raw]
-        self.raw = ClosedArray(self.raw.shape, self.raw.dtype, self.path)
+        # ClosedArray stands in for the array: same shape and dtype, every read refused
+        self.raw = ClosedArray(self.raw.shape, self.raw.dtype, self.path)  # type: ignore[assignment]
         return release_mappings(arrays)
 
     @property

@@ -47,7 +47,9 @@ class StreamedPyramid(EnvelopePyramid):
             block *= factor
         self.stored_base = block  # the first level of the base·factor^i series kept
         self.source = source
-        self.samples = source.raw  # sliced for raw ranges, as the parent slices its array
+        # sliced for raw ranges, as the parent slices its array (a file's RawReader reads the
+        # slice from disk: it stands in for the array, shape and slices alike)
+        self.samples = source.raw  # type: ignore[assignment]
         self.scale = float(source.scale)
         self.sample_rate = float(source.sample_rate)
         self.base = int(base)
@@ -67,7 +69,7 @@ class StreamedPyramid(EnvelopePyramid):
         """Drop the reference to the source's samples (a mapped temporary decode must not
         outlive the recording through its pyramid); the stored levels still answer queries
         coarser than `stored_base`, finer ones then raise `source.SourceClosed`."""
-        self.samples = self.source.raw
+        self.samples = self.source.raw  # type: ignore[assignment]  # as in __init__
 
     def query(self, start: float, end: float, max_blocks: int) -> EnvelopeSlice:
         """As `EnvelopePyramid.query`; a level finer than the kept ones is folded from the

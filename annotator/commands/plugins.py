@@ -8,6 +8,7 @@ with its error, never raised: the command exists precisely to diagnose such plug
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 from annotator.commands.outcome import EXIT_OK, CliError
@@ -57,6 +58,7 @@ def run_install(args: argparse.Namespace) -> int:
     from annotator.integrations import install
 
     installing = args.plugins_command == "install"
+    action: Callable[[Path | None], Path | None]
     if args.target == "praat":
         where = Path(args.praat_dir).expanduser() if args.praat_dir else None
         action = install.install_praat if installing else install.uninstall_praat

@@ -30,14 +30,23 @@ class ExplainUnavailable(AnnotatorError):
     """Why the open recording cannot be explained (one line for the panel)."""
 
 
+_NOT_EXPLAINABLE = "The cached evidence lacks the model's W and Θ: pre-label this recording again"
+
+
 def check_explainable(evidence: Evidence | None) -> Evidence:
     if evidence is None:
         raise ExplainUnavailable("No model evidence: pre-label this recording first")
     if not evidence.explainable:
-        raise ExplainUnavailable(
-            "The cached evidence lacks the model's W and Θ: pre-label this recording again"
-        )
+        raise ExplainUnavailable(_NOT_EXPLAINABLE)
     return evidence
+
+
+def _model(evidence: Evidence) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """W, Θ, bias and the model's rate of evidence that `check_explainable` passed."""
+    W, theta, bias, rate = evidence.W, evidence.theta, evidence.bias, evidence.sample_rate
+    if W is None or theta is None or bias is None or rate is None:
+        raise ExplainUnavailable(_NOT_EXPLAINABLE)
+    return W, theta, bias, int(rate)
 
 
 def activations_of(evidence: Evidence, sidecar: Path | None) -> np.ndarray:
@@ -77,9 +86,10 @@ def frames_around(evidence: Evidence, start: float, end: float, margin: int) -> 
 def window_of(evidence: Evidence, a: int, b: int) -> _Window:
     H = evidence.H
     assert H is not None and evidence.explainable
+    W, theta, bias, model_rate = _model(evidence)
     return _Window(
         evidence.classes, evidence.lanes, evidence.posteriors[:, a:b], H[:, a:b],
-        evidence.W, evidence.theta, evidence.bias, evidence.frame_s, int(evidence.sample_rate),
+        W, theta, bias, evidence.frame_s, model_rate,
     )  # fmt: skip
 
 
@@ -105,13 +115,14 @@ def listen_selection(evidence: Evidence, samples, rate: int, start: float, end: 
     document's `Samples`): only the stretch the frames need is read."""
     from annotator.review.listen import listen
 
-    n_fft = 2 * (int(evidence.W.shape[0]) - 1)
-    hop = max(1, int(round(evidence.frame_s * int(evidence.sample_rate))))
+    W, _, _, model_rate = _model(evidence)
+    n_fft = 2 * (int(W.shape[0]) - 1)
+    hop = max(1, int(round(evidence.frame_s * model_rate)))
     margin = int(np.ceil(n_fft / hop)) + 2
     a, b = frames_around(evidence, start, end, margin)
     shift = a * evidence.frame_s
     first = int(round(shift * rate))
-    last = int(np.ceil((b * evidence.frame_s + 2.0 * n_fft / int(evidence.sample_rate)) * rate))
+    last = int(np.ceil((b * evidence.frame_s + 2.0 * n_fft / model_rate) * rate))
     piece = np.asarray(samples[first : last + 1], dtype=np.float32)
     son = listen(piece, window_of(evidence, a, b), start - shift, end - shift, components,
                  sample_rate=rate)  # fmt: skip
@@ -159,5 +170,6 @@ def class_relevance(evidence: Evidence, H: np.ndarray) -> tuple[np.ndarray, list
 
 def frequencies(evidence: Evidence) -> np.ndarray:
     """Hz of W's rows (the model's STFT bins)."""
-    n_fft = 2 * (int(evidence.W.shape[0]) - 1)
-    return np.fft.rfftfreq(n_fft, 1.0 / float(evidence.sample_rate))
+    W, _, _, model_rate = _model(evidence)
+    n_fft = 2 * (int(W.shape[0]) - 1)
+    return np.fft.rfftfreq(n_fft, 1.0 / float(model_rate))

@@ -265,7 +265,7 @@ def _replay_entries(project: Project, used: set[str], seconds: float) -> list[An
         if total >= seconds:
             break
         chosen.append(entry)
-        total += float(entry.duration)
+        total += float(entry.duration or 0.0)  # all have one (filtered above)
     return chosen
 
 
@@ -367,7 +367,8 @@ def finetune_project(
     frames = sum(p[0].shape[0] for p in parts)
     if not frames:
         raise LearnError("the confirmed recordings hold no labelled frames")
-    labelled = tuple(np.concatenate([p[j] for p in parts]) for j in range(3))
+    x, y, m = (np.concatenate([p[j] for p in parts]) for j in range(3))
+    labelled = (x, y, m)
     replay_frames = np.concatenate(distil) if distil else np.zeros((0, model.W.shape[1]))
     if replay_frames.shape[0] > config.max_frames:
         pick = rng.choice(replay_frames.shape[0], size=config.max_frames, replace=False)

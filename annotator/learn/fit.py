@@ -102,13 +102,13 @@ def fit_theta(
             losses.append(closure.bce)  # type: ignore[attr-defined]
             report(progress, (step + 1) / config.steps, f"fitting Θ, loss {losses[-1]:.4f}")
     else:
-        optimiser = torch.optim.Adam([weight, bias], lr=config.lr)
+        adam = torch.optim.Adam([weight, bias], lr=config.lr)
         for step in range(config.steps):
             check_cancelled(cancel, "fine-tuning")
             loss, bce = objective(sample(n), sample(n_replay))
-            optimiser.zero_grad(set_to_none=True)
+            adam.zero_grad(set_to_none=True)
             loss.backward()
-            optimiser.step()
+            adam.step()
             losses.append(float(bce.detach()))
             report(progress, (step + 1) / config.steps, f"fitting Θ, loss {losses[-1]:.4f}")
     with torch.no_grad():
@@ -192,7 +192,7 @@ def retune_thresholds(
 ) -> tuple[dict[str, Thresholds], list[str]]:
     """New thresholds for the trained classes with enough positives (onset/offset only, near
     the starting values; everything else kept), and the changes as readable lines."""
-    out, changes = dict(start), []
+    out, changes = dict(start), list[str]()
     if not config.tune_thresholds or not recordings:
         return out, changes
     steps = [round(0.05 * i, 2) for i in range(1, 20)]

@@ -37,15 +37,33 @@ class Evidence(Protocol):
     no calibrated ``suspect`` / ``missed`` places.
     """
 
-    classes: tuple[str, ...]
-    lanes: tuple[str, ...]
-    posteriors: np.ndarray
-    H: np.ndarray | None
-    W: np.ndarray
-    theta: np.ndarray
-    bias: np.ndarray
-    frame_duration: float
-    sample_rate: int
+    # Read-only: the review tools never set them (a frozen dataclass fits too).
+    @property
+    def classes(self) -> tuple[str, ...]: ...
+
+    @property
+    def lanes(self) -> tuple[str, ...]: ...
+
+    @property
+    def posteriors(self) -> np.ndarray: ...
+
+    @property
+    def H(self) -> np.ndarray | None: ...  # noqa: N802 - the paper's name
+
+    @property
+    def W(self) -> np.ndarray: ...  # noqa: N802 - the paper's name
+
+    @property
+    def theta(self) -> np.ndarray: ...
+
+    @property
+    def bias(self) -> np.ndarray: ...
+
+    @property
+    def frame_duration(self) -> float: ...
+
+    @property
+    def sample_rate(self) -> int: ...
 
 
 @dataclass

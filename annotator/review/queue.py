@@ -360,10 +360,9 @@ def corpus_effort(project: Project, settings: QueueSettings | None = None) -> li
             annotation = load_sidecar(sidecar).annotation if sidecar.exists() else None
         except SidecarError:
             annotation = None
-        has_model = annotation is not None and any(
+        if annotation is None or not any(
             seg.source is Source.MODEL for _, seg in annotation.segments()
-        )
-        if not has_model:
+        ):
             rows.append(FileEffort(entry.rel_path, entry.status, None, 0))
             continue
         found = annotation_items(annotation, settings=settings)

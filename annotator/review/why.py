@@ -137,8 +137,8 @@ def _reading(
             f"{lane}: no component pushes {'up' if direction > 0 else 'down'} here; "
             "the bias alone decides"
         )
-    order = np.argsort(-push, kind="stable")[:READING_COMPONENTS]
-    order = [int(k) for k in order if push[k] > 0]
+    ranked = np.argsort(-push, kind="stable")[:READING_COMPONENTS]
+    order = [int(k) for k in ranked if push[k] > 0]
     percent = 100.0 * float(push[order].sum()) / total
     names = ", ".join(str(k) for k in order)
     noun = "component" if len(order) == 1 else "components"
