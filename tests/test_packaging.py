@@ -34,6 +34,8 @@ def test_regular_install_finds_resources(tmp_path: Path) -> None:
     )
     assert build.returncode == 0, build.stderr
     assert (target / "annotator" / "_resources" / "icons" / "nmf-annotator.svg").is_file()
+    for package in ("annotator", "segmenter", "nmf_prelabeler"):  # PEP 561: typed packages
+        assert (target / package / "py.typed").is_file(), package
     probe = (
         "import annotator.resources as r, pathlib; "
         "root = r.resources_root(); print(root); "
