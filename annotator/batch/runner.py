@@ -36,6 +36,7 @@ from annotator.core.errors import AnnotatorError
 from annotator.core.printable import printable
 from annotator.extensions import (
     PRELABELER_GROUP,
+    Prelabeler,
     create_prelabeler,
     error_line,
     find,
@@ -103,7 +104,7 @@ def _named(path: Path, message: str) -> str:
 class Labeller:
     """A built pre-labeler and the loaded output formats: labels one recording per call."""
 
-    def __init__(self, job: LabelJob, prelabeler: Any | None = None) -> None:
+    def __init__(self, job: LabelJob, prelabeler: Prelabeler | None = None) -> None:
         self.job = job
         self.formats = [load_format(name) for name in job.formats]
         self.prelabeler = prelabeler or create_prelabeler(

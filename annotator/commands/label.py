@@ -43,7 +43,7 @@ from annotator.batch.outputs import remove_stale_temporaries
 from annotator.batch.report import Progress, Summary
 from annotator.batch.runner import limit_torch_threads
 from annotator.commands.outcome import EXIT_OK, CliError
-from annotator.extensions import PluginError, create_prelabeler, load_format
+from annotator.extensions import PluginError, Prelabeler, create_prelabeler, load_format
 
 MAX_EXIT = 100
 
@@ -311,7 +311,7 @@ def _plan(
     return summary, list(outputs)
 
 
-def _check_prelabeler(job: LabelJob, *, on_ray: bool) -> Any:
+def _check_prelabeler(job: LabelJob, *, on_ray: bool) -> Prelabeler:
     """Build the pre-labeler here once: a wrong option or model fails now, and it tells which
     files (``depends_on``) make outputs stale. For Ray it is built on CPU, since the head node
     need not have the GPU the workers will use."""
