@@ -63,6 +63,9 @@ class MainWindow(QMainWindow):
         super().__init__()
         key_guard.install(QApplication.instance())  # focused inputs keep their own keys
         self.context = EditorContext(settings or QSettings(), Prompts(self), self)
+        # what the helpers say reaches the person from their first line on
+        self.context.message.connect(self.statusBar().showMessage)
+        self.context.failure.connect(self._fail)
         self.actions = self.context.actions
         self.player = player or Player(self)
         self.timeline = TimelineView()
@@ -203,8 +206,6 @@ class MainWindow(QMainWindow):
         return self.view_settings.dialog
 
     def _connect(self) -> None:
-        self.context.message.connect(self.statusBar().showMessage)
-        self.context.failure.connect(self._fail)
         self.context.saved.connect(self._after_save)
         c = self.controller
         c.message.connect(lambda text: self.context.say(text, 5000))
