@@ -26,9 +26,9 @@ from segmenter.recipes.train import (
     mix_config,
     plain,
     score_sets,
-    tuning_mix,
+    tuning_recordings,
 )
-from segmenter.recipes.tuning import objectives_of, tune_decisions, tuning_set
+from segmenter.recipes.tuning import objectives_of, tune_decisions
 
 __all__ = ["recipe_config_of", "retune_model"]
 
@@ -82,11 +82,7 @@ def retune_model(
     # a model trained with packages held out is tuned without them, as its own run was
     val_bank = SourceBank.from_cache(cache, "validation", (*config.exclude_sources, *held_sources))
     val_gen = ChunkGenerator(val_bank, plain(mix_config(config)))
-    tune_gen = ChunkGenerator(val_bank, tuning_mix(mix_config(config), config.tune_stream))
-    recordings = tuning_set(
-        tune_gen, config.tune_chunks, config.chunks_per_recording, config.seed,
-        config.tune_longest_run,
-    )  # fmt: skip
+    recordings = tuning_recordings(val_bank, mix_config(config), config)
     thresholds, how = tune_decisions(model, recordings, config.tune_objective, f1_tolerance)
     metrics = score_sets(model, val_gen, config, demo_and_ami(demo_dir, ami_dir), thresholds)
     metrics["tuning"] = how

@@ -42,11 +42,17 @@ MIN_DURATIONS = (0.0, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0)
 
 
 def tuning_set(
-    generator: ChunkGenerator, chunks: int, per_recording: int, seed: int, longest_run: int
+    generator: ChunkGenerator,
+    chunks: int,
+    per_recording: int,
+    seed: int,
+    longest_run: int,
+    prefix: str = "tune",
 ) -> list[Recording]:
     """The seeded validation mixtures thresholds are tuned on (``seed`` is the recipe's seed;
-    scoring uses other mixtures, so tuned thresholds cannot flatter the scores)."""
-    return mixture_recordings(generator, chunks, per_recording, seed + 1000, "tune", longest_run)
+    scoring uses other mixtures, so tuned thresholds cannot flatter the scores); ``prefix``
+    names the recordings (unique per set when several are tuned on together)."""
+    return mixture_recordings(generator, chunks, per_recording, seed + 1000, prefix, longest_run)
 
 
 def scoring_set(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from segmenter.recipes import RecipeError
@@ -87,18 +89,37 @@ def test_retune_leaves_out_the_packages_its_model_was_trained_without(tmp_path, 
     assert seen["exclude"] == ("asc-music", "asterisk-fr")
 
 
-def test_the_tuning_stream_is_plain_by_default_or_the_training_stream_without_real_room_tone():
-    from segmenter.recipes.train import mix_config, plain, tuning_mix
+def test_the_tuning_stream_is_plain_by_default_the_training_stream_or_both():
+    from segmenter.recipes.train import mix_config, plain, tuning_mixes
 
     config = RecipeConfig(reverb_p=0.3, lossy_p=0.06, room_tone_p=0.5, noise_floor_p=0.5)
     mix = mix_config(config)
     assert RecipeConfig().tune_stream == "plain"
-    assert tuning_mix(mix, "plain") == plain(mix)
-    realistic = tuning_mix(mix, "training")
+    assert tuning_mixes(mix, "plain") == [plain(mix)]
+    [realistic] = tuning_mixes(mix, "training")
     assert (realistic.reverb_p, realistic.lossy_p, realistic.noise_floor_p) == (0.3, 0.06, 0.5)
     assert realistic.room_tone_p == 0.0  # the validation conversations' quiet: a benchmark
+    assert tuning_mixes(mix, "both") == [plain(mix), realistic]
     with pytest.raises(RecipeError, match="tuning stream 'loud'"):
-        tuning_mix(mix, "loud")
+        tuning_mixes(mix, "loud")
+
+
+def test_tuning_on_both_streams_tunes_on_a_set_of_each_with_distinct_names(tmp_path) -> None:
+    from segmenter.recipes.bank import SourceBank
+    from segmenter.recipes.train import mix_config, tuning_recordings
+
+    from .tiny_cache import write_tiny_cache
+
+    cache = write_tiny_cache(tmp_path)
+    bank = SourceBank.from_cache(cache, "validation")
+    config = RecipeConfig(tune_chunks=4, chunks_per_recording=2, reverb_p=1.0)
+    plain_set = tuning_recordings(bank, mix_config(config), config)
+    both = tuning_recordings(bank, mix_config(config), replace(config, tune_stream="both"))
+    assert len(both) == 2 * len(plain_set) == 4
+    assert len({r.uri for r in both}) == 4
+    for a, b in zip(plain_set, both[:2], strict=True):  # the plain half is the plain set
+        assert a.uri == b.uri and np.array_equal(a.audio, b.audio)
+    assert not np.array_equal(both[0].audio, both[2].audio)
 
 
 def test_train_takes_the_tuning_stream_and_retune_keeps_the_models_unless_told() -> None:
