@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PyQt6.QtCore import QSettings
 from PyQt6.QtWidgets import QLabel, QWidget
 
@@ -49,3 +50,15 @@ def test_the_window_shows_what_the_context_says(window) -> None:
     assert window.open_path(window.document.path.parent / "b.wav")
     assert shown == [window.document]
     assert window.context.evidence is None
+
+
+def test_a_key_of_the_map_that_no_helper_answers_stops_the_window(make_window, monkeypatch):
+    """Each helper registers its own keys, so a forgotten one is said at once, not found as a
+    dead key later."""
+    from annotator.gui import main_window
+    from annotator.gui.shortcuts import BINDINGS, Binding
+
+    orphan = Binding("orphan", ("Ctrl+Alt+Shift+F12",), "Nobody answers", "Edit")
+    monkeypatch.setattr(main_window, "BINDINGS", (*BINDINGS, orphan))
+    with pytest.raises(RuntimeError, match="orphan"):
+        make_window()
