@@ -14,11 +14,14 @@ ranking helpers answer in numpy (they feed tables and plots). Regions are half-o
 from __future__ import annotations
 
 import math
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, overload
 
 import numpy as np
 
 from segmenter.errors import SegmenterError
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = [
     "ExplainError",
@@ -52,12 +55,20 @@ def _check(H: Any, theta: Any) -> None:
         )
 
 
+@overload
+def contributions(H: np.ndarray, theta: np.ndarray) -> np.ndarray: ...
+@overload
+def contributions(H: torch.Tensor, theta: torch.Tensor) -> torch.Tensor: ...
 def contributions(H: Any, theta: Any) -> Any:
     """``out[c, k, t] = Θ[c, k] · H[k, t]`` (numpy or torch, following the inputs)."""
     _check(H, theta)
     return theta[:, :, None] * H[None, :, :]
 
 
+@overload
+def logits_from_contributions(contrib: np.ndarray, bias: np.ndarray) -> np.ndarray: ...
+@overload
+def logits_from_contributions(contrib: torch.Tensor, bias: torch.Tensor) -> torch.Tensor: ...
 def logits_from_contributions(contrib: Any, bias: Any) -> Any:
     """``logit[c, t] = b[c] + Σ_k contrib[c, k, t]``: the model's logits, rebuilt exactly."""
     if len(contrib.shape) != 3 or tuple(bias.shape) != (contrib.shape[0],):
