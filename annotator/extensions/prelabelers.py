@@ -7,10 +7,13 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeAlias, cast, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, cast, runtime_checkable
 
 from annotator.core.annotation import Annotation
 from annotator.extensions.discovery import PRELABELER_GROUP, PluginError, error_line, find
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 ProgressCallback = Callable[[float, str], None]
 
@@ -19,7 +22,7 @@ ProgressCallback = Callable[[float, str], None]
 class Waveform:
     """Audio already in memory (the GUI has decoded it): mono float samples and their rate."""
 
-    samples: Any
+    samples: ArrayLike  # read with numpy.asarray
     sample_rate: int
     name: str = ""
 
