@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             retune_model(
                 args.cache, args.model, args.out, objective=objective,
                 f1_tolerance=args.tune_f1_tolerance, tune_stream=args.tune_stream,
+                min_saving=args.tune_min_saving,
                 ami_dir=args.ami, demo_dir=args.demo,
                 force=args.force,
             )  # fmt: skip

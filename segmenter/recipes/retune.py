@@ -56,13 +56,14 @@ def retune_model(
     objective: str | Mapping[str, str] = "edits",
     f1_tolerance: float = 0.02,
     tune_stream: str | None = None,
+    min_saving: float | None = None,
     ami_dir: Path | None = None,
     demo_dir: Path | None = None,
     force: bool = False,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Tune ``model_path``'s decisions again and write the result to ``out`` (never in place:
-    the input stays as it was); ``tune_stream`` None keeps the stream the model was tuned on.
+    the input stays as it was); ``tune_stream`` and ``min_saving`` None keep what the model was tuned with.
     Returns the new metrics."""
     if out.resolve() == model_path.resolve():
         raise RecipeError(f"{out}: --out must differ from --model (the input is kept as it was)")
@@ -77,13 +78,17 @@ def retune_model(
     )
     if tune_stream is not None:
         config = replace(config, tune_stream=tune_stream)
+    if min_saving is not None:
+        config = replace(config, tune_min_saving=min_saving)
     held = info.training.get("hold_out")
     held_sources = tuple(held.get("sources", ())) if isinstance(held, dict) else ()
     # a model trained with packages held out is tuned without them, as its own run was
     val_bank = SourceBank.from_cache(cache, "validation", (*config.exclude_sources, *held_sources))
     val_gen = ChunkGenerator(val_bank, plain(mix_config(config)))
     recordings = tuning_recordings(val_bank, mix_config(config), config)
-    thresholds, how = tune_decisions(model, recordings, config.tune_objective, f1_tolerance)
+    thresholds, how = tune_decisions(
+        model, recordings, config.tune_objective, f1_tolerance, config.tune_min_saving
+    )
     metrics = score_sets(model, val_gen, config, demo_and_ami(demo_dir, ami_dir), thresholds)
     metrics["tuning"] = how
     if "val_loss" in info.metrics:

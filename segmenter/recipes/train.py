@@ -130,6 +130,7 @@ class RecipeConfig:
         default_factory=lambda: {"sp": "edits", "mu": "f1", "no": "edits", "ov": "edits"}
     )
     tune_f1_tolerance: float = 0.02
+    tune_min_saving: float = 0.0  # > 0: a lane saving less than this share of edits stays empty
     tune_stream: str = "plain"  # or "training": tune on the training stream's realism (rooms...)
     hold_out_packages: float = 0.0  # > 0: train without these packages, score them (.unseen)
     hold_out_seed: int = 0
@@ -421,7 +422,7 @@ def _train_stages(
     t = time.perf_counter()
     tune_set = tuning_recordings(val_bank, mix, config)
     thresholds, how = tune_decisions(
-        model, tune_set, config.tune_objective, config.tune_f1_tolerance
+        model, tune_set, config.tune_objective, config.tune_f1_tolerance, config.tune_min_saving
     )
     timings["tuning_s"] = time.perf_counter() - t
 

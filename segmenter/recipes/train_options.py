@@ -264,6 +264,15 @@ def tuning_options(a: Callable[..., Any], d: Any, retune: bool = False) -> None:
     )
     a("--tune-f1-tolerance", type=float, default=d.tune_f1_tolerance)
     a(
+        "--tune-min-saving",
+        type=_share,
+        default=None if retune else d.tune_min_saving,
+        metavar="SHARE",
+        help="leave a lane empty unless its tuned thresholds save at least this share of the "
+        f"empty lane's edits on the tuning set (default {d.tune_min_saving:g}: only the "
+        "empty-lane guard; retune: what the model was tuned with)",
+    )
+    a(
         "--tune-stream",
         choices=TUNE_STREAMS,
         default=None if retune else d.tune_stream,
@@ -310,6 +319,17 @@ def _names_from(known: tuple[str, ...], required: bool = False):
         return names
 
     return parse
+
+
+def _share(text: str) -> float:
+    """An argparse type: a share in [0, 1)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a share in [0, 1)")
+    return value
 
 
 def _db_range(text: str) -> tuple[float, float]:
@@ -376,6 +396,7 @@ def recipe_config(args: argparse.Namespace) -> RecipeConfig:
         room_tone_p=args.room_tone_p, overlap_sets_level=args.overlap_sets_level,
         tune_objective=tune_objective(args.tune_objective, RecipeConfig().tune_objective),
         tune_f1_tolerance=args.tune_f1_tolerance, tune_stream=args.tune_stream,
+        tune_min_saving=args.tune_min_saving,
         class_weights={**RecipeConfig().class_weights, **dict(args.class_weight)},
         hold_out_packages=args.hold_out_packages, hold_out_seed=args.hold_out_seed,
         hold_out_ami=args.hold_out_ami, init_from=args.init_from,

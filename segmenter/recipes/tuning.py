@@ -79,6 +79,7 @@ def tune_decisions(
     recordings: Sequence[Recording],
     objective: str | Mapping[str, str] = "edits",
     f1_tolerance: float = 0.02,
+    min_saving: float = 0.0,
 ) -> tuple[dict[str, Thresholds], dict[str, Any]]:
     """Per-class thresholds and a JSON-ready summary of how they were chosen (for the model
     file's metrics: each class's objective, the F1 and edits it reaches, the F1-only figures)."""
@@ -88,12 +89,13 @@ def tune_decisions(
     references = {r.uri: r.spans for r in recordings}
     grid = ThresholdGrid(min_on=MIN_DURATIONS, min_off=MIN_DURATIONS)
     thresholds = tune_thresholds(posteriors, references, None, model.classes, grid)
-    summary: dict[str, Any] = {"f1_tolerance": f1_tolerance}
+    summary: dict[str, Any] = {"f1_tolerance": f1_tolerance, "min_saving": min_saving}
     by_edits = [c for c in model.classes if objectives[c] == "edits"]
     rows = [model.classes.index(c) for c in by_edits]
     tuned = tune_for_edits(
         {u: p[rows] for u, p in posteriors.items()}, references, None, by_edits,
         EditGrid(min_on=MIN_DURATIONS, min_off=MIN_DURATIONS), f1_tolerance,
+        min_saving=min_saving,
     ) if by_edits else {}  # fmt: skip
     for cls in model.classes:
         summary[cls] = {"objective": objectives[cls]}

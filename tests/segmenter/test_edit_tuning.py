@@ -8,7 +8,7 @@ import pytest
 
 from segmenter.decisions import decide
 from segmenter.evaluation import EvaluationError, corpus_edits, evaluate
-from segmenter.evaluation.edit_tuning import EditGrid, tune_for_edits
+from segmenter.evaluation.edit_tuning import EMPTY_LANE, EditGrid, tune_for_edits
 
 D = 0.02
 
@@ -124,3 +124,37 @@ def test_the_guard_stays_out_of_a_lane_that_saves_work() -> None:
     posteriors, references, uems = _planted()
     tuned = tune_for_edits(posteriors, references, uems, classes=("no",), grid=GRID)["no"]
     assert not tuned.guarded and tuned.edits.total < tuned.empty_edits.total
+
+
+def _a_small_saving() -> tuple[dict, dict, dict]:
+    """Three 60-s files, each with ten 2-s events at 0.9 and nine false 1-s stretches at 0.9
+    between them: any threshold finds both, 9 deletions against the empty lane's 10 additions
+    (a 10 % saving)."""
+    posteriors, references, uems = {}, {}, {}
+    for f in range(3):
+        p = np.full(3000, 0.05)
+        ref = []
+        for k in range(10):
+            start = 1 + 6 * k
+            p[start * 50 : (start + 2) * 50] = 0.9
+            ref.append((float(start), float(start + 2)))
+            if k < 9:
+                p[start * 50 + 175 : start * 50 + 225] = 0.9
+        posteriors[f"f{f}"] = p[None, :]
+        references[f"f{f}"] = {"ov": ref}
+        uems[f"f{f}"] = [(0.0, 60.0)]
+    return posteriors, references, uems
+
+
+def test_a_lane_saving_less_than_min_saving_is_left_empty() -> None:
+    posteriors, references, uems = _a_small_saving()
+    kept = tune_for_edits(posteriors, references, uems, ("ov",), GRID, min_saving=0.05)["ov"]
+    assert not kept.guarded and (kept.edits.total, kept.empty_edits.total) == (27, 30)
+    tuned = tune_for_edits(posteriors, references, uems, ("ov",), GRID, min_saving=0.2)["ov"]
+    assert tuned.guarded and tuned.thresholds == EMPTY_LANE
+    assert tuned.edits == tuned.empty_edits and tuned.f1 == 0.0
+    assert all(not decide(p, {"ov": EMPTY_LANE}, ("ov",))["ov"] for p in posteriors.values())
+    saturated = np.ones((1, 500))  # the one way through: a posterior of exactly 1 throughout
+    assert decide(saturated, {"ov": EMPTY_LANE}, ("ov",))["ov"]
+    with pytest.raises(EvaluationError, match="min_saving"):
+        tune_for_edits(posteriors, references, uems, ("ov",), GRID, min_saving=1.0)

@@ -135,3 +135,18 @@ def test_train_takes_the_tuning_stream_and_retune_keeps_the_models_unless_told()
     assert parse([*retune, "--tune-stream", "plain"]).tune_stream == "plain"
     with pytest.raises(SystemExit):
         parse([*retune, "--tune-stream", "loud"])
+
+
+def test_min_saving_is_a_train_and_retune_option_checked_at_parse_time() -> None:
+    from segmenter.recipes import cli
+    from segmenter.recipes.train_options import recipe_config
+
+    parse = cli._parser().parse_args
+    train = ["train", "--cache", "c", "--out", "o"]
+    assert recipe_config(parse(train)).tune_min_saving == 0.0
+    assert recipe_config(parse([*train, "--tune-min-saving", "0.1"])).tune_min_saving == 0.1
+    retune = ["retune", "--cache", "c", "--model", "m", "--out", "o"]
+    assert parse(retune).tune_min_saving is None  # keeps what the model was tuned with
+    for bad in ("1", "-0.1", "x"):
+        with pytest.raises(SystemExit):
+            parse([*train, "--tune-min-saving", bad])
