@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from annotator.core.annotation import Annotation
 from annotator.core.atomic import SaveError
+from annotator.core.sidecar import AUTOSAVE_SUFFIX as AUTOSAVE_SUFFIX
 from annotator.core.sidecar import (
     RecordingStatus,
     SidecarError,
@@ -30,16 +31,10 @@ from annotator.core.sidecar import (
     parse_iso,
     save_sidecar,
 )
+from annotator.core.sidecar import autosave_path_for as autosave_path_for
 
 if TYPE_CHECKING:
     from annotator.core.project import Project, RecordingEntry
-
-AUTOSAVE_SUFFIX = ".autosave"
-
-
-def autosave_path_for(sidecar_path: str | Path) -> Path:
-    sidecar_path = Path(sidecar_path)
-    return sidecar_path.with_name(sidecar_path.name + AUTOSAVE_SUFFIX)
 
 
 class Autosaver:

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from annotator.core.annotation import Annotation, RecordingInfo, file_checksum
-from annotator.core.autosave import autosave_path_for
 from annotator.core.project_file import (
     PROJECT_FILE,
     STATE_DIR_NAME,
@@ -41,6 +40,7 @@ from annotator.core.sidecar import (
     RecordingStatus,
     SidecarError,
     SidecarState,
+    autosave_path_for,
     backup_path,
     load_sidecar,
     save_sidecar,

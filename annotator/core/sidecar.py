@@ -40,6 +40,7 @@ FORMAT = "nmf-annotator-sidecar"
 SCHEMA_VERSION = 1
 SIDECAR_SUFFIX = ".annotation.json"
 BACKUP_SUFFIX = ".bak"
+AUTOSAVE_SUFFIX = ".autosave"  # unsaved work beside the sidecar, see `annotator.core.autosave`
 
 #: One step of the upgrade path: ``MIGRATIONS[n]`` turns a version-n document into version n+1.
 #: Version 1 is the first released layout, so the table is empty today; the loader already walks
@@ -115,6 +116,11 @@ def parse_iso(text: str | None) -> datetime | None:
 def backup_path(path: str | Path) -> Path:
     path = Path(path)
     return path.with_name(path.name + BACKUP_SUFFIX)
+
+
+def autosave_path_for(sidecar_path: str | Path) -> Path:
+    sidecar_path = Path(sidecar_path)
+    return sidecar_path.with_name(sidecar_path.name + AUTOSAVE_SUFFIX)
 
 
 def ensure_folder(folder: Path, for_file: Path) -> None:
