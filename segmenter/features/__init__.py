@@ -6,7 +6,8 @@ import and not needed by the default spectrogram front end).
 
 from __future__ import annotations
 
-from segmenter.features.base import FRONT_ENDS, FrontEnd, SpectrogramFrontEnd, build_front_end
+from segmenter.features.base import FRONT_ENDS, SpectrogramFrontEnd, build_front_end
+from segmenter.features.front_end import FrontEnd
 from segmenter.features.spectrogram import (
     SpectrogramConfig,
     frame_sample_span,

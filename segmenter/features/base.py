@@ -1,20 +1,19 @@
-"""The one interface every feature front end implements, and the registry that builds them.
+"""The spectrogram front end, and the registry that builds every front end by name.
 
-A front end turns a batch of 16 kHz waveforms (B, N) into features S (B, D, T) framed exactly like
-the target spectrogram (T = ``num_frames(N)``). The model only talks to this interface, so adding a
-front end means adding a class here and a name in :data:`FRONT_ENDS`, nothing else.
+The interface they implement, `FrontEnd`, lives in :mod:`segmenter.features.front_end` (and is
+re-exported here): adding a front end means subclassing it and adding a name in
+:data:`FRONT_ENDS`, nothing else.
 """
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any
 
 import torch
-from torch import nn
 
-from segmenter.features.spectrogram import SpectrogramConfig, log_power_spectrogram, num_frames
+from segmenter.features.front_end import FrontEnd
+from segmenter.features.spectrogram import SpectrogramConfig, log_power_spectrogram
 
 __all__ = [
     "FrontEnd",
@@ -25,53 +24,6 @@ __all__ = [
 ]
 
 SPECTROGRAM_COMPRESSIONS = ("log1p", "log")
-
-
-class FrontEnd(nn.Module, ABC):
-    """Waveform (B, N) → features (B, D, T), with T = ``num_frames(N)`` of the spectrogram."""
-
-    name: ClassVar[str] = ""
-    is_local: ClassVar[bool] = False
-    """True when each output frame depends only on nearby samples (no global pooling or
-    attention), so features of a chunk equal those of the whole file (given sample context)."""
-
-    def __init__(self, spectrogram: SpectrogramConfig) -> None:
-        super().__init__()
-        self.spectrogram = spectrogram
-
-    @property
-    @abstractmethod
-    def feature_dim(self) -> int:
-        """D, the number of feature channels Ψ reads."""
-
-    @abstractmethod
-    def forward(self, waveform: torch.Tensor) -> torch.Tensor:
-        """Features (B, D, T) of waveforms (B, N)."""
-
-    @abstractmethod
-    def config_dict(self) -> dict[str, Any]:
-        """JSON-able constructor parameters (without the spectrogram config) to rebuild it."""
-
-    def num_frames(self, num_samples: int) -> int:
-        return num_frames(num_samples, self.spectrogram)
-
-    def external_state_prefixes(self) -> tuple[str, ...]:
-        """State-dict key prefixes (relative to this module) of weights stored elsewhere.
-
-        Pretrained frozen weights (WavLM) are not copied into our model file; the file records
-        where they come from instead.
-        """
-        return ()
-
-    def from_target(self, target: torch.Tensor) -> torch.Tensor | None:
-        """Features computed from the target spectrogram X alone, or None when this front end
-        needs the waveform (WavLM). Lets chunked inference compute the STFT once."""
-        return None
-
-    @property
-    def features_are_target(self) -> bool:
-        """True when the features Ψ reads are X itself (then features passed in stand for X)."""
-        return False
 
 
 class SpectrogramFrontEnd(FrontEnd):

@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from segmenter.errors import FrontEndError
-from segmenter.features.base import FrontEnd
+from segmenter.features.front_end import FrontEnd
 from segmenter.features.spectrogram import SpectrogramConfig
 
 if TYPE_CHECKING:
