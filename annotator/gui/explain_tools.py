@@ -79,6 +79,7 @@ class ExplainTools(QObject):
         self.last_clip = None  # the Sonification last asked for (what the Listen buttons play)
         self.finetune = None  # FinetuneDialog, made on first use
         self.teach = None  # TeachDialog, made on first use
+        self.corpus_compare = None  # CorpusCompareDialog, made on first use
         self.document: Document | None = None
         self._evidence_key: tuple | None = None
         self._stale: set[str] = set()
@@ -140,6 +141,9 @@ class ExplainTools(QObject):
         actions["load_reference"] = QAction(
             "Compare with reference…", w, triggered=lambda: self.load_reference()
         )
+        actions["compare_corpus"] = QAction(
+            "Compare corpus with reference…", w, triggered=self.open_corpus_compare
+        )
         speakers = QAction("Compare speaker lanes as speech and overlap", w, checkable=True)
         speakers.toggled.connect(
             lambda on: self.reviewing.set_speaker_setting("speech" if on else "names")
@@ -174,6 +178,8 @@ class ExplainTools(QObject):
             self.finetune.shutdown()
         if self.teach is not None:
             self.teach.shutdown()
+        if self.corpus_compare is not None:
+            self.corpus_compare.shutdown()
         self._let_go_of_evidence()
 
     def _let_go_of_evidence(self) -> None:
@@ -359,6 +365,30 @@ class ExplainTools(QObject):
         self.finetune.show()
         self.finetune.raise_()
         return self.finetune
+
+    def open_corpus_compare(self):
+        """Compare every recording of the open corpus with one reference (`CorpusCompareDialog`);
+        asks for the reference the first time, and compares at once when one is chosen."""
+        from annotator.gui.corpus_compare_dialog import CorpusCompareDialog
+
+        if self.context.project is None:
+            self.context.say("Open a corpus folder first: this compares its recordings", 5000)
+            return None
+        dialog = self.corpus_compare
+        if dialog is None:
+            dialog = CorpusCompareDialog(
+                self.context, lambda: self.reviewing.speaker_setting() != "names", self.host
+            )
+            # what the corpus panel's double-click does: the window opens it (asking to save)
+            dialog.openRequested.connect(self.reviewing.corpus.openRequested)
+            self.corpus_compare = dialog
+        dialog.show()
+        dialog.raise_()
+        if not dialog.running and not dialog.reference.text().strip():
+            dialog.choose_reference()
+            if dialog.reference.text().strip():
+                dialog.start()
+        return dialog
 
     def open_teach(self):
         """Teach a new lane from the active (user) lane: a probe on H, see `TeachDialog`."""

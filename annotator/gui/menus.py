@@ -54,7 +54,8 @@ MENUS: tuple[tuple[str, tuple[Entry, ...]], ...] = (
     )),
     ("&Tools", (
         "prelabel", "prelabel_all", Sub("Pre-label with", "prelabelers"), None,
-        "load_reference", "reference_speakers", "sort_by_effort", "finetune", "teach_lane", None,
+        "load_reference", "compare_corpus", "reference_speakers", "sort_by_effort", "finetune",
+        "teach_lane", None,
         "settings",
     )),
     ("&Help", ("keys",)),
