@@ -30,6 +30,7 @@ from typing import Any
 from annotator.core import CLASS_LANES, Annotation
 from annotator.core.annotation import RecordingInfo
 from annotator.core.atomic import atomic_write_text
+from annotator.core.errors import AnnotatorError
 from annotator.core.sidecar import backup_path, load_sidecar
 from annotator.formats import read_annotations
 from annotator.formats.matching import matching_id
@@ -56,7 +57,7 @@ NOT_IN_REFERENCE = "not in reference"
 NO_RECORDING = "no recording"
 
 
-class Cancelled(Exception):
+class Cancelled(AnnotatorError):
     """The person stopped the comparison."""
 
 

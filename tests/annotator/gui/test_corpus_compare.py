@@ -287,3 +287,19 @@ def test_long_corpus_runs_in_the_background_and_cancels(qtbot, scored, monkeypat
     qtbot.wait(20)
     assert dialog.report is None and dialog.status.text().startswith("Cancelled")
     assert not dialog.export_button.isEnabled()
+
+
+def test_a_damaged_sidecar_is_its_rows_note_and_the_rest_is_scored(qtbot, scored, corpus):
+    from annotator.core.sidecar import backup_path
+
+    window, reference = scored
+    project = window.context.project
+    sidecar = project.sidecar_path(project.entry("b.wav"))
+    for path in (sidecar, backup_path(sidecar)):
+        path.unlink(missing_ok=True)
+    sidecar.write_text("{not json")
+    dialog = _run(qtbot, window, reference)
+    b = _row(dialog, "b.wav")
+    assert b["Note"].startswith("labels unreadable: ") and str(sidecar) in b["Note"]
+    assert b["speech F1"] == "" and _row(dialog, "a.wav")["speech F1"] != ""
+    assert dialog.report.comparison.files.keys() == {"a.wav"}
