@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pyqtgraph as pg
-from PyQt6.QtCore import QCoreApplication
+from PyQt6.QtCore import QCoreApplication, QEvent
 from PyQt6.QtGui import QIcon
 from PyQt6.QtWidgets import QApplication
 
@@ -58,4 +58,10 @@ def run_app(targets: list[Path], demo: bool = False) -> int:
         window.open_paths(targets)
     elif window.settings.value("last_folder"):
         window.statusBar().showMessage("Open a recording or a corpus folder (Ctrl+O, Ctrl+Shift+O)")
-    return app.exec()
+    code = app.exec()
+    # The window goes while the application still exists: left to the function's return, the
+    # QApplication could be released first and the window's teardown then crashed the process
+    # at exit (signal 11, about half of the quits with a recording open).
+    window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    return code
