@@ -34,6 +34,7 @@ from annotator.core.annotation import Provenance, RecordingInfo
 from annotator.core.audio_header import AudioHeaderError, read_header
 from annotator.core.errors import AnnotatorError
 from annotator.core.printable import printable
+from annotator.core.warning_lines import one_line_warnings
 from annotator.extensions import (
     PRELABELER_GROUP,
     Prelabeler,
@@ -174,8 +175,6 @@ def start_worker(job: LabelJob) -> tuple[Labeller | None, str | None]:
     per-file error, instead of the whole worker (or Ray actor) dying over and over.
     """
     _limit_threads(job.threads)
-    from annotator.commands.outcome import one_line_warnings
-
     one_line_warnings()  # a spawned worker starts with Python's two-line format again
     labeller, error = None, None
     try:
