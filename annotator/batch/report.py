@@ -16,19 +16,25 @@ from typing import IO
 
 from annotator.batch.corpus import CorpusItem
 from annotator.batch.runner import DONE, FAILED, SKIPPED, FileResult
-from annotator.core.audio_header import AudioHeaderError, read_header
+from annotator.core.audio_header import AudioHeader, AudioHeaderError, read_header
 from annotator.core.printable import printable
+
+
+def probe_headers(items: Sequence[CorpusItem]) -> dict[CorpusItem, AudioHeader]:
+    """Headers for the ETA (and for the labeller, which then need not read them again);
+    unreadable files are left out (they weigh the mean)."""
+    found: dict[CorpusItem, AudioHeader] = {}
+    for item in items:
+        try:  # never opens a FIFO, whose open would block
+            found[item] = read_header(item.path)
+        except AudioHeaderError:  # a bad file is reported when its turn comes, not here
+            continue
+    return found
 
 
 def probe_durations(items: Sequence[CorpusItem]) -> dict[CorpusItem, float]:
     """Header durations for the ETA; unreadable files are left out (they weigh the mean)."""
-    found: dict[CorpusItem, float] = {}
-    for item in items:
-        try:  # never opens a FIFO, whose open would block
-            found[item] = read_header(item.path).duration
-        except AudioHeaderError:  # a bad file is reported when its turn comes, not here
-            continue
-    return found
+    return {item: header.duration for item, header in probe_headers(items).items()}
 
 
 def format_duration(seconds: float | None) -> str:
@@ -58,7 +64,9 @@ class Progress:
         self.finished = 0
         self.failed = 0
         use_bar = (not quiet) and (self.stream.isatty() if bar is None else bar)
-        self.durations: dict[CorpusItem, float] = probe_durations(items) if use_bar else {}
+        # the headers read for the bar, handed on to the labeller (one header read per file)
+        self.headers: dict[CorpusItem, AudioHeader] = probe_headers(items) if use_bar else {}
+        self.durations = {item: header.duration for item, header in self.headers.items()}
         known = list(self.durations.values())
         self.default_weight = sum(known) / len(known) if known else 1.0
         self.bar = None

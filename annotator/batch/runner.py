@@ -19,19 +19,19 @@ import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from annotator.batch.corpus import CorpusItem
 from annotator.batch.outputs import output_paths, remove_partials, write_outputs
 from annotator.core.annotation import Provenance, RecordingInfo
-from annotator.core.audio_header import AudioHeaderError, read_header
+from annotator.core.audio_header import AudioHeader, AudioHeaderError, read_header
 from annotator.core.errors import AnnotatorError
 from annotator.core.printable import printable
 from annotator.core.warning_lines import one_line_warnings
@@ -44,6 +44,9 @@ from annotator.extensions import (
     load_format,
     to_annotation,
 )
+
+if TYPE_CHECKING:
+    from annotator.formats import Format
 
 DONE, SKIPPED, FAILED = "done", "skipped", "failed"
 CRASH_MESSAGE = "its worker process died while labelling it (out of memory? a crash in a library?)"
@@ -80,13 +83,15 @@ class FileResult:
     outputs: tuple[Path, ...] = ()
 
 
-def _audio_facts(path: Path) -> tuple[float, int]:
+def _audio_facts(path: Path, header: AudioHeader | None = None) -> tuple[float, int]:
     """Duration and rate from the header: a corrupt file, a FIFO or an absurd rate fails here,
-    before any model runs (the checks are `read_header`'s, shared with ``info``)."""
-    try:
-        header = read_header(path)
-    except AudioHeaderError as exc:
-        raise RecordingError(str(exc)) from None
+    before any model runs (the checks are `read_header`'s, shared with ``info``). ``header``:
+    the one already read for this file, if any (then the file is not opened again)."""
+    if header is None:
+        try:
+            header = read_header(path)
+        except AudioHeaderError as exc:
+            raise RecordingError(str(exc)) from None
     if header.frames <= 0:
         raise RecordingError(f"{path}: audio file contains no samples")
     return header.duration, header.sample_rate
@@ -103,11 +108,23 @@ def _named(path: Path, message: str) -> str:
 
 
 class Labeller:
-    """A built pre-labeler and the loaded output formats: labels one recording per call."""
+    """A built pre-labeler and the loaded output formats: labels one recording per call.
 
-    def __init__(self, job: LabelJob, prelabeler: Prelabeler | None = None) -> None:
+    A caller that has already built the pre-labeler, loaded the formats (``job.formats``, in
+    order) or read some headers (``headers``, by item) passes them, so none is done twice."""
+
+    def __init__(
+        self,
+        job: LabelJob,
+        prelabeler: Prelabeler | None = None,
+        formats: Sequence[Format] | None = None,
+        headers: Mapping[CorpusItem, AudioHeader] | None = None,
+    ) -> None:
         self.job = job
-        self.formats = [load_format(name) for name in job.formats]
+        self.formats = (
+            list(formats) if formats is not None else [load_format(name) for name in job.formats]
+        )
+        self.headers = headers if headers is not None else {}
         self.prelabeler = prelabeler or create_prelabeler(
             job.prelabeler, job.options, optional=job.optional
         )
@@ -123,7 +140,7 @@ class Labeller:
         started = time.perf_counter()
         audio_seconds = None
         try:
-            audio_seconds, rate = _audio_facts(item.path)
+            audio_seconds, rate = _audio_facts(item.path, self.headers.get(item))
             result = self.prelabeler(item.path, progress=progress)
             recording = RecordingInfo(path=str(item.path), duration=audio_seconds, sample_rate=rate)
             annotation = to_annotation(result, recording, self._provenance())

@@ -257,7 +257,8 @@ def run_label(args: argparse.Namespace) -> int:
                 _run_on_ray(todo, job, on_ray, record, progress.note)
             elif jobs == 1 or len(todo) <= 1:
                 limit_torch_threads(job.threads)
-                run_in_process(todo, Labeller(job, prelabeler), record, progress.advance)
+                labeller = Labeller(job, prelabeler, formats, headers=progress.headers)
+                run_in_process(todo, labeller, record, progress.advance)
             else:
                 run_in_pool(todo, job, min(jobs, len(todo)), record)
         finally:

@@ -344,3 +344,33 @@ def test_outputs_are_all_or_nothing(tmp_path: Path) -> None:
     write_outputs(annotation, item, {tmp_path / "sub" / "a.TextGrid": textgrid})
     names = sorted(p.name for p in (tmp_path / "sub").iterdir())
     assert names == [other.name, "a.TextGrid"]
+
+
+@pytest.mark.parametrize("bar", [False, True], ids=["plain", "progress-bar"])
+def test_one_header_read_per_recording(
+    tmp_path: Path, model: Path, monkeypatch: pytest.MonkeyPatch, bar: bool
+) -> None:
+    """A one-file run reads the audio header once (issue 18), also when the progress bar reads
+    the headers for its ETA: the labeller gets the ones it read, and the formats and the
+    pre-labeler the command already loaded."""
+    import functools
+
+    import soundfile
+
+    from annotator.batch.report import Progress
+    from annotator.commands import label as label_command
+
+    wav = write_tone(tmp_path / "one" / "a.wav")
+    reads: list[object] = []
+    real_info = soundfile.info
+
+    def counting_info(*args: object, **kwargs: object) -> object:
+        reads.append(args[0])
+        return real_info(*args, **kwargs)
+
+    monkeypatch.setattr(soundfile, "info", counting_info)
+    monkeypatch.setattr(label_command, "Progress", functools.partial(Progress, bar=bar))
+    out = tmp_path / "out"
+    assert label(str(wav), "--out", str(out), "--model", str(model), "--format", "textgrid") == 0
+    assert (out / "a.TextGrid").exists()
+    assert len(reads) == 1, reads
